@@ -1,0 +1,193 @@
+/*
+ * cli.c - usage text and option parsers shared by the subcommands.  The help
+ * texts here are the reference for the man page and the completions; a test
+ * checks that their long options agree.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+static const char help_top[] =
+"usage: sealcat <command> [options]\n"
+"\n"
+"A secure pipe: netcat with Noise XX authentication and encryption.\n"
+"\n"
+"commands:\n"
+"  keygen    create an identity key file and print its public token\n"
+"  pubkey    print the public token of an identity key file\n"
+"  listen    accept connections and relay them to stdio, a command or a port\n"
+"  connect   connect to a listener and relay stdio\n"
+"\n"
+"  -h, --help       show this help (sealcat <command> --help for a command)\n"
+"  -V, --version    show the version\n"
+"\n"
+"Example:  sealcat keygen\n"
+"          sealcat listen --allow TOKEN 9000 > backup.tar\n"
+"          tar c dir | sealcat connect --peer TOKEN host 9000\n";
+
+static const char help_keygen[] =
+"usage: sealcat keygen [--suite SUITE] [-o FILE] [-f] [-C COMMENT]\n"
+"\n"
+"Create an identity: a private key file (mode 0600) and FILE.pub, and print\n"
+"the public token on stdout.\n"
+"\n"
+"  -o, --output FILE    key file (default $SEALCAT_IDENTITY or\n"
+"                       ~/.config/sealcat/id_SUITE)\n"
+"      --suite SUITE    x25519 (default) or p256\n"
+"  -f, --force          overwrite existing files\n"
+"  -C, --comment TEXT   comment for the .pub file\n"
+"  -h, --help           show this help\n";
+
+static const char help_pubkey[] =
+"usage: sealcat pubkey [-i FILE]\n"
+"\n"
+"Print the public token of an identity key file.\n"
+"\n"
+"  -i, --identity FILE  key file (default $SEALCAT_IDENTITY or\n"
+"                       ~/.config/sealcat/id_x25519)\n"
+"  -h, --help           show this help\n";
+
+static const char help_listen[] =
+"usage: sealcat listen [options] [ADDRESS] PORT\n"
+"\n"
+"Accept a connection, authenticate it, and relay it to stdin/stdout (or to\n"
+"a command with --exec, or a TCP service with --forward).\n"
+"\n"
+"  -a, --allow TOKEN      accept this client key (repeatable)\n"
+"  -A, --authorized FILE  accept the keys in FILE\n"
+"                         (default ~/.config/sealcat/authorized_peers)\n"
+"      --allow-any        accept any client key (still encrypted)\n"
+"  -i, --identity FILE    identity key file\n"
+"      --suite SUITE      x25519 or p256 (must match the identity)\n"
+"  -k, --keep-open        keep accepting connections\n"
+"  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
+"      --forward HOST:PORT  relay each connection to a TCP service\n"
+"      --max-conns N      concurrent connections with -e/--forward (64)\n"
+"      --recv-only        do not read stdin\n"
+"      --send-only        discard what arrives\n"
+"  -w, --timeout SECS     handshake timeout (10)\n"
+"      --idle SECS        give up after SECS without traffic (off)\n"
+"      --keepalive SECS   send a keepalive every SECS (off)\n"
+"  -4, -6                 IPv4 or IPv6 only\n"
+"  -v, --verbose          report progress on stderr\n"
+"  -q, --quiet            report errors only\n"
+"  -h, --help             show this help\n";
+
+static const char help_connect[] =
+"usage: sealcat connect [options] HOST PORT\n"
+"\n"
+"Connect to a listener, authenticate both ends, and relay stdin/stdout\n"
+"(or a command with --exec).\n"
+"\n"
+"  -p, --peer TOKEN       the server's key (default: ~/.config/sealcat/\n"
+"                         known_peers)\n"
+"      --trust-new        trust and record an unknown server's key\n"
+"  -i, --identity FILE    identity key file\n"
+"      --suite SUITE      x25519 or p256 (must match the identity)\n"
+"  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
+"      --recv-only        do not read stdin\n"
+"      --send-only        discard what arrives\n"
+"  -w, --timeout SECS     connect and handshake timeout (10)\n"
+"      --idle SECS        give up after SECS without traffic (off)\n"
+"      --keepalive SECS   send a keepalive every SECS (off)\n"
+"  -4, -6                 IPv4 or IPv6 only\n"
+"  -v, --verbose          report progress on stderr\n"
+"  -q, --quiet            report errors only\n"
+"  -h, --help             show this help\n";
+
+void
+cli_help(FILE *fp, const char *subcommand)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+	} texts[] = {
+		{ "keygen", help_keygen },
+		{ "pubkey", help_pubkey },
+		{ "listen", help_listen },
+		{ "connect", help_connect },
+	};
+
+	if (subcommand != NULL)
+		for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+			if (strcmp(texts[i].name, subcommand) == 0) {
+				fputs(texts[i].text, fp);
+				return;
+			}
+	fputs(help_top, fp);
+}
+
+int
+cli_usage(const char *subcommand, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (subcommand != NULL)
+		log_error("%s — see 'sealcat %s --help'", msg, subcommand);
+	else
+		log_error("%s — see 'sealcat --help'", msg);
+	return EXIT_USAGE;
+}
+
+int
+cli_seconds(const char *option, const char *arg, unsigned *out)
+{
+	unsigned long v;
+
+	/* A day is more than any timeout anyone means; it also keeps
+	 * milliseconds inside an int. */
+	if (parse_number(arg, 1, 86400, &v) == -1) {
+		log_error("%s: '%s' is not a number of seconds — use a whole "
+		    "number from 1 to 86400", option, arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
+cli_count(const char *option, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	if (parse_number(arg, min, max, out) == -1) {
+		log_error("%s: '%s' is not a valid count — use a whole number "
+		    "from %lu to %lu", option, arg, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_port(const char *option, const char *arg)
+{
+	unsigned long v;
+
+	if (parse_number(arg, 0, 65535, &v) == -1) {
+		log_error("%s: '%s' is not a port number — use 0 to 65535",
+		    option, arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_suite(const char *arg, const struct suite **out)
+{
+	const struct suite *s = suite_by_name(arg);
+
+	if (s == NULL) {
+		log_error("--suite: unknown suite '%s' — use one of: %s", arg,
+		    suite_names());
+		return -1;
+	}
+	*out = s;
+	return 0;
+}

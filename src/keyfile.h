@@ -1,0 +1,77 @@
+/*
+ * keyfile.h - identities: private key files, .pub files and public key
+ * tokens (PROTOCOL.md §4).  Errors are reported here (naming the file) and
+ * are configuration errors: callers exit 2.
+ */
+#ifndef SEALCAT_KEYFILE_H
+#define SEALCAT_KEYFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "suite.h"
+
+/* "p256:" + base64 of 65 bytes (88 chars) + NUL, with room to spare. */
+#define TOKEN_MAX 128
+/* A private key file is small text; anything larger is not one of ours. */
+#define KEYFILE_MAX 1024
+
+struct identity {
+	const struct suite *suite;
+	uint8_t priv[SUITE_PRIV_LEN];
+	uint8_t pub[SUITE_PUB_MAX];
+};
+
+/* A new random identity for suite.  Returns 0, or -1 after reporting. */
+int identity_generate(const struct suite *suite, struct identity *id);
+
+/* Wipe; accepts NULL. */
+void identity_clear(struct identity *id);
+
+/*
+ * Default identity path: $SEALCAT_IDENTITY if set, else
+ * ${XDG_CONFIG_HOME:-$HOME/.config}/sealcat/id_<suite>.  With create_dir the
+ * directory is created (mode 0700).  Returns 0, or -1 after reporting.
+ */
+int keyfile_default_path(const struct suite *suite, bool create_dir,
+    char *out, size_t out_cap);
+
+/*
+ * Writes the private key file at path (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600)
+ * and path.pub ("TOKEN[ comment]\n").  Without force, an existing file of
+ * either name is refused.  Returns 0, or -1 after reporting.
+ */
+int keyfile_write(const char *path, const struct identity *id,
+    const char *comment, bool force);
+
+/*
+ * Loads and checks a private key file: refuses group/other-accessible files,
+ * anything but the exact format, and a public key that does not match the
+ * secret.  Returns 0, or -1 after reporting (naming path).
+ */
+int keyfile_load(const char *path, struct identity *id);
+
+/*
+ * Parses the text of a private key file (text_len bytes, need not be
+ * NUL-terminated).  name is used in messages.  Returns 0, or -1 after
+ * reporting.  Exposed for the fuzzer.
+ */
+int keyfile_parse(const char *text, size_t text_len, const char *name,
+    struct identity *id);
+
+/* Writes "<suite>:<base64 pub>" to out.  Returns 0, or -1 if out_cap is too
+ * small. */
+int token_format(const struct suite *suite, const uint8_t *pub, char *out,
+    size_t out_cap);
+
+/*
+ * Parses a public key token.  Sets *suite and pub (suite->pub_len bytes).
+ * p256 points must be 65-byte uncompressed points on the curve.  Returns 0,
+ * or -1; with a non-NULL what (e.g. "--peer", "authorized_peers line 3")
+ * the error is reported naming it, otherwise nothing is printed.
+ */
+int token_parse(const char *token, const struct suite **suite, uint8_t *pub,
+    const char *what);
+
+#endif

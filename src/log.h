@@ -1,0 +1,39 @@
+/*
+ * log.h - the one way sealcat reports errors and progress.
+ *
+ * Every message is one line on stderr: "sealcat: <what happened>[: <why>]
+ * [— <what to do>]".  The only process-wide state is the program name and the
+ * verbosity level.
+ */
+#ifndef SEALCAT_LOG_H
+#define SEALCAT_LOG_H
+
+enum log_level {
+	LOG_QUIET = -1,		/* -q: errors only */
+	LOG_NORMAL = 0,		/* errors and warnings */
+	LOG_VERBOSE = 1		/* -v: progress too */
+};
+
+/* Sets the verbosity (default LOG_NORMAL). */
+void log_set_level(enum log_level level);
+
+/* Returns true when -v output is wanted. */
+int log_verbose_enabled(void);
+
+/* Prints "sealcat: <fmt>" on stderr.  Always shown. */
+void log_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Like log_error() with ": <strerror(errno)>" appended (errno read first). */
+void log_errno(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Prints "sealcat: warning: <fmt>"; hidden by -q. */
+void log_warn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Prints "sealcat: <fmt>" only with -v. */
+void log_verbose(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+#endif

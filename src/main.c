@@ -1,0 +1,56 @@
+/*
+ * main.c - the subcommand table, --help and --version; nothing else.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "suite.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "keygen", cmd_keygen },
+	{ "pubkey", cmd_pubkey },
+	{ "listen", cmd_listen },
+	{ "connect", cmd_connect },
+};
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd == NULL) {
+		cli_help(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		cli_help(stdout, argc > 2 ? argv[2] : NULL);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("sealcat %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		/* Key material will be in memory: no core dumps, no ptrace by
+		 * other users' processes.  A closed stdout must come back as
+		 * EPIPE so the relay can say what happened. */
+		harden_process();
+		signal(SIGPIPE, SIG_IGN);
+		if (suite_init() == -1)
+			return EXIT_RUNTIME;
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	if (cmd[0] == '-')
+		return cli_usage(NULL, "unknown option '%s'", cmd);
+	return cli_usage(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,66 @@
+/*
+ * trust.h - whom we talk to: --allow/--authorized on the listening side,
+ * --peer and known_peers on the connecting side (PROTOCOL.md §2: the
+ * initiator checks the server before message 3, the responder checks the
+ * client after it).
+ */
+#ifndef SEALCAT_TRUST_H
+#define SEALCAT_TRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "suite.h"
+
+struct trusted_key {
+	const struct suite *suite;
+	uint8_t pub[SUITE_PUB_MAX];
+};
+
+enum trust_mode {
+	TRUST_LIST,		/* only keys in the list (--allow, --peer, files) */
+	TRUST_ANY,		/* --allow-any: any authenticated peer */
+	TRUST_KNOWN_PEERS	/* connect without --peer: known_peers file */
+};
+
+struct trust {
+	enum trust_mode mode;
+	struct trusted_key *keys;
+	size_t count;
+	size_t cap;
+	/* TRUST_KNOWN_PEERS only: */
+	char known_path[4096];
+	char host_port[300];	/* "HOST:PORT" as the user typed it */
+	bool trust_new;		/* --trust-new: record an unknown server */
+};
+
+/* Zeroed, TRUST_LIST with no keys. */
+void trust_init(struct trust *t);
+
+/* Frees the list; accepts NULL. */
+void trust_clear(struct trust *t);
+
+/* Adds one token (what names it in errors, e.g. "--allow").  Returns 0, or
+ * -1 after reporting. */
+int trust_add_token(struct trust *t, const char *token, const char *what);
+
+/*
+ * Adds every key of an authorized_peers file: lines "TOKEN [comment]",
+ * '#' comments, blank lines.  A bad line is reported with file and line
+ * number.  With missing_ok, a file that does not exist adds nothing.
+ * Returns 0, or -1 after reporting.
+ */
+int trust_load_file(struct trust *t, const char *path, bool missing_ok);
+
+/*
+ * Decides about a peer's static key once the handshake has revealed it.
+ * Returns true if trusted.  When not, reports why (untrusted key with the
+ * peer's token and the command to trust it, or a known_peers mismatch with
+ * both tokens).  For TRUST_KNOWN_PEERS with trust_new, an unknown server is
+ * recorded and accepted.
+ */
+bool trust_allows(struct trust *t, const struct suite *suite,
+    const uint8_t *pub);
+
+#endif

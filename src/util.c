@@ -1,0 +1,200 @@
+/*
+ * util.c - see util.h.  Wiping, constant-time comparison, base64 and memory
+ * locking are libsodium's; the rest is plain C.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "log.h"
+
+void
+wipe(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		sodium_memzero(p, len);
+}
+
+bool
+ct_equal(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t *x = a;
+	const volatile uint8_t *y = b;
+	uint8_t diff = 0;
+
+	for (size_t i = 0; i < len; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+uint16_t
+get_be16(const uint8_t *p)
+{
+	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+
+void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void
+put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+int
+base64_encode(const uint8_t *in, size_t in_len, char *out, size_t out_cap)
+{
+	if (out_cap < BASE64_LEN(in_len) + 1)
+		return -1;
+	sodium_bin2base64(out, out_cap, in, in_len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	return 0;
+}
+
+int
+base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
+    size_t *out_len)
+{
+	const char *end = NULL;
+	size_t n = 0;
+
+	/* Padded base64 always comes in groups of four characters. */
+	if (in_len == 0 || in_len % 4 != 0 || in_len / 4 * 3 > out_cap + 2)
+		return -1;
+	if (sodium_base642bin(out, out_cap, in, in_len, NULL, &n, &end,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	if (end != in + in_len)
+		return -1;
+	*out_len = n;
+	return 0;
+}
+
+int
+parse_number(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (ULONG_MAX - (unsigned long)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
+	log_errno("cannot create directory %s", path);
+	return -1;
+}
+
+int
+config_path(const char *name, bool create_dir, char *out, size_t out_cap)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char base[PATH_MAX];
+	int n;
+
+	/* XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(base, sizeof(base), "%s", xdg);
+	else if (home != NULL && home[0] != '\0')
+		n = snprintf(base, sizeof(base), "%s/.config", home);
+	else {
+		log_error("cannot find the configuration directory: neither "
+		    "XDG_CONFIG_HOME nor HOME is set — set HOME or give the "
+		    "file explicitly");
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= sizeof(base)) {
+		log_error("configuration directory path is too long");
+		return -1;
+	}
+	if (create_dir && make_dir(base) == -1)
+		return -1;
+	n = snprintf(out, out_cap, "%s/sealcat", base);
+	if (n < 0 || (size_t)n >= out_cap) {
+		log_error("configuration path is too long");
+		return -1;
+	}
+	if (create_dir && make_dir(out) == -1)
+		return -1;
+	n = snprintf(out, out_cap, "%s/sealcat/%s", base, name);
+	if (n < 0 || (size_t)n >= out_cap) {
+		log_error("configuration path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+void
+harden_process(void)
+{
+	struct rlimit no_core = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &no_core);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void
+lock_secret(void *p, size_t len)
+{
+	(void)sodium_mlock(p, len);
+}
+
+void
+unlock_secret(void *p, size_t len)
+{
+	/* sodium_munlock() wipes before unlocking. */
+	if (sodium_munlock(p, len) != 0)
+		wipe(p, len);
+}

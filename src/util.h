@@ -1,0 +1,71 @@
+/*
+ * util.h - small helpers any layer may use: wiping and comparing secrets,
+ * wire byte order, base64, number parsing, configuration paths, and the
+ * process hardening done once at start.
+ */
+#ifndef SEALCAT_UTIL_H
+#define SEALCAT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Overwrites len bytes at p with zeros in a way the compiler keeps. */
+void wipe(void *p, size_t len);
+
+/* Compares len bytes in time independent of their contents. */
+bool ct_equal(const void *a, const void *b, size_t len);
+
+void put_be16(uint8_t *p, uint16_t v);
+uint16_t get_be16(const uint8_t *p);
+void put_be64(uint8_t *p, uint64_t v);
+uint64_t get_be64(const uint8_t *p);
+void put_le64(uint8_t *p, uint64_t v);
+
+/* Length of the base64 text (with '=' padding, without NUL) of n bytes. */
+#define BASE64_LEN(n) ((((n) + 2) / 3) * 4)
+
+/*
+ * Writes the standard-alphabet, padded base64 of in[0..in_len) to out as a
+ * NUL-terminated string.  Returns 0, or -1 if out_cap is too small.
+ */
+int base64_encode(const uint8_t *in, size_t in_len, char *out, size_t out_cap);
+
+/*
+ * Decodes exactly in_len characters of padded standard base64 into out.
+ * Strict: no whitespace, no missing or extra padding, no non-zero trailing
+ * bits, nothing after the padding.  Returns 0 and sets *out_len, or -1
+ * (nothing reported) when the text is not canonical base64 or does not fit.
+ */
+int base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
+    size_t *out_len);
+
+/*
+ * Parses a decimal number in [min, max] with no sign, spaces or trailing
+ * garbage.  Returns 0 and sets *out, or -1 (nothing reported).
+ */
+int parse_number(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out);
+
+/*
+ * Writes "${XDG_CONFIG_HOME:-$HOME/.config}/sealcat/<name>" to out.  With
+ * create_dir, creates the sealcat directory (and its parent) with mode 0700
+ * when missing.  Returns 0, or -1 after reporting why.
+ */
+int config_path(const char *name, bool create_dir, char *out, size_t out_cap);
+
+/*
+ * Disables core dumps and makes the process non-dumpable, so key material
+ * cannot leave through a crash.  Called once from main().
+ */
+void harden_process(void);
+
+/* Locks secret memory against swapping where the system allows; silent. */
+void lock_secret(void *p, size_t len);
+
+/* Undoes lock_secret() after wiping the memory. */
+void unlock_secret(void *p, size_t len);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * test_util.c - byte order, constant-time compare, strict base64, number
+ * parsing and configuration paths.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "tap.h"
+#include "util.h"
+
+static void
+test_byte_order(void)
+{
+	uint8_t b[8];
+
+	put_be16(b, 0x1234);
+	ok(b[0] == 0x12 && b[1] == 0x34, "put_be16 writes big-endian");
+	ok(get_be16((const uint8_t *)"\xff\x01") == 0xff01,
+	    "get_be16 reads big-endian");
+	put_be64(b, 0x0102030405060708ULL);
+	is_bytes(b, (const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07\x08", 8,
+	    "put_be64 writes big-endian");
+	ok(get_be64(b) == 0x0102030405060708ULL, "get_be64 round-trips");
+	put_le64(b, 0x0102030405060708ULL);
+	is_bytes(b, (const uint8_t *)"\x08\x07\x06\x05\x04\x03\x02\x01", 8,
+	    "put_le64 writes little-endian");
+}
+
+static void
+test_ct_equal(void)
+{
+	uint8_t a[32], b[32];
+
+	memset(a, 0xa5, sizeof(a));
+	memcpy(b, a, sizeof(b));
+	ok(ct_equal(a, b, sizeof(a)), "ct_equal: equal buffers");
+	b[31] ^= 0x01;
+	ok(!ct_equal(a, b, sizeof(a)), "ct_equal: last bit differs");
+	b[31] ^= 0x01;
+	b[0] ^= 0x80;
+	ok(!ct_equal(a, b, sizeof(a)), "ct_equal: first bit differs");
+	ok(ct_equal(a, b, 0), "ct_equal: zero length is equal");
+}
+
+static void
+test_base64(void)
+{
+	static const struct {
+		const char *text;
+		const char *bin;
+		size_t bin_len;
+	} good[] = {
+		{ "Zg==", "f", 1 },
+		{ "Zm8=", "fo", 2 },
+		{ "Zm9v", "foo", 3 },
+		{ "Zm9vYmFy", "foobar", 6 },
+	};
+	static const char *const bad[] = {
+		"Zg", "Zg=", "Zg===", "Zh==", "Zm9", "Zm9v\n", " Zm9v",
+		"Zm9v====", "Zm-v", "Zm_v", "Z===", "Zm9v Zm9v", "",
+	};
+	uint8_t out[16];
+	char text[16];
+	size_t n;
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		ok(base64_encode((const uint8_t *)good[i].bin, good[i].bin_len,
+		    text, sizeof(text)) == 0 &&
+		    strcmp(text, good[i].text) == 0,
+		    "base64_encode \"%s\"", good[i].text);
+		ok(base64_decode(good[i].text, strlen(good[i].text), out,
+		    sizeof(out), &n) == 0 && n == good[i].bin_len &&
+		    memcmp(out, good[i].bin, n) == 0,
+		    "base64_decode \"%s\"", good[i].text);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		ok(base64_decode(bad[i], strlen(bad[i]), out, sizeof(out),
+		    &n) == -1, "base64_decode rejects \"%s\"", bad[i]);
+	ok(base64_decode("Zm9vYmFy", 8, out, 5, &n) == -1,
+	    "base64_decode refuses output larger than its buffer");
+	ok(base64_encode((const uint8_t *)"foobar", 6, text, 8) == -1,
+	    "base64_encode refuses a buffer without room for the NUL");
+}
+
+static void
+test_parse_number(void)
+{
+	unsigned long v = 0;
+
+	ok(parse_number("0", 0, 65535, &v) == 0 && v == 0, "parse 0");
+	ok(parse_number("65535", 0, 65535, &v) == 0 && v == 65535,
+	    "parse 65535");
+	ok(parse_number("65536", 0, 65535, &v) == -1, "reject 65536");
+	ok(parse_number("-1", 0, 65535, &v) == -1, "reject -1");
+	ok(parse_number("+1", 0, 65535, &v) == -1, "reject +1");
+	ok(parse_number("12x", 0, 65535, &v) == -1, "reject trailing x");
+	ok(parse_number(" 12", 0, 65535, &v) == -1, "reject leading space");
+	ok(parse_number("", 0, 65535, &v) == -1, "reject empty");
+	ok(parse_number("99999999999999999999999", 0, (unsigned long)-1,
+	    &v) == -1, "reject overflow");
+	ok(parse_number("5", 10, 20, &v) == -1, "reject below min");
+}
+
+static void
+test_config_path(void)
+{
+	char path[4096];
+
+	setenv("XDG_CONFIG_HOME", "/xdg", 1);
+	ok(config_path("known_peers", false, path, sizeof(path)) == 0 &&
+	    strcmp(path, "/xdg/sealcat/known_peers") == 0,
+	    "config_path uses XDG_CONFIG_HOME");
+	setenv("XDG_CONFIG_HOME", "relative", 1);
+	setenv("HOME", "/home/u", 1);
+	ok(config_path("id_x25519", false, path, sizeof(path)) == 0 &&
+	    strcmp(path, "/home/u/.config/sealcat/id_x25519") == 0,
+	    "config_path ignores a relative XDG_CONFIG_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	ok(config_path("id_x25519", false, path, sizeof(path)) == 0 &&
+	    strcmp(path, "/home/u/.config/sealcat/id_x25519") == 0,
+	    "config_path falls back to HOME/.config");
+	ok(config_path("id_x25519", false, path, 10) == -1,
+	    "config_path refuses a short buffer");
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_byte_order();
+	test_ct_equal();
+	test_base64();
+	test_parse_number();
+	test_config_path();
+	return tap_done();
+}
