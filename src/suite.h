@@ -10,6 +10,7 @@
 #ifndef SEALCAT_SUITE_H
 #define SEALCAT_SUITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,13 @@ struct suite {
 	 * valid private key for the suite (p256: zero or >= the group order).
 	 */
 	int (*pubkey)(uint8_t *pub, const uint8_t priv[SUITE_PRIV_LEN]);
+
+	/*
+	 * True if pub (pub_len bytes) is an acceptable public key: for p256 a
+	 * 65-byte uncompressed point on the curve; for x25519 any 32 bytes
+	 * (a low-order point is caught by dh()).  Used to check tokens.
+	 */
+	bool (*pub_valid)(const uint8_t *pub);
 
 	/*
 	 * DH(priv, pub) into out.  pub is pub_len bytes as received.  Returns
