@@ -30,7 +30,7 @@ static const char help_top[] =
 "          tar c dir | sealcat connect --peer TOKEN host 9000\n";
 
 static const char help_keygen[] =
-"usage: sealcat keygen [--suite SUITE] [-o FILE] [-f] [-C COMMENT]\n"
+"usage: sealcat keygen [--suite SUITE] [-o FILE] [-f] [-C TEXT]\n"
 "\n"
 "Create an identity: a private key file (mode 0600) and FILE.pub, and print\n"
 "the public token on stdout.\n"
@@ -65,7 +65,8 @@ static const char help_listen[] =
 "      --suite SUITE      x25519 or p256 (must match the identity)\n"
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
-"      --forward HOST:PORT  relay each connection to a TCP service\n"
+"      --forward HOST:PORT\n"
+"                         relay each connection to a TCP service\n"
 "      --max-conns N      concurrent connections with -e/--forward (64)\n"
 "      --recv-only        do not read stdin\n"
 "      --send-only        discard what arrives\n"
