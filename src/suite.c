@@ -10,10 +10,12 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "suite_bearssl.h"
 #include "util.h"
 
 static const struct suite *const suites[] = {
 	&suite_x25519,
+	&suite_p256,
 };
 
 int
@@ -24,6 +26,7 @@ suite_init(void)
 		    "has a working random number source");
 		return -1;
 	}
+	suite_bearssl_select(true);
 	return 0;
 }
 
