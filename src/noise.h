@@ -64,7 +64,9 @@ int noise_set_ephemeral(struct handshake_state *hs,
 /*
  * Writes the next handshake message, carrying payload, into out.  Returns 0
  * and sets *out_len, or -1 when it is not our turn, out_cap is too small,
- * or a DH fails.  Nothing is reported: the caller words the error.
+ * or a DH fails.  Nothing is reported: the caller words the error.  After
+ * a -1 (here or in noise_read_message()) hs is cleared and the handshake
+ * is over: every later call fails.
  */
 int noise_write_message(struct handshake_state *hs, const uint8_t *payload,
     size_t payload_len, uint8_t *out, size_t out_cap, size_t *out_len);
@@ -111,6 +113,15 @@ int noise_encrypt(struct cipher_state *cs, const uint8_t *ad, size_t ad_len,
 int noise_decrypt(struct cipher_state *cs, const uint8_t *ad, size_t ad_len,
     const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
     size_t *out_len);
+
+/*
+ * HKDF(ck, ikm, num_outputs) of the Noise specification (§4.3), which is
+ * RFC 5869 with salt = ck and empty info: writes num_outputs (1..3) blocks
+ * of hash_len bytes to out.  In Noise ck_len is always hash_len; other
+ * lengths are accepted so the RFC 5869 vectors can run.
+ */
+void noise_hkdf(const struct suite *suite, const uint8_t *ck, size_t ck_len,
+    const uint8_t *ikm, size_t ikm_len, int num_outputs, uint8_t *out);
 
 /* Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zeros). */
 void noise_rekey(struct cipher_state *cs);
