@@ -1,0 +1,290 @@
+/*
+ * test_noise.c - the Noise XX state machine for both suites: handshake
+ * between two in-memory states, message sizes, transport round trips,
+ * Rekey, nonce exhaustion, bad public keys; and the published
+ * Noise_XX_25519_* vectors (cacophony, snow) byte for byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "noise.h"
+#include "pair.h"
+#include "suite.h"
+#include "tap.h"
+#include "util.h"
+
+static const struct suite *const suites[] = { &suite_x25519, &suite_p256 };
+
+static void
+test_handshake(const struct suite *s, const size_t want_len[3])
+{
+	struct pair p;
+	bool done = pair_handshake(s, &p);
+
+	ok(done, "%s: XX handshake between two states completes", s->name);
+	for (int i = 0; i < 3; i++)
+		ok(p.msg_len[i] == want_len[i] &&
+		    noise_message_len(s, i) == want_len[i],
+		    "%s: message %d is %zu bytes (got %zu, noise_message_len "
+		    "%zu)", s->name, i + 1, want_len[i], p.msg_len[i],
+		    noise_message_len(s, i));
+	ok(done && memcmp(p.i_h, p.r_h, s->hash_len) == 0,
+	    "%s: both sides end with the same handshake hash", s->name);
+	ok(done && memcmp(p.i_send.k, p.r_recv.k, SUITE_KEY_LEN) == 0 &&
+	    memcmp(p.r_send.k, p.i_recv.k, SUITE_KEY_LEN) == 0 &&
+	    memcmp(p.i_send.k, p.i_recv.k, SUITE_KEY_LEN) != 0,
+	    "%s: split gives matching, distinct keys per direction", s->name);
+}
+
+/* Seals msg with one side's cipher state and opens it with the other's. */
+static bool
+round_trip(struct cipher_state *send, struct cipher_state *recv,
+    const uint8_t *msg, size_t msg_len)
+{
+	uint8_t ct[256 + SUITE_TAG_LEN], pt[256];
+	size_t ct_len, pt_len;
+
+	if (noise_encrypt(send, NULL, 0, msg, msg_len, ct, sizeof(ct),
+	    &ct_len) != 0 || ct_len != msg_len + SUITE_TAG_LEN)
+		return false;
+	if (noise_decrypt(recv, NULL, 0, ct, ct_len, pt, sizeof(pt),
+	    &pt_len) != 0)
+		return false;
+	return pt_len == msg_len && memcmp(pt, msg, msg_len) == 0;
+}
+
+static void
+test_transport(const struct suite *s)
+{
+	static const uint8_t hello[] = "hello, responder";
+	static const uint8_t reply[] = "hello, initiator";
+	uint8_t buf[64];
+	size_t len, len2;
+	struct pair p;
+	bool good;
+
+	if (!pair_handshake(s, &p)) {
+		ok(false, "%s: transport: handshake failed", s->name);
+		return;
+	}
+	good = true;
+	for (int i = 0; i < 5; i++)
+		good = good && round_trip(&p.i_send, &p.r_recv, hello,
+		    sizeof(hello)) && round_trip(&p.r_send, &p.i_recv, reply,
+		    sizeof(reply));
+	ok(good && p.i_send.n == 5 && p.r_recv.n == 5,
+	    "%s: transport round trips both ways, nonces in step", s->name);
+
+	/* In-place encryption and decryption (the frame layer relies on
+	 * it). */
+	memcpy(buf, hello, sizeof(hello));
+	good = noise_encrypt(&p.i_send, NULL, 0, buf, sizeof(hello), buf,
+	    sizeof(buf), &len) == 0 &&
+	    noise_decrypt(&p.r_recv, NULL, 0, buf, len, buf, sizeof(buf),
+	    &len2) == 0 && len2 == sizeof(hello) &&
+	    memcmp(buf, hello, sizeof(hello)) == 0;
+	ok(good, "%s: in-place encrypt and decrypt", s->name);
+
+	/* A wrong nonce: the receiver skips one, so the tag fails, the
+	 * output is wiped and n does not advance. */
+	noise_encrypt(&p.i_send, NULL, 0, hello, sizeof(hello), buf,
+	    sizeof(buf), &len);
+	p.r_recv.n++;
+	memset(buf + len, 0xcc, sizeof(buf) - len);
+	good = noise_decrypt(&p.r_recv, NULL, 0, buf, len, buf, sizeof(buf),
+	    &len2) == -1 && p.r_recv.n == 7;
+	for (size_t i = 0; i < len - SUITE_TAG_LEN; i++)
+		good = good && buf[i] == 0;
+	ok(good, "%s: wrong nonce fails, plaintext wiped, n unchanged",
+	    s->name);
+
+	/* Rekey on both sides keeps them in step; one side alone does
+	 * not. */
+	p.r_recv.n = p.i_send.n;
+	noise_rekey(&p.i_send);
+	noise_rekey(&p.r_recv);
+	ok(round_trip(&p.i_send, &p.r_recv, hello, sizeof(hello)),
+	    "%s: Rekey on both sides: still in step", s->name);
+	noise_rekey(&p.i_send);
+	ok(!round_trip(&p.i_send, &p.r_recv, hello, sizeof(hello)),
+	    "%s: Rekey on the sender only: receiver cannot open", s->name);
+
+	/* Nonce 2^64-1 is reserved: 2^64-2 is the last usable one. */
+	p.i_send.n = UINT64_MAX - 1;
+	ok(noise_encrypt(&p.i_send, NULL, 0, hello, sizeof(hello), buf,
+	    sizeof(buf), &len) == 0,
+	    "%s: encrypt with nonce 2^64-2 works", s->name);
+	ok(noise_encrypt(&p.i_send, NULL, 0, hello, sizeof(hello), buf,
+	    sizeof(buf), &len) == -1 && p.i_send.n == UINT64_MAX,
+	    "%s: encrypt with nonce 2^64-1 is refused", s->name);
+	p.r_recv.n = UINT64_MAX;
+	ok(noise_decrypt(&p.r_recv, NULL, 0, buf, sizeof(hello) +
+	    SUITE_TAG_LEN, buf, sizeof(buf), &len) == -1,
+	    "%s: decrypt with nonce 2^64-1 is refused", s->name);
+	ok(noise_encrypt(&p.r_send, NULL, 0, hello, sizeof(hello), buf,
+	    sizeof(hello) + SUITE_TAG_LEN - 1, &len) == -1,
+	    "%s: encrypt refuses an output one byte too small", s->name);
+	cipher_state_clear(&p.i_send);
+	cipher_state_clear(&p.i_recv);
+	cipher_state_clear(&p.r_send);
+	cipher_state_clear(&p.r_recv);
+}
+
+/*
+ * Runs a handshake but replaces the public key at offset off of message
+ * msg_index (0-based) with bad (pub_len bytes).  Returns the message index
+ * at which a call failed (write or read), or 3 if none did.
+ */
+static int
+handshake_with_bad_key(const struct suite *s, int msg_index, size_t off,
+    const uint8_t *bad)
+{
+	static const uint8_t prologue[] = "p";
+	uint8_t i_priv[SUITE_PRIV_LEN], i_pub[SUITE_PUB_MAX];
+	uint8_t r_priv[SUITE_PRIV_LEN], r_pub[SUITE_PUB_MAX];
+	struct handshake_state ini, res;
+	uint8_t msg[1024];
+	size_t len;
+	int i;
+
+	s->keypair(i_priv, i_pub);
+	s->keypair(r_priv, r_pub);
+	noise_init(&ini, s, ROLE_INITIATOR, prologue, 1, i_priv, i_pub);
+	noise_init(&res, s, ROLE_RESPONDER, prologue, 1, r_priv, r_pub);
+	for (i = 0; i < 3; i++) {
+		struct handshake_state *w = i % 2 == 0 ? &ini : &res;
+		struct handshake_state *r = i % 2 == 0 ? &res : &ini;
+
+		if (noise_write_message(w, NULL, 0, msg, sizeof(msg),
+		    &len) != 0)
+			break;
+		if (i == msg_index)
+			memcpy(msg + off, bad, s->pub_len);
+		if (noise_read_message(r, msg, len, NULL, 0, NULL) != 0) {
+			/* The failed state must be cleared and dead. */
+			if (r->suite != NULL ||
+			    noise_read_message(r, msg, len, NULL, 0,
+			    NULL) != -1)
+				i = 100;
+			break;
+		}
+	}
+	handshake_clear(&ini);
+	handshake_clear(&res);
+	return i;
+}
+
+static void
+test_bad_keys_x25519(void)
+{
+	const struct suite *s = &suite_x25519;
+	/* Low-order points of Curve25519 (u = 0, u = 1, and one of order
+	 * 8): X25519 with them gives all zeros. */
+	static const uint8_t low_order[][32] = {
+		{ 0 },
+		{ 1 },
+		{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56,
+		  0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb,
+		  0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		  0xb8, 0x00 },
+	};
+
+	for (size_t k = 0; k < ARRAY_LEN(low_order); k++) {
+		/* A bad e in message 1 is caught by the responder's ee
+		 * when it writes message 2. */
+		int at = handshake_with_bad_key(s, 0, 0, low_order[k]);
+
+		ok(at == 1, "x25519: low-order e #%zu in message 1 aborts "
+		    "the handshake (at message %d)", k, at + 1);
+		at = handshake_with_bad_key(s, 1, 0, low_order[k]);
+		ok(at == 1, "x25519: low-order e #%zu in message 2 aborts "
+		    "the handshake (at message %d)", k, at + 1);
+	}
+}
+
+static void
+test_bad_keys_p256(void)
+{
+	const struct suite *s = &suite_p256;
+	uint8_t priv[SUITE_PRIV_LEN], pub[SUITE_PUB_MAX], bad[SUITE_PUB_MAX];
+	static const uint8_t prefixes[] = { 0x00, 0x02, 0x03, 0x05, 0x06,
+	    0x07 };
+
+	s->keypair(priv, pub);
+	ok(s->pub_valid(pub), "p256: a fresh public key is valid");
+	for (size_t k = 0; k < ARRAY_LEN(prefixes); k++) {
+		int at;
+
+		memcpy(bad, pub, sizeof(bad));
+		bad[0] = prefixes[k];
+		ok(!s->pub_valid(bad), "p256: prefix 0x%02x refused",
+		    prefixes[k]);
+		at = handshake_with_bad_key(s, 0, 0, bad);
+		ok(at == 0, "p256: e with prefix 0x%02x in message 1 aborts "
+		    "at message 1 (at %d)", prefixes[k], at + 1);
+	}
+	memcpy(bad, pub, sizeof(bad));
+	bad[64] ^= 0x01;	/* off the curve */
+	ok(!s->pub_valid(bad), "p256: a point off the curve is refused");
+	ok(handshake_with_bad_key(s, 1, 0, bad) == 1,
+	    "p256: off-curve e in message 2 aborts at message 2");
+	memset(bad, 0, sizeof(bad));
+	bad[0] = 0x04;
+	ok(!s->pub_valid(bad), "p256: 04||0||0 (no point) is refused");
+	ok(handshake_with_bad_key(s, 0, 0, bad) == 0,
+	    "p256: 04||0||0 as e in message 1 aborts at message 1");
+}
+
+static void
+test_misuse(const struct suite *s)
+{
+	uint8_t priv[SUITE_PRIV_LEN], pub[SUITE_PUB_MAX], msg[512];
+	struct handshake_state hs, hs2;
+	struct cipher_state a, b;
+	size_t len;
+
+	s->keypair(priv, pub);
+	noise_init(&hs, s, ROLE_RESPONDER, NULL, 0, priv, pub);
+	ok(noise_write_message(&hs, NULL, 0, msg, sizeof(msg), &len) == -1,
+	    "%s: a responder cannot write first", s->name);
+	noise_init(&hs, s, ROLE_INITIATOR, NULL, 0, priv, pub);
+	ok(noise_split(&hs, &a, &b, NULL) == -1,
+	    "%s: split before the handshake is done fails", s->name);
+	ok(noise_write_message(&hs, NULL, 0, msg, noise_message_len(s, 0) - 1,
+	    &len) == -1, "%s: write refuses a buffer one byte short",
+	    s->name);
+	noise_init(&hs, s, ROLE_INITIATOR, NULL, 0, priv, pub);
+	noise_init(&hs2, s, ROLE_RESPONDER, NULL, 0, priv, pub);
+	noise_write_message(&hs, NULL, 0, msg, sizeof(msg), &len);
+	ok(noise_read_message(&hs2, msg, len - 1, NULL, 0, NULL) == -1,
+	    "%s: a truncated message 1 is refused", s->name);
+	noise_init(&hs, s, ROLE_INITIATOR, NULL, 0, priv, pub);
+	noise_init(&hs2, s, ROLE_RESPONDER, (const uint8_t *)"x", 1, priv,
+	    pub);
+	noise_write_message(&hs, NULL, 0, msg, sizeof(msg), &len);
+	noise_read_message(&hs2, msg, len, NULL, 0, NULL);
+	noise_write_message(&hs2, NULL, 0, msg, sizeof(msg), &len);
+	ok(noise_read_message(&hs, msg, len, NULL, 0, NULL) == -1,
+	    "%s: different prologues make message 2 fail", s->name);
+	handshake_clear(&hs);
+	handshake_clear(&hs2);
+}
+
+int
+main(void)
+{
+	static const size_t x25519_len[3] = { 32, 96, 64 };
+	static const size_t p256_len[3] = { 65, 162, 97 };
+
+	if (suite_init() != 0)
+		return 1;
+	test_handshake(&suite_x25519, x25519_len);
+	test_handshake(&suite_p256, p256_len);
+	for (size_t i = 0; i < ARRAY_LEN(suites); i++) {
+		test_transport(suites[i]);
+		test_misuse(suites[i]);
+	}
+	test_bad_keys_x25519();
+	test_bad_keys_p256();
+	return tap_done();
+}
