@@ -47,8 +47,8 @@ static const char help_pubkey[] =
 "\n"
 "Print the public token of an identity key file.\n"
 "\n"
-"  -i, --identity FILE  key file (default $SEALCAT_IDENTITY or\n"
-"                       ~/.config/sealcat/id_x25519)\n"
+"  -i, --identity FILE  key file (default $SEALCAT_IDENTITY, else\n"
+"                       ~/.config/sealcat/id_x25519, else id_p256)\n"
 "  -h, --help           show this help\n";
 
 static const char help_listen[] =

@@ -38,6 +38,23 @@ int keyfile_default_path(const struct suite *suite, bool create_dir,
     char *out, size_t out_cap);
 
 /*
+ * The identity to use when none is named: $SEALCAT_IDENTITY if set; else,
+ * with a suite, its default file (which need not exist yet); else, with
+ * suite NULL, the first of id_x25519 and id_p256 that exists.  Returns 0, or
+ * -1 after reporting (suite NULL and neither file exists).
+ */
+int keyfile_find_default(const struct suite *suite, char *out,
+    size_t out_cap);
+
+/*
+ * Writes the text of a private key file for id to out (KEYFILE_MAX is
+ * enough), NUL-terminated; *out_len excludes the NUL.  The text is secret:
+ * wipe it.  Returns 0, or -1 if out_cap is too small.
+ */
+int keyfile_format(const struct identity *id, char *out, size_t out_cap,
+    size_t *out_len);
+
+/*
  * Writes the private key file at path (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600)
  * and path.pub ("TOKEN[ comment]\n").  Without force, an existing file of
  * either name is refused.  Returns 0, or -1 after reporting.

@@ -1,0 +1,629 @@
+/*
+ * keyfile.c - private key files, .pub files and public key tokens
+ * (PROTOCOL.md §4 for the token format).
+ *
+ * A private key file is three lines of text, all of them required:
+ *
+ *     sealcat private key v1 x25519
+ *     <base64 of the 32-byte secret>
+ *     public x25519:<base64 of the public key>
+ *
+ * The first says what the file is, the last lets `cat` tell a user which
+ * key they hold; loading recomputes the public key and refuses a file whose
+ * third line disagrees.  Only printable ASCII and newlines are accepted, and
+ * only the final newline may be missing.  Which keys to trust is trust.c's.
+ */
+#include "keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define HEADER "sealcat private key v1 "
+#define HEADER_ANY "sealcat private key "
+#define PUBLIC "public "
+#define KEYFILE_LINES 3
+
+/* What to do about a key file that is not what it should be. */
+#define FIX_DAMAGED "restore it from a backup or create a new key with " \
+	"'sealcat keygen'"
+#define FIX_TOKEN "copy the whole token as 'sealcat pubkey' prints it"
+
+static const char *const default_suites[] = { "x25519", "p256" };
+
+int
+identity_generate(const struct suite *suite, struct identity *id)
+{
+	identity_clear(id);
+	id->suite = suite;
+	if (suite->keypair(id->priv, id->pub) == -1) {
+		identity_clear(id);
+		log_error("cannot generate a %s key: the random number source "
+		    "failed — check /dev/urandom and getrandom()", suite->name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+identity_clear(struct identity *id)
+{
+	if (id == NULL)
+		return;
+	wipe(id->priv, sizeof(id->priv));
+	wipe(id->pub, sizeof(id->pub));
+	id->suite = NULL;
+}
+
+int
+keyfile_default_path(const struct suite *suite, bool create_dir, char *out,
+    size_t out_cap)
+{
+	const char *env = getenv("SEALCAT_IDENTITY");
+	char name[64];
+	int n;
+
+	if (env != NULL && env[0] != '\0') {
+		n = snprintf(out, out_cap, "%s", env);
+		if (n < 0 || (size_t)n >= out_cap) {
+			log_error("SEALCAT_IDENTITY is too long — use a "
+			    "shorter path");
+			return -1;
+		}
+		return 0;
+	}
+	n = snprintf(name, sizeof(name), "id_%s", suite->name);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return -1;
+	return config_path(name, create_dir, out, out_cap);
+}
+
+int
+keyfile_find_default(const struct suite *suite, char *out, size_t out_cap)
+{
+	const char *env = getenv("SEALCAT_IDENTITY");
+	struct stat st;
+	char dir[PATH_MAX];
+
+	if (suite != NULL || (env != NULL && env[0] != '\0'))
+		return keyfile_default_path(suite != NULL ? suite :
+		    suite_default(), false, out, out_cap);
+	for (size_t i = 0; i < ARRAY_LEN(default_suites); i++) {
+		const struct suite *s = suite_by_name(default_suites[i]);
+
+		if (s == NULL)
+			continue;
+		if (keyfile_default_path(s, false, out, out_cap) == -1)
+			return -1;
+		if (lstat(out, &st) == 0)
+			return 0;
+	}
+	if (config_path("", false, dir, sizeof(dir)) == -1)
+		return -1;
+	log_error("no identity key in %s (looked for id_x25519 and id_p256) — "
+	    "create one with 'sealcat keygen' or name one with -i FILE", dir);
+	return -1;
+}
+
+int
+token_format(const struct suite *suite, const uint8_t *pub, char *out,
+    size_t out_cap)
+{
+	size_t name_len = strlen(suite->name);
+
+	if (out_cap < name_len + 1)
+		return -1;
+	memcpy(out, suite->name, name_len);
+	out[name_len] = ':';
+	return base64_encode(pub, suite->pub_len, out + name_len + 1,
+	    out_cap - name_len - 1);
+}
+
+int
+token_parse(const char *token, const struct suite **suite, uint8_t *pub,
+    const char *what)
+{
+	const char *colon = strchr(token, ':');
+	const struct suite *s;
+	uint8_t key[SUITE_PUB_MAX];
+	size_t key_len = 0;
+	size_t b64_len;
+
+	if (colon == NULL) {
+		if (what != NULL)
+			log_error("%s: not a public key token (expected "
+			    "SUITE:BASE64, e.g. x25519:...) — " FIX_TOKEN,
+			    what);
+		return -1;
+	}
+	if ((s = suite_by_token(token)) == NULL) {
+		if (what != NULL)
+			log_error("%s: unknown key suite '%.*s' — use a token "
+			    "starting with one of: %s", what,
+			    (int)((size_t)(colon - token) > 32 ? 32 :
+			    colon - token), token, suite_names());
+		return -1;
+	}
+	/* Check the length first: base64_decode would also accept a shorter
+	 * key, and the message can say exactly what was expected. */
+	b64_len = strlen(colon + 1);
+	if (b64_len != BASE64_LEN(s->pub_len) ||
+	    base64_decode(colon + 1, b64_len, key, sizeof(key), &key_len) ==
+	    -1 || key_len != s->pub_len) {
+		if (what != NULL)
+			log_error("%s: malformed %s key (expected %zu base64 "
+			    "characters after '%s:', got %zu) — " FIX_TOKEN,
+			    what, s->name, (size_t)BASE64_LEN(s->pub_len),
+			    s->name, b64_len);
+		return -1;
+	}
+	if (!s->pub_valid(key)) {
+		if (what != NULL)
+			log_error("%s: the %s key is not a valid public key "
+			    "(not a point on the curve) — " FIX_TOKEN, what,
+			    s->name);
+		return -1;
+	}
+	memcpy(pub, key, s->pub_len);
+	*suite = s;
+	return 0;
+}
+
+int
+keyfile_format(const struct identity *id, char *out, size_t out_cap,
+    size_t *out_len)
+{
+	char secret[BASE64_LEN(SUITE_PRIV_LEN) + 1];
+	char token[TOKEN_MAX];
+	int n = -1;
+
+	if (base64_encode(id->priv, sizeof(id->priv), secret,
+	    sizeof(secret)) == 0 &&
+	    token_format(id->suite, id->pub, token, sizeof(token)) == 0)
+		n = snprintf(out, out_cap, HEADER "%s\n%s\n" PUBLIC "%s\n",
+		    id->suite->name, secret, token);
+	wipe(secret, sizeof(secret));
+	if (n < 0 || (size_t)n >= out_cap) {
+		wipe(out, out_cap);
+		return -1;
+	}
+	*out_len = (size_t)n;
+	return 0;
+}
+
+/*
+ * Splits text into at most KEYFILE_LINES lines (the last newline may be
+ * missing) and checks every byte is printable ASCII.  Returns the number of
+ * lines (at least 1), or -1 after reporting.
+ */
+static int
+split_lines(const char *text, size_t text_len, const char *name,
+    const char *line[KEYFILE_LINES], size_t line_len[KEYFILE_LINES])
+{
+	size_t start = 0;
+	size_t count = 0;
+
+	if (text_len == 0) {
+		log_error("%s: the key file is empty — " FIX_DAMAGED, name);
+		return -1;
+	}
+	if (text_len > KEYFILE_MAX) {
+		log_error("%s: too large to be a sealcat key file (more than "
+		    "%d bytes) — check the file name", name, KEYFILE_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < text_len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c != '\n' && (c < 0x20 || c > 0x7e)) {
+			log_error("%s: not a sealcat key file (binary data or "
+			    "control characters) — check the file name", name);
+			return -1;
+		}
+		if (c != '\n' && i + 1 < text_len)
+			continue;
+		if (count == KEYFILE_LINES) {
+			log_error("%s: unexpected text after line %d — "
+			    FIX_DAMAGED, name, KEYFILE_LINES);
+			return -1;
+		}
+		line[count] = text + start;
+		line_len[count] = i - start + (c == '\n' ? 0 : 1);
+		count++;
+		start = i + 1;
+	}
+	return (int)count;
+}
+
+static bool
+starts_with(const char *s, size_t s_len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return s_len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* True if line (not NUL-terminated) starts like a token: "x25519:". */
+static bool
+looks_like_token(const char *line, size_t len)
+{
+	const char *colon = memchr(line, ':', len);
+	char prefix[32];
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - line)) + 2 > sizeof(prefix))
+		return false;
+	memcpy(prefix, line, n + 1);
+	prefix[n + 1] = '\0';
+	return suite_by_token(prefix) != NULL;
+}
+
+/* Line 1: "sealcat private key v1 SUITE".  Returns the suite, or NULL after
+ * reporting. */
+static const struct suite *
+parse_header(const char *line, size_t len, const char *name)
+{
+	char suite_name[32];
+	const struct suite *s;
+	size_t n = strlen(HEADER);
+
+	if (!starts_with(line, len, HEADER)) {
+		if (starts_with(line, len, HEADER_ANY))
+			log_error("%s: unsupported key file version "
+			    "('%.*s') — use the sealcat version that created "
+			    "it, or create a new key", name,
+			    (int)(len > 40 ? 40 : len), line);
+		else if (looks_like_token(line, len))
+			log_error("%s: this is a public key (.pub), not a "
+			    "private key file — give the file without .pub",
+			    name);
+		else
+			log_error("%s: not a sealcat private key file (line 1 "
+			    "should be '" HEADER "SUITE') — check the file "
+			    "name", name);
+		return NULL;
+	}
+	if (len - n >= sizeof(suite_name) || len == n) {
+		log_error("%s: line 1 names no known suite — " FIX_DAMAGED,
+		    name);
+		return NULL;
+	}
+	memcpy(suite_name, line + n, len - n);
+	suite_name[len - n] = '\0';
+	if ((s = suite_by_name(suite_name)) == NULL) {
+		log_error("%s: unknown key suite '%s' on line 1 — this sealcat "
+		    "knows: %s", name, suite_name, suite_names());
+		return NULL;
+	}
+	return s;
+}
+
+/* Line 2: the secret.  Returns 0, or -1 after reporting. */
+static int
+parse_secret(const char *line, size_t len, const char *name,
+    struct identity *id)
+{
+	size_t priv_len = 0;
+
+	if (len != BASE64_LEN(SUITE_PRIV_LEN) ||
+	    base64_decode(line, len, id->priv, sizeof(id->priv), &priv_len) ==
+	    -1 || priv_len != SUITE_PRIV_LEN) {
+		log_error("%s: line 2 is not a %s secret key (expected %zu "
+		    "base64 characters) — " FIX_DAMAGED, name, id->suite->name,
+		    (size_t)BASE64_LEN(SUITE_PRIV_LEN));
+		return -1;
+	}
+	if (id->suite->pubkey(id->pub, id->priv) == -1) {
+		log_error("%s: line 2 is not a valid %s private key — "
+		    FIX_DAMAGED, name, id->suite->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Line 3: "public TOKEN", which must match the secret.  Returns 0, or -1
+ * after reporting. */
+static int
+check_public(const char *line, size_t len, const char *name,
+    const struct identity *id)
+{
+	char token[TOKEN_MAX];
+	uint8_t pub[SUITE_PUB_MAX];
+	const struct suite *s = NULL;
+	size_t n = strlen(PUBLIC);
+
+	if (!starts_with(line, len, PUBLIC) || len - n >= sizeof(token)) {
+		log_error("%s: line 3 should be 'public TOKEN' — "
+		    FIX_DAMAGED, name);
+		return -1;
+	}
+	memcpy(token, line + n, len - n);
+	token[len - n] = '\0';
+	if (token_parse(token, &s, pub, NULL) == -1) {
+		log_error("%s: line 3 does not hold a valid public key token "
+		    "— " FIX_DAMAGED, name);
+		return -1;
+	}
+	if (s != id->suite || !ct_equal(pub, id->pub, s->pub_len)) {
+		log_error("%s: the public key on line 3 does not match the "
+		    "secret key on line 2 (the file was damaged or edited) — "
+		    FIX_DAMAGED, name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+keyfile_parse(const char *text, size_t text_len, const char *name,
+    struct identity *id)
+{
+	const char *line[KEYFILE_LINES];
+	size_t line_len[KEYFILE_LINES];
+	int count;
+
+	identity_clear(id);
+	if ((count = split_lines(text, text_len, name, line, line_len)) == -1)
+		goto fail;
+	/* The header first: it tells a .pub or an alien file from a
+	 * truncated key file. */
+	if ((id->suite = parse_header(line[0], line_len[0], name)) == NULL)
+		goto fail;
+	if (count < KEYFILE_LINES) {
+		log_error("%s: the key file is truncated (%d of %d lines) — "
+		    FIX_DAMAGED, name, count, KEYFILE_LINES);
+		goto fail;
+	}
+	if (parse_secret(line[1], line_len[1], name, id) == -1)
+		goto fail;
+	if (check_public(line[2], line_len[2], name, id) == -1)
+		goto fail;
+	return 0;
+fail:
+	identity_clear(id);
+	return -1;
+}
+
+/* Opens a key file for reading and checks what it is before reading a
+ * byte.  Returns the descriptor and sets *mode, or -1 after reporting. */
+static int
+open_private(const char *path, mode_t *mode)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			log_error("%s: no such key file — create it with "
+			    "'sealcat keygen' or name another with -i", path);
+		else if (errno == ELOOP)
+			log_error("%s: is a symbolic link — name the key file "
+			    "itself", path);
+		else
+			log_error("%s: cannot open the key file: %s — check "
+			    "the path and its permissions", path,
+			    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		log_error("%s: cannot stat the key file: %s — check the path",
+		    path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file — name the key file itself",
+		    path);
+		goto fail;
+	}
+	if (st.st_size > KEYFILE_MAX) {
+		log_error("%s: too large to be a sealcat key file (more than "
+		    "%d bytes) — check the file name", path, KEYFILE_MAX);
+		goto fail;
+	}
+	*mode = st.st_mode;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+keyfile_load(const char *path, struct identity *id)
+{
+	/* One spare byte tells a file that grew past KEYFILE_MAX. */
+	char text[KEYFILE_MAX + 1];
+	size_t text_len = 0;
+	mode_t mode = 0;
+	int fd;
+	int rc = -1;
+
+	identity_clear(id);
+	if ((fd = open_private(path, &mode)) == -1)
+		goto out;
+	while (text_len < sizeof(text)) {
+		ssize_t n = read(fd, text + text_len, sizeof(text) - text_len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("%s: cannot read the key file: %s — check "
+			    "the file", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		text_len += (size_t)n;
+	}
+	if (keyfile_parse(text, text_len, path, id) == -1)
+		goto out;
+	/*
+	 * Like ssh: a secret others can read (or replace) is no longer ours
+	 * alone.  Checked after parsing, so a wrong file (a .pub, say) is
+	 * named as such rather than sent to chmod.
+	 */
+	if ((mode & 077) != 0) {
+		log_error("%s: permissions %04o are too open (others can "
+		    "access the private key) — run chmod 600 %s", path,
+		    (unsigned)(mode & 07777), path);
+		identity_clear(id);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	wipe(text, sizeof(text));
+	return rc;
+}
+
+/*
+ * Creates path afresh with mode: never through an existing file or
+ * symlink.  With force, an existing entry is unlinked first (a symlink
+ * itself, not its target), and O_EXCL still catches anything that appears
+ * in between.  Returns the descriptor, or -1 after reporting.
+ */
+static int
+create_excl(const char *path, mode_t mode, bool force)
+{
+	int fd;
+
+	if (force && unlink(path) == -1 && errno != ENOENT) {
+		log_error("%s: cannot remove the old file: %s — remove it "
+		    "yourself or choose another name with -o", path,
+		    strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			log_error("%s: already exists — use --force to "
+			    "replace it, or choose another name with -o",
+			    path);
+		else
+			log_error("%s: cannot create: %s — check the "
+			    "directory exists and is writable", path,
+			    strerror(errno));
+	}
+	return fd;
+}
+
+/* Writes all of buf, syncs and closes fd.  Returns 0, or -1 after
+ * reporting; fd is closed either way. */
+static int
+write_close(int fd, const char *path, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("%s: cannot write: %s — check the disk",
+			    path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		log_error("%s: cannot write: %s — check the disk", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* Refuses early (before anything is written) when either file exists. */
+static bool
+targets_free(const char *path, const char *pub_path)
+{
+	const char *const paths[] = { path, pub_path };
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_LEN(paths); i++)
+		if (lstat(paths[i], &st) == 0) {
+			log_error("%s: already exists — use --force to "
+			    "replace it, or choose another name with -o",
+			    paths[i]);
+			return false;
+		}
+	return true;
+}
+
+int
+keyfile_write(const char *path, const struct identity *id,
+    const char *comment, bool force)
+{
+	char text[KEYFILE_MAX];
+	char pub_path[PATH_MAX];
+	char pub_line[TOKEN_MAX + 260];
+	char token[TOKEN_MAX];
+	size_t text_len = 0;
+	bool created = false;
+	int fd = -1;
+	int rc = -1;
+	int n;
+
+	if (comment != NULL && (!printable(comment) || strlen(comment) > 255)) {
+		log_error("--comment: must be one line of printable ASCII, "
+		    "at most 255 characters — shorten or simplify it");
+		goto out;
+	}
+	n = snprintf(pub_path, sizeof(pub_path), "%s.pub", path);
+	if (n < 0 || (size_t)n >= sizeof(pub_path)) {
+		log_error("%s: path too long — choose a shorter name", path);
+		goto out;
+	}
+	if (token_format(id->suite, id->pub, token, sizeof(token)) == -1 ||
+	    keyfile_format(id, text, sizeof(text), &text_len) == -1) {
+		log_error("%s: cannot format the key — this is a bug", path);
+		goto out;
+	}
+	n = snprintf(pub_line, sizeof(pub_line), "%s%s%s\n", token,
+	    comment != NULL && comment[0] != '\0' ? " " : "",
+	    comment != NULL ? comment : "");
+	if (n < 0 || (size_t)n >= sizeof(pub_line))
+		goto out;
+	if (!force && !targets_free(path, pub_path))
+		goto out;
+
+	if ((fd = create_excl(path, 0600, force)) == -1)
+		goto out;
+	created = true;
+	if (write_close(fd, path, text, text_len) == -1)
+		goto out;
+	if ((fd = create_excl(pub_path, 0644, force)) == -1)
+		goto out;
+	if (write_close(fd, pub_path, pub_line, (size_t)n) == -1) {
+		(void)unlink(pub_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	/* Leave no private key behind without its .pub. */
+	if (rc == -1 && created)
+		(void)unlink(path);
+	wipe(text, sizeof(text));
+	return rc;
+}

@@ -1,0 +1,331 @@
+#!/usr/bin/env bats
+# keys.bats - keygen and pubkey: default locations, modes, overwrite
+# refusal, symlinks, SEALCAT_IDENTITY, both suites, and every kind of bad
+# key file or option.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	CFG="$XDG_CONFIG_HOME/sealcat"
+}
+
+# The suites this build has (p256 joins when its backend is in).
+suites() {
+	local s
+	for s in x25519 p256; do
+		if "$SEALCAT" keygen --suite "$s" -o "$BATS_TEST_TMPDIR/probe-$s" \
+		    >/dev/null 2>&1; then
+			echo "$s"
+		fi
+	done
+}
+
+mode_of() {
+	stat -c %a "$1"
+}
+
+# is_token SUITE TEXT: TEXT is a token of SUITE with the right length.
+is_token() {
+	case $1 in
+	x25519) [[ $2 =~ ^x25519:[A-Za-z0-9+/]{43}=$ ]] ;;
+	p256) [[ $2 =~ ^p256:[A-Za-z0-9+/]{87}=$ ]] ;;
+	*) return 1 ;;
+	esac
+}
+
+@test "keygen: default location under XDG_CONFIG_HOME, dir 0700, key 0600" {
+	run --separate-stderr "$SEALCAT" keygen
+	assert_status 0
+	[ -z "$stderr" ]
+	is_token x25519 "$output"
+	[ "$(mode_of "$CFG")" = 700 ]
+	[ "$(mode_of "$CFG/id_x25519")" = 600 ]
+	[ "$(cat "$CFG/id_x25519.pub")" = "$output" ]
+	[ "$(sed -n 1p "$CFG/id_x25519")" = "sealcat private key v1 x25519" ]
+	[ "$(sed -n 3p "$CFG/id_x25519")" = "public $output" ]
+	[ "$(wc -l < "$CFG/id_x25519")" -eq 3 ]
+}
+
+@test "keygen: HOME/.config when XDG_CONFIG_HOME is unset" {
+	unset XDG_CONFIG_HOME
+	run --separate-stderr "$SEALCAT" keygen
+	assert_status 0
+	[ "$(mode_of "$HOME/.config/sealcat")" = 700 ]
+	[ "$(cat "$HOME/.config/sealcat/id_x25519.pub")" = "$output" ]
+}
+
+@test "keygen: a relative XDG_CONFIG_HOME is ignored (XDG spec)" {
+	export XDG_CONFIG_HOME=relative
+	run --separate-stderr "$SEALCAT" keygen
+	assert_status 0
+	[ -f "$HOME/.config/sealcat/id_x25519" ]
+	[ ! -e relative ]
+}
+
+@test "keygen -o FILE and --output FILE; pubkey prints the same token" {
+	run --separate-stderr "$SEALCAT" keygen -o k1
+	assert_status 0
+	tok1=$output
+	[ "$(mode_of k1)" = 600 ]
+	[ "$(cat k1.pub)" = "$tok1" ]
+	[ ! -e "$CFG" ]
+	run --separate-stderr "$SEALCAT" keygen --output=k2
+	assert_status 0
+	[ "$output" != "$tok1" ]
+	run --separate-stderr "$SEALCAT" pubkey -i k1
+	assert_status 0
+	[ "$output" = "$tok1" ]
+	run --separate-stderr "$SEALCAT" pubkey --identity k1
+	[ "$output" = "$tok1" ]
+}
+
+@test "keygen -C / --comment goes into the .pub file only" {
+	run --separate-stderr "$SEALCAT" keygen -o k -C "alice@laptop 2024"
+	assert_status 0
+	[ "$(cat k.pub)" = "$output alice@laptop 2024" ]
+	! grep -q alice k
+	run --separate-stderr "$SEALCAT" keygen -o k2 --comment=bob
+	[ "$(cat k2.pub)" = "$output bob" ]
+}
+
+@test "keygen: a comment with a newline is refused, nothing written" {
+	run "$SEALCAT" keygen -o k -C "$(printf 'a\nb')"
+	assert_status 2
+	assert_one_line_error "--comment: must be one line"
+	[ ! -e k ] && [ ! -e k.pub ]
+}
+
+@test "keygen refuses to overwrite the key file without --force" {
+	"$SEALCAT" keygen -o k >/dev/null
+	before=$(cat k)
+	run "$SEALCAT" keygen -o k
+	assert_status 2
+	assert_one_line_error "^sealcat: k: already exists — use --force"
+	[ "$(cat k)" = "$before" ]
+}
+
+@test "keygen refuses when only the .pub exists, leaving nothing behind" {
+	echo "not mine" > k.pub
+	run "$SEALCAT" keygen -o k
+	assert_status 2
+	assert_one_line_error "^sealcat: k.pub: already exists"
+	[ ! -e k ]
+	[ "$(cat k.pub)" = "not mine" ]
+}
+
+@test "keygen refuses to overwrite the default key without --force" {
+	"$SEALCAT" keygen >/dev/null
+	run "$SEALCAT" keygen
+	assert_status 2
+	assert_one_line_error "id_x25519: already exists — use --force"
+}
+
+@test "keygen --force / -f replaces both files with a new key" {
+	old=$("$SEALCAT" keygen -o k)
+	run --separate-stderr "$SEALCAT" keygen -o k --force
+	assert_status 0
+	[ "$output" != "$old" ]
+	[ "$(cat k.pub)" = "$output" ]
+	[ "$(mode_of k)" = 600 ]
+	run --separate-stderr "$SEALCAT" keygen -f -o k
+	assert_status 0
+	[ "$("$SEALCAT" pubkey -i k)" = "$output" ]
+}
+
+@test "keygen --force with a lax old file still creates a 0600 file" {
+	"$SEALCAT" keygen -o k >/dev/null
+	chmod 666 k
+	run --separate-stderr "$SEALCAT" keygen -f -o k
+	assert_status 0
+	[ "$(mode_of k)" = 600 ]
+}
+
+@test "keygen never writes through a symlink at the target" {
+	echo precious > victim
+	ln -s victim k
+	run "$SEALCAT" keygen -o k
+	assert_status 2
+	assert_one_line_error "k: already exists"
+	[ "$(cat victim)" = precious ]
+	ln -s victim2 dangling
+	run "$SEALCAT" keygen -o dangling
+	assert_status 2
+	[ ! -e victim2 ]
+	# With --force the link itself is replaced; its target is untouched.
+	run --separate-stderr "$SEALCAT" keygen -o k --force
+	assert_status 0
+	[ ! -L k ] && [ -f k ]
+	[ "$(cat victim)" = precious ]
+}
+
+@test "keygen into a missing directory fails with one line" {
+	run "$SEALCAT" keygen -o no/such/dir/k
+	assert_status 2
+	assert_one_line_error "no/such/dir/k: cannot create: No such file"
+}
+
+@test "SEALCAT_IDENTITY is the default for keygen and pubkey" {
+	export SEALCAT_IDENTITY="$BATS_TEST_TMPDIR/mykey"
+	run --separate-stderr "$SEALCAT" keygen
+	assert_status 0
+	tok=$output
+	[ -f mykey ] && [ "$(cat mykey.pub)" = "$tok" ]
+	[ ! -e "$CFG/id_x25519" ]
+	run --separate-stderr "$SEALCAT" pubkey
+	assert_status 0
+	[ "$output" = "$tok" ]
+}
+
+@test "both suites: keygen --suite, default file name, pubkey, load" {
+	for s in $(suites); do
+		run --separate-stderr "$SEALCAT" keygen --suite "$s"
+		assert_status 0
+		is_token "$s" "$output"
+		[ "$(mode_of "$CFG/id_$s")" = 600 ]
+		[ "$(sed -n 1p "$CFG/id_$s")" = "sealcat private key v1 $s" ]
+		[ "$(cat "$CFG/id_$s.pub")" = "$output" ]
+		tok=$output
+		run --separate-stderr "$SEALCAT" pubkey -i "$CFG/id_$s"
+		assert_status 0
+		[ "$output" = "$tok" ]
+	done
+}
+
+@test "pubkey default: id_x25519, else id_p256, else a clear error" {
+	run "$SEALCAT" pubkey
+	assert_status 2
+	assert_one_line_error "no identity key in .*sealcat keygen"
+	if suites | grep -q p256; then
+		p=$("$SEALCAT" keygen --suite p256)
+		run --separate-stderr "$SEALCAT" pubkey
+		assert_status 0
+		[ "$output" = "$p" ]
+	fi
+	x=$("$SEALCAT" keygen)
+	run --separate-stderr "$SEALCAT" pubkey
+	assert_status 0
+	[ "$output" = "$x" ]
+}
+
+@test "keygen twice gives different keys" {
+	a=$("$SEALCAT" keygen -o a)
+	b=$("$SEALCAT" keygen -o b)
+	[ "$a" != "$b" ]
+	! cmp -s a b
+}
+
+@test "lax key file modes are refused with the chmod fix, exit 2" {
+	"$SEALCAT" keygen -o k >/dev/null
+	for m in 640 604 660 644 610 601 777; do
+		chmod "$m" k
+		run "$SEALCAT" pubkey -i k
+		assert_status 2
+		assert_one_line_error "^sealcat: k: permissions 0$m are too open .* — run chmod 600 k$"
+	done
+	chmod 400 k
+	run --separate-stderr "$SEALCAT" pubkey -i k
+	assert_status 0
+}
+
+@test "garbage, truncated, binary, empty and huge key files: one line, exit 2" {
+	"$SEALCAT" keygen -o good >/dev/null
+	check() {	# FILE PATTERN
+		chmod 600 "$1"
+		run "$SEALCAT" pubkey -i "$1"
+		assert_status 2
+		assert_one_line_error "^sealcat: $1: .*($2).* — "
+	}
+	: > empty;                    check empty "the key file is empty"
+	head -n 1 good > trunc1;      check trunc1 "the key file is truncated \(1 of 3 lines\)"
+	head -n 2 good > trunc2;      check trunc2 "the key file is truncated \(2 of 3 lines\)"
+	head -c 60 good > cut;        check cut "the key file is truncated \(2 of 3 lines\)"
+	head -c 100 good > cut3;      check cut3 "line 3 does not hold a valid public key token"
+	sed '2s/^..//' good > short2; check short2 "line 2 is not a x25519 secret key"
+	head -c 2048 /dev/urandom > bin; check bin "too large|binary data"
+	head -c 100 /dev/zero > zeros; check zeros "binary data"
+	printf 'hello\n' > text;      check text "not a sealcat private key file"
+	head -c 100000 /dev/zero | tr '\0' a > huge; check huge "too large"
+	cp good.pub pub;              check pub "this is a public key \(.pub\)"
+	{ cat good; echo extra; } > extra; check extra "unexpected text after line 3"
+	sed 's/$/\r/' good > crlf;    check crlf "binary data or control characters"
+	sed 's/v1/v9/' good > v9;     check v9 "unsupported key file version"
+	sed '1s/x25519/rsa/' good > rsa; check rsa "unknown key suite 'rsa' on line 1"
+	"$SEALCAT" keygen -o other >/dev/null
+	{ head -n 2 good; tail -n 1 other; } > mixed
+	check mixed "the public key on line 3 does not match the secret"
+}
+
+@test "key files that are not files: missing, directory, FIFO, symlink" {
+	run "$SEALCAT" pubkey -i missing
+	assert_status 2
+	assert_one_line_error "^sealcat: missing: no such key file — create it with 'sealcat keygen'"
+	mkdir dir
+	run "$SEALCAT" pubkey -i dir
+	assert_status 2
+	assert_one_line_error "dir: not a regular file"
+	mkfifo fifo
+	run timeout 5 "$SEALCAT" pubkey -i fifo
+	assert_status 2
+	assert_one_line_error "fifo: not a regular file"
+	"$SEALCAT" keygen -o k >/dev/null
+	ln -s k link
+	run "$SEALCAT" pubkey -i link
+	assert_status 2
+	assert_one_line_error "link: is a symbolic link"
+}
+
+@test "unknown --suite value is a usage error" {
+	run "$SEALCAT" keygen --suite rsa
+	assert_status 2
+	assert_one_line_error "^sealcat: --suite: unknown suite 'rsa' — use one of: x25519"
+	[ ! -e "$CFG" ]
+}
+
+@test "unknown flags, missing arguments and stray arguments exit 2" {
+	run "$SEALCAT" keygen --bogus
+	assert_status 2
+	assert_one_line_error "unknown option '--bogus' — see 'sealcat keygen --help'"
+	run "$SEALCAT" keygen -x
+	assert_status 2
+	assert_one_line_error "unknown option '-x'"
+	run "$SEALCAT" keygen -o
+	assert_status 2
+	assert_one_line_error "option '-o' needs an argument"
+	run "$SEALCAT" keygen --suite
+	assert_status 2
+	assert_one_line_error "option '--suite' needs an argument"
+	run "$SEALCAT" keygen extra
+	assert_status 2
+	assert_one_line_error "unexpected argument 'extra'"
+	run "$SEALCAT" pubkey --force
+	assert_status 2
+	assert_one_line_error "unknown option '--force' — see 'sealcat pubkey --help'"
+	run "$SEALCAT" pubkey -i
+	assert_status 2
+	assert_one_line_error "option '-i' needs an argument"
+	run "$SEALCAT" pubkey k
+	assert_status 2
+	assert_one_line_error "unexpected argument 'k'"
+	run "$SEALCAT" keygen -o ''
+	assert_status 2
+	assert_one_line_error "empty file name"
+	[ ! -e "$CFG" ]
+}
+
+@test "keygen and pubkey --help go to stdout, exit 0, write nothing" {
+	run --separate-stderr "$SEALCAT" keygen --help
+	assert_status 0
+	[[ $output == "usage: sealcat keygen"* ]]
+	[ ! -e "$CFG" ]
+	run --separate-stderr "$SEALCAT" pubkey -h
+	assert_status 0
+	[[ $output == "usage: sealcat pubkey"* ]]
+}
+
+@test "keygen reports a closed stdout" {
+	run bash -c '"$SEALCAT" keygen -o k >&-'
+	assert_status 1
+	assert_one_line_error "cannot write the token to stdout"
+}

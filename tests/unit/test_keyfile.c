@@ -1,0 +1,519 @@
+/*
+ * test_keyfile.c - public key tokens, the private key file format (every
+ * malformed class, and every single-byte corruption), loading checks on the
+ * file itself, and writing key files without ever writing through an
+ * existing file.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "helpers.h"
+#include "keyfile.h"
+#include "suite.h"
+#include "util.h"
+
+/* Suites this build has; p256 joins when its backend is in the table. */
+static const struct suite *suites[2];
+static size_t suite_count;
+
+static void
+find_suites(void)
+{
+	const char *names[] = { "x25519", "p256" };
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (suite_by_name(names[i]) != NULL)
+			suites[suite_count++] = suite_by_name(names[i]);
+}
+
+static bool
+same_identity(const struct identity *a, const struct identity *b)
+{
+	return a->suite == b->suite &&
+	    memcmp(a->priv, b->priv, sizeof(a->priv)) == 0 &&
+	    memcmp(a->pub, b->pub, a->suite->pub_len) == 0;
+}
+
+static void
+test_token_round_trip(const struct suite *s)
+{
+	struct identity id;
+	const struct suite *got = NULL;
+	uint8_t pub[SUITE_PUB_MAX];
+	char token[TOKEN_MAX];
+	char small[TOKEN_MAX];
+	size_t want_len = strlen(s->name) + 1 + BASE64_LEN(s->pub_len);
+
+	identity_generate(s, &id);
+	ok(token_format(s, id.pub, token, sizeof(token)) == 0 &&
+	    strlen(token) == want_len, "%s: token is %zu characters",
+	    s->name, want_len);
+	ok(strncmp(token, s->name, strlen(s->name)) == 0 &&
+	    token[strlen(s->name)] == ':', "%s: token starts with '%s:'",
+	    s->name, s->name);
+	memset(pub, 0xee, sizeof(pub));
+	ok(token_parse(token, &got, pub, NULL) == 0 && got == s,
+	    "%s: token parses back to its suite", s->name);
+	is_bytes(pub, id.pub, s->pub_len, "%s: token parses back to its key",
+	    s->name);
+	ok(token_format(s, id.pub, small, want_len) == -1,
+	    "%s: token_format refuses a buffer one byte short", s->name);
+	ok(token_format(s, id.pub, small, want_len + 1) == 0 &&
+	    strcmp(small, token) == 0, "%s: token_format fits exactly",
+	    s->name);
+	identity_clear(&id);
+}
+
+/* token_parse(bad) fails, reports one line naming what and expect. */
+static void
+check_bad_token(const char *token, const char *expect, const char *label)
+{
+	const struct suite *s = NULL;
+	uint8_t pub[SUITE_PUB_MAX];
+	int rc;
+
+	rc = token_parse(token, &s, pub, NULL);
+	ok(rc == -1, "token refused (silently): %s", label);
+	capture_begin();
+	rc = token_parse(token, &s, pub, "--peer");
+	capture_end();
+	ok(rc == -1 && captured_line_has("--peer: ", expect, " — ", NULL),
+	    "token refused with one line mentioning '%s': %s", expect, label);
+}
+
+static void
+test_bad_tokens(void)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct identity id;
+	char token[TOKEN_MAX];
+	char bad[TOKEN_MAX + 8];
+	const char *b64;
+	const struct suite *s = NULL;
+	uint8_t pub[SUITE_PUB_MAX];
+	size_t len;
+
+	identity_generate(&suite_x25519, &id);
+	token_format(&suite_x25519, id.pub, token, sizeof(token));
+	b64 = token + strlen("x25519:");
+	len = strlen(token);
+
+	check_bad_token("", "not a public key token", "empty");
+	check_bad_token(b64, "not a public key token", "missing prefix");
+	snprintf(bad, sizeof(bad), "ed25519:%s", b64);
+	check_bad_token(bad, "unknown key suite 'ed25519'", "unknown suite");
+	snprintf(bad, sizeof(bad), "X25519:%s", b64);
+	check_bad_token(bad, "unknown key suite 'X25519'", "prefix case");
+	snprintf(bad, sizeof(bad), ":%s", b64);
+	check_bad_token(bad, "unknown key suite ''", "empty prefix");
+	snprintf(bad, sizeof(bad), " %s", token);
+	check_bad_token(bad, "unknown key suite", "leading space");
+	check_bad_token("x25519:", "malformed x25519 key", "no key");
+	snprintf(bad, sizeof(bad), "%sA", token);
+	check_bad_token(bad, "got 45", "one character too long");
+	snprintf(bad, sizeof(bad), "%.*s", (int)(len - 1), token);
+	check_bad_token(bad, "got 43", "one character too short");
+	snprintf(bad, sizeof(bad), "%s ", token);
+	check_bad_token(bad, "malformed x25519 key", "trailing space");
+	snprintf(bad, sizeof(bad), "%s\n", token);
+	check_bad_token(bad, "malformed x25519 key", "trailing newline");
+	snprintf(bad, sizeof(bad), "%s", token);
+	bad[10] = '*';
+	check_bad_token(bad, "malformed x25519 key", "character outside base64");
+	snprintf(bad, sizeof(bad), "%s", token);
+	bad[len - 2] = '=';
+	check_bad_token(bad, "malformed x25519 key", "'==' padding (31 bytes)");
+	snprintf(bad, sizeof(bad), "%s", token);
+	bad[len - 1] = 'A';
+	check_bad_token(bad, "malformed x25519 key", "no padding (33 bytes)");
+	/* 32 bytes leave 2 spare bits in the last character; canonical
+	 * base64 has them zero. */
+	snprintf(bad, sizeof(bad), "%s", token);
+	bad[len - 2] = alphabet[(strchr(alphabet, bad[len - 2]) - alphabet) |
+	    1];
+	ok(token_parse(bad, &s, pub, NULL) == -1,
+	    "token with non-zero trailing bits refused (%s)", bad);
+	snprintf(bad, sizeof(bad), "x25519:x25519:%s", b64);
+	check_bad_token(bad, "malformed x25519 key", "prefix twice");
+	identity_clear(&id);
+}
+
+static void
+test_format_round_trip(const struct suite *s)
+{
+	struct identity id, back;
+	char text[KEYFILE_MAX];
+	char token[TOKEN_MAX];
+	char expect[64];
+	size_t len = 0;
+
+	identity_generate(s, &id);
+	ok(keyfile_format(&id, text, sizeof(text), &len) == 0 &&
+	    len == strlen(text), "%s: keyfile_format", s->name);
+	snprintf(expect, sizeof(expect), "sealcat private key v1 %s\n",
+	    s->name);
+	ok(strncmp(text, expect, strlen(expect)) == 0,
+	    "%s: line 1 says what the file is and its suite", s->name);
+	token_format(s, id.pub, token, sizeof(token));
+	ok(strstr(text, token) != NULL && strstr(text, "\npublic ") != NULL &&
+	    text[len - 1] == '\n', "%s: line 3 is 'public TOKEN'", s->name);
+	ok(keyfile_parse(text, len, "k", &back) == 0 &&
+	    same_identity(&id, &back), "%s: format then parse round-trips",
+	    s->name);
+	ok(keyfile_parse(text, len - 1, "k", &back) == 0 &&
+	    same_identity(&id, &back),
+	    "%s: the final newline may be missing", s->name);
+	ok(keyfile_format(&id, text, len, &len) == -1,
+	    "%s: keyfile_format refuses a buffer without room for NUL",
+	    s->name);
+	identity_clear(&id);
+	identity_clear(&back);
+}
+
+/*
+ * Every bit flipped and every truncation (except dropping the final
+ * newline) must be refused: the format leaves no slack.  The one exception
+ * is the suite's own: X25519 clamps the scalar, so a flip in a bit it
+ * ignores changes the text of line 2 but not the key, and may load; it
+ * must then give exactly the original public key.
+ */
+static void
+test_every_corruption(const struct suite *s)
+{
+	struct identity id, back;
+	char text[KEYFILE_MAX];
+	size_t len = 0;
+	size_t line2_start, line2_end;
+	size_t accepted_flips = 0;
+	size_t harmful_flips = 0;
+	size_t accepted_cuts = 0;
+
+	identity_generate(s, &id);
+	keyfile_format(&id, text, sizeof(text), &len);
+	line2_start = (size_t)(strchr(text, '\n') - text) + 1;
+	line2_end = (size_t)(strchr(text + line2_start, '\n') - text);
+	capture_begin();
+	for (size_t i = 0; i < len; i++)
+		for (unsigned bit = 0; bit < 8; bit++) {
+			text[i] ^= (char)(1u << bit);
+			if (keyfile_parse(text, len, "k", &back) == 0) {
+				accepted_flips++;
+				if (i < line2_start || i >= line2_end ||
+				    memcmp(back.pub, id.pub, s->pub_len) != 0)
+					harmful_flips++;
+			}
+			text[i] ^= (char)(1u << bit);
+		}
+	for (size_t cut = 0; cut + 1 < len; cut++)
+		if (keyfile_parse(text, cut, "k", &back) == 0)
+			accepted_cuts++;
+	capture_end();
+	ok(harmful_flips == 0, "%s: of %zu single-bit flips, none loads as a "
+	    "different key (%zu loaded, all clamped scalar bits)", s->name,
+	    len * 8, accepted_flips);
+	if (s != &suite_x25519)
+		ok(accepted_flips == 0, "%s: every single-bit flip refused",
+		    s->name);
+	ok(accepted_cuts == 0, "%s: all %zu truncations refused (%zu "
+	    "accepted)", s->name, len - 1, accepted_cuts);
+	ok(back.suite == NULL, "%s: a refused parse leaves the identity "
+	    "cleared", s->name);
+	identity_clear(&id);
+}
+
+/* keyfile_parse(text) fails with one line naming the file and expect. */
+static void
+check_bad_file(const char *text, size_t len, const char *expect,
+    const char *label)
+{
+	struct identity id;
+	int rc;
+
+	capture_begin();
+	rc = keyfile_parse(text, len, "FILE", &id);
+	capture_end();
+	ok(rc == -1 && captured_line_has("sealcat: FILE: ", expect, " — ",
+	    NULL), "key file refused (%s): %s", expect, label);
+}
+
+static void
+test_bad_files(void)
+{
+	struct identity id, other;
+	char good[KEYFILE_MAX];
+	char text[KEYFILE_MAX + 64];
+	char big[KEYFILE_MAX + 1];
+	char secret[BASE64_LEN(SUITE_PRIV_LEN) + 1];
+	char token[TOKEN_MAX];
+	char other_token[TOKEN_MAX];
+	char long_secret[BASE64_LEN(33) + 1];
+	uint8_t raw[33];
+	size_t len = 0;
+
+	identity_generate(&suite_x25519, &id);
+	identity_generate(&suite_x25519, &other);
+	keyfile_format(&id, good, sizeof(good), &len);
+	base64_encode(id.priv, sizeof(id.priv), secret, sizeof(secret));
+	token_format(&suite_x25519, id.pub, token, sizeof(token));
+	token_format(&suite_x25519, other.pub, other_token,
+	    sizeof(other_token));
+#define BAD(label, expect, ...) do { \
+		int n_ = snprintf(text, sizeof(text), __VA_ARGS__); \
+		check_bad_file(text, (size_t)n_, expect, label); \
+	} while (0)
+
+	check_bad_file("", 0, "empty", "empty file");
+	BAD("header only", "truncated (1 of 3 lines)",
+	    "sealcat private key v1 x25519\n");
+	BAD("header and secret", "truncated (2 of 3 lines)",
+	    "sealcat private key v1 x25519\n%s\n", secret);
+	BAD("blank line after", "unexpected text after line 3", "%s\n", good);
+	BAD("comment after", "unexpected text after line 3", "%s# hi\n",
+	    good);
+	BAD("CRLF line ends", "control characters",
+	    "sealcat private key v1 x25519\r\n%s\r\npublic %s\r\n", secret,
+	    token);
+	BAD("tab in header", "control characters",
+	    "sealcat private key v1\tx25519\n%s\npublic %s\n", secret, token);
+	BAD("UTF-8 text", "control characters", "%s# caf\xc3\xa9\n", good);
+	memcpy(text, good, len);
+	text[40] = '\0';
+	check_bad_file(text, len, "binary data", "NUL byte");
+	memset(big, 'A', sizeof(big));
+	check_bad_file(big, sizeof(big), "too large", "KEYFILE_MAX + 1 bytes");
+	BAD("other program's key", "not a sealcat private key file",
+	    "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END\n");
+	BAD("a .pub file", "this is a public key (.pub)", "%s me@host\n",
+	    token);
+	BAD("leading space", "not a sealcat private key file",
+	    " sealcat private key v1 x25519\n%s\npublic %s\n", secret, token);
+	BAD("future version", "unsupported key file version",
+	    "sealcat private key v2 x25519\n%s\npublic %s\n", secret, token);
+	BAD("unknown suite", "unknown key suite 'ed25519' on line 1",
+	    "sealcat private key v1 ed25519\n%s\npublic %s\n", secret, token);
+	BAD("no suite", "line 1 names no known suite",
+	    "sealcat private key v1 \n%s\npublic %s\n", secret, token);
+	BAD("secret one char short", "line 2 is not a x25519 secret key",
+	    "sealcat private key v1 x25519\n%.43s\npublic %s\n", secret,
+	    token);
+	BAD("secret one char long", "line 2 is not a x25519 secret key",
+	    "sealcat private key v1 x25519\n%sA\npublic %s\n", secret, token);
+	BAD("secret with a space", "line 2 is not a x25519 secret key",
+	    "sealcat private key v1 x25519\n %.43s\npublic %s\n", secret,
+	    token);
+	memset(raw, 7, sizeof(raw));
+	base64_encode(raw, sizeof(raw), long_secret, sizeof(long_secret));
+	BAD("33-byte secret", "line 2 is not a x25519 secret key",
+	    "sealcat private key v1 x25519\n%s\npublic %s\n", long_secret,
+	    token);
+	BAD("secret not base64", "line 2 is not a x25519 secret key",
+	    "sealcat private key v1 x25519\n%.42s!=\npublic %s\n", secret,
+	    token);
+	BAD("no 'public ' label", "line 3 should be 'public TOKEN'",
+	    "sealcat private key v1 x25519\n%s\n%s\n", secret, token);
+	BAD("'public' twice spaced", "line 3 does not hold a valid public key",
+	    "sealcat private key v1 x25519\n%s\npublic  %s\n", secret, token);
+	BAD("bad public token", "line 3 does not hold a valid public key",
+	    "sealcat private key v1 x25519\n%s\npublic x25519:AAAA\n",
+	    secret);
+	BAD("somebody else's public key", "does not match the secret",
+	    "sealcat private key v1 x25519\n%s\npublic %s\n", secret,
+	    other_token);
+	BAD("public line empty", "line 3 does not hold a valid public key",
+	    "sealcat private key v1 x25519\n%s\npublic \n", secret);
+#undef BAD
+	wipe(secret, sizeof(secret));
+	wipe(good, sizeof(good));
+	identity_clear(&id);
+	identity_clear(&other);
+}
+
+/* keyfile_load(path) fails with one line naming path and expect. */
+static void
+check_bad_load(const char *path, const char *expect, const char *label)
+{
+	struct identity id;
+	int rc;
+
+	capture_begin();
+	rc = keyfile_load(path, &id);
+	capture_end();
+	ok(rc == -1 && captured_line_has(path, expect, NULL) &&
+	    id.suite == NULL, "load refused (%s): %s", expect, label);
+}
+
+static void
+test_load(void)
+{
+	struct identity id, back;
+	char text[KEYFILE_MAX];
+	char fix[800];
+	size_t len = 0;
+	const char *path;
+	char big[KEYFILE_MAX + 1];
+
+	identity_generate(&suite_x25519, &id);
+	keyfile_format(&id, text, sizeof(text), &len);
+	path = test_write_file("good", text, len, 0600);
+	ok(keyfile_load(path, &back) == 0 && same_identity(&id, &back),
+	    "load: a 0600 key file loads");
+	path = test_write_file("owner-only", text, len, 0400);
+	ok(keyfile_load(path, &back) == 0, "load: a 0400 key file loads");
+	for (size_t i = 0; i < 4; i++) {
+		static const mode_t lax[] = { 0640, 0604, 0660, 0601 };
+
+		path = test_write_file("lax", text, len, lax[i]);
+		snprintf(fix, sizeof(fix), "— run chmod 600 %s", path);
+		check_bad_load(path, fix, "group/other-accessible mode");
+	}
+	path = test_write_file("lax-pub", "x25519:AAAA\n", 12, 0644);
+	check_bad_load(path, "this is a public key (.pub)",
+	    "a wrong file is named as such before its mode");
+	check_bad_load(test_path("missing"), "no such key file",
+	    "missing file");
+	if (symlink("good", test_path("link")) == 0)
+		check_bad_load(test_path("link"), "symbolic link",
+		    "symlink to a good key");
+	if (mkfifo(test_path("fifo"), 0600) == 0)
+		check_bad_load(test_path("fifo"), "not a regular file",
+		    "FIFO (must not block)");
+	check_bad_load(test_dir, "not a regular file", "directory");
+	memset(big, '#', sizeof(big));
+	path = test_write_file("big", big, sizeof(big), 0600);
+	check_bad_load(path, "too large", "KEYFILE_MAX + 1 bytes");
+	path = test_write_file("max", big, KEYFILE_MAX, 0600);
+	check_bad_load(path, "not a sealcat private key file",
+	    "KEYFILE_MAX bytes are read and parsed");
+	identity_clear(&id);
+	identity_clear(&back);
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void
+test_write(void)
+{
+	struct identity id, back;
+	char token[TOKEN_MAX];
+	char want[TOKEN_MAX + 32];
+	const char *key = test_path("w");
+	const char *pub = test_path("w.pub");
+	int rc;
+
+	identity_generate(&suite_x25519, &id);
+	token_format(&suite_x25519, id.pub, token, sizeof(token));
+	ok(keyfile_write(key, &id, "me@host", false) == 0,
+	    "write: new key file");
+	ok(mode_of(key) == 0600, "write: key file mode is 0600");
+	ok(keyfile_load(key, &back) == 0 && same_identity(&id, &back),
+	    "write: the key file loads back");
+	snprintf(want, sizeof(want), "%s me@host\n", token);
+	ok(strcmp(test_read_file(pub), want) == 0,
+	    "write: .pub holds 'TOKEN comment'");
+
+	capture_begin();
+	rc = keyfile_write(key, &id, NULL, false);
+	capture_end();
+	ok(rc == -1 && captured_line_has(key, "already exists", "--force",
+	    NULL), "write: an existing key file is refused without force");
+	unlink(key);
+	capture_begin();
+	rc = keyfile_write(key, &id, NULL, false);
+	capture_end();
+	ok(rc == -1 && captured_line_has(pub, "already exists", NULL) &&
+	    mode_of(key) == (mode_t)-1,
+	    "write: an existing .pub is refused, no key file left behind");
+	ok(keyfile_write(key, &id, NULL, true) == 0 &&
+	    strcmp(test_read_file(pub), token) > 0 &&
+	    strlen(test_read_file(pub)) == strlen(token) + 1,
+	    "write: force replaces the .pub; no comment gives 'TOKEN\\n'");
+
+	/* A symlink at the target: refused, and with force replaced by a
+	 * file while the symlink's target stays untouched. */
+	test_write_file("victim", "precious\n", 9, 0644);
+	unlink(key);
+	unlink(pub);
+	symlink(test_path("victim"), key);
+	capture_begin();
+	rc = keyfile_write(key, &id, NULL, false);
+	capture_end();
+	ok(rc == -1 && captured_line_has("already exists", NULL),
+	    "write: a symlink at the key path is refused");
+	ok(keyfile_write(key, &id, NULL, true) == 0 && mode_of(key) == 0600 &&
+	    strcmp(test_read_file(test_path("victim")), "precious\n") == 0,
+	    "write: force replaces the symlink, not its target");
+
+	capture_begin();
+	rc = keyfile_write(test_path("c"), &id, "two\nlines", false);
+	capture_end();
+	ok(rc == -1 && captured_line_has("--comment", NULL) &&
+	    mode_of(test_path("c")) == (mode_t)-1,
+	    "write: a comment with a newline is refused, nothing written");
+	capture_begin();
+	rc = keyfile_write(test_path("no/such/dir/k"), &id, NULL, false);
+	capture_end();
+	ok(rc == -1 && captured_line_has("cannot create", NULL),
+	    "write: a missing directory is reported");
+	identity_clear(&id);
+	identity_clear(&back);
+}
+
+static void
+test_default_path(void)
+{
+	char path[4096];
+	char want[4096];
+
+	setenv("XDG_CONFIG_HOME", test_path("cfg"), 1);
+	unsetenv("SEALCAT_IDENTITY");
+	snprintf(want, sizeof(want), "%s/cfg/sealcat/id_x25519", test_dir);
+	ok(keyfile_default_path(&suite_x25519, true, path, sizeof(path)) ==
+	    0 && strcmp(path, want) == 0, "default path under XDG_CONFIG_HOME");
+	snprintf(want, sizeof(want), "%s/cfg/sealcat", test_dir);
+	ok(mode_of(want) == 0700, "default directory created with mode 0700");
+	capture_begin();
+	ok(keyfile_find_default(NULL, path, sizeof(path)) == -1 &&
+	    capture_end() && captured_line_has("no identity key",
+	    "sealcat keygen", NULL),
+	    "find_default: no key file is reported");
+	setenv("SEALCAT_IDENTITY", "/some/where", 1);
+	ok(keyfile_default_path(&suite_x25519, false, path, sizeof(path)) ==
+	    0 && strcmp(path, "/some/where") == 0,
+	    "SEALCAT_IDENTITY overrides the default path");
+	ok(keyfile_find_default(NULL, path, sizeof(path)) == 0 &&
+	    strcmp(path, "/some/where") == 0,
+	    "SEALCAT_IDENTITY overrides find_default");
+	unsetenv("SEALCAT_IDENTITY");
+}
+
+int
+main(void)
+{
+	if (suite_init() == -1)
+		return 99;
+	find_suites();
+	test_dir_create();
+	for (size_t i = 0; i < suite_count; i++) {
+		test_token_round_trip(suites[i]);
+		test_format_round_trip(suites[i]);
+		test_every_corruption(suites[i]);
+	}
+	test_bad_tokens();
+	test_bad_files();
+	test_load();
+	test_write();
+	test_default_path();
+	test_dir_remove();
+	return tap_done();
+}
