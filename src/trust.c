@@ -1,0 +1,454 @@
+/*
+ * trust.c - whom we talk to (PROTOCOL.md §2 says when it is asked): a list
+ * of keys from --allow/--peer and authorized_peers files, any key with
+ * --allow-any, or the known_peers file on the connecting side.
+ *
+ * Both files are text, one entry a line, '#' comments and blank lines
+ * allowed: authorized_peers lines are "TOKEN [comment]", known_peers lines
+ * "HOST:PORT TOKEN".  A file others can write to is refused, as ssh does:
+ * whoever can write it chooses whom we trust.  Tokens are keyfile.c's.
+ */
+#include "trust.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "log.h"
+#include "util.h"
+
+/* Longer lines are not ours: a token is under 100 characters. */
+#define TRUST_LINE_MAX 1024
+
+struct reader {
+	FILE *fp;
+	const char *path;
+	size_t line_no;
+	int last;		/* last byte read; '\n' before the first */
+	bool eof;
+	char line[TRUST_LINE_MAX + 1];
+};
+
+/*
+ * Opens a trust file.  Returns 1, 0 when it does not exist and missing_ok,
+ * or -1 after reporting.
+ */
+static int
+reader_open(struct reader *r, const char *path, bool missing_ok)
+{
+	struct stat st;
+	int fd;
+
+	r->fp = NULL;
+	r->path = path;
+	r->line_no = 0;
+	r->last = '\n';
+	r->eof = false;
+	/* O_NONBLOCK: a FIFO at the path must not hang us. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		log_error("%s: cannot open: %s — check the path", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file — name a text file", path);
+		goto fail;
+	}
+	if ((st.st_mode & 022) != 0) {
+		log_error("%s: writable by others, who could make sealcat "
+		    "trust any key — run chmod go-w %s", path, path);
+		goto fail;
+	}
+	if ((r->fp = fdopen(fd, "r")) == NULL) {
+		log_error("%s: cannot read: %s — check the file", path,
+		    strerror(errno));
+		goto fail;
+	}
+	return 1;
+fail:
+	close(fd);
+	return -1;
+}
+
+static void
+reader_close(struct reader *r)
+{
+	if (r->fp != NULL)
+		fclose(r->fp);
+	r->fp = NULL;
+}
+
+static bool
+is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * Reads the next line that is neither blank nor a comment, without its
+ * surrounding blanks, into r->line.  Returns 1, 0 at the end, or -1 after
+ * reporting "FILE:LINE: ...".
+ */
+static int
+reader_next(struct reader *r)
+{
+	while (!r->eof) {
+		size_t len = 0;
+		size_t start = 0;
+		int c;
+
+		r->line_no++;
+		while ((c = getc(r->fp)) != EOF && c != '\n') {
+			r->last = c;
+			if (!is_blank(c) && (c < 0x20 || c > 0x7e)) {
+				log_error("%s:%zu: binary data or control "
+				    "characters — this is not a trust file",
+				    r->path, r->line_no);
+				return -1;
+			}
+			if (len == TRUST_LINE_MAX) {
+				log_error("%s:%zu: line longer than %d "
+				    "characters — shorten it", r->path,
+				    r->line_no, TRUST_LINE_MAX);
+				return -1;
+			}
+			r->line[len++] = (char)c;
+		}
+		if (c == '\n')
+			r->last = c;
+		else if (ferror(r->fp)) {
+			log_error("%s: cannot read: %s — check the file",
+			    r->path, strerror(errno));
+			return -1;
+		} else
+			r->eof = true;
+		while (len > 0 && is_blank(r->line[len - 1]))
+			len--;
+		while (start < len && is_blank(r->line[start]))
+			start++;
+		r->line[len] = '\0';
+		if (start < len && r->line[start] != '#') {
+			memmove(r->line, r->line + start, len - start + 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Splits r->line at its first blank: *first is the first field and *rest
+ * what follows the blanks after it ("" if nothing).
+ */
+static void
+split_field(char *line, char **first, char **rest)
+{
+	char *p = line;
+
+	*first = line;
+	while (*p != '\0' && !is_blank(*p))
+		p++;
+	if (*p == '\0') {
+		*rest = p;
+		return;
+	}
+	*p++ = '\0';
+	while (is_blank(*p))
+		p++;
+	*rest = p;
+}
+
+void
+trust_init(struct trust *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->mode = TRUST_LIST;
+}
+
+void
+trust_clear(struct trust *t)
+{
+	if (t == NULL)
+		return;
+	free(t->keys);
+	trust_init(t);
+}
+
+int
+trust_add_token(struct trust *t, const char *token, const char *what)
+{
+	struct trusted_key key;
+
+	memset(&key, 0, sizeof(key));
+	if (token_parse(token, &key.suite, key.pub, what) == -1)
+		return -1;
+	if (t->count == t->cap) {
+		size_t cap = t->cap == 0 ? 8 : t->cap * 2;
+		struct trusted_key *keys;
+
+		if (cap > SIZE_MAX / sizeof(*keys) ||
+		    (keys = realloc(t->keys, cap * sizeof(*keys))) == NULL) {
+			log_error("out of memory for trusted keys — trust "
+			    "fewer keys");
+			return -1;
+		}
+		t->keys = keys;
+		t->cap = cap;
+	}
+	t->keys[t->count++] = key;
+	return 0;
+}
+
+int
+trust_load_file(struct trust *t, const char *path, bool missing_ok)
+{
+	struct reader r;
+	char what[PATH_MAX + 32];
+	char *token, *comment;
+	int rc;
+
+	if ((rc = reader_open(&r, path, missing_ok)) != 1)
+		return rc;
+	while ((rc = reader_next(&r)) == 1) {
+		split_field(r.line, &token, &comment);
+		snprintf(what, sizeof(what), "%s:%zu", path, r.line_no);
+		if (trust_add_token(t, token, what) == -1) {
+			rc = -1;
+			break;
+		}
+	}
+	reader_close(&r);
+	return rc;
+}
+
+/* The peer's token, for messages; "?" if it cannot be formatted. */
+static void
+peer_token(const struct suite *suite, const uint8_t *pub, char *out,
+    size_t out_cap)
+{
+	if (token_format(suite, pub, out, out_cap) == -1)
+		snprintf(out, out_cap, "?");
+}
+
+static bool
+same_key(const struct suite *a_suite, const uint8_t *a,
+    const struct suite *b_suite, const uint8_t *b)
+{
+	return a_suite == b_suite && ct_equal(a, b, a_suite->pub_len);
+}
+
+static bool
+list_allows(const struct trust *t, const struct suite *suite,
+    const uint8_t *pub)
+{
+	char token[TOKEN_MAX];
+
+	for (size_t i = 0; i < t->count; i++)
+		if (same_key(t->keys[i].suite, t->keys[i].pub, suite, pub))
+			return true;
+	peer_token(suite, pub, token, sizeof(token));
+	/* The connecting side names the server it meant to reach. */
+	if (t->host_port[0] != '\0')
+		log_error("server %s presented key %s, which is not the "
+		    "--peer key — check the host and the token you were "
+		    "given", t->host_port, token);
+	else
+		log_error("client key %s is not authorized — to accept it, "
+		    "add --allow %s or put it in authorized_peers", token,
+		    token);
+	return false;
+}
+
+/* host_port goes into known_peers as a field: one word of printable text. */
+static bool
+host_port_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s > 0x7e || *s == '#')
+			return false;
+	return true;
+}
+
+/* Creates the missing directories above path, mode 0700. */
+static int
+make_parents(const char *path)
+{
+	char dir[PATH_MAX];
+	int n = snprintf(dir, sizeof(dir), "%s", path);
+
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return -1;
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+			log_error("cannot create directory %s: %s — create it "
+			    "yourself", dir, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+/*
+ * Appends "HOST:PORT TOKEN" to known_peers (created 0600).  after_partial
+ * says the file's last line has no newline yet.  Returns 0, or -1 after
+ * reporting.
+ */
+static int
+record_peer(const struct trust *t, const char *token, bool after_partial)
+{
+	char line[sizeof(t->host_port) + TOKEN_MAX + 4];
+	int fd;
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s%s %s\n", after_partial ? "\n" :
+	    "", t->host_port, token);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	if (make_parents(t->known_path) == -1)
+		return -1;
+	fd = open(t->known_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_error("%s: cannot open for writing: %s — check the path",
+		    t->known_path, strerror(errno));
+		return -1;
+	}
+	/* One write with O_APPEND: a concurrent writer cannot split it. */
+	if (write(fd, line, (size_t)n) != n) {
+		log_error("%s: cannot record the server key: %s — check the "
+		    "disk", t->known_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		log_error("%s: cannot record the server key: %s — check the "
+		    "disk", t->known_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reports an unknown server with the command that trusts it. */
+static void
+report_unknown(const struct trust *t, const char *token)
+{
+	const char *colon = strrchr(t->host_port, ':');
+	const char *host = t->host_port;
+	const char *port = "PORT";
+	int host_len = (int)strlen(host);
+
+	if (colon != NULL) {
+		host_len = (int)(colon - host);
+		port = colon + 1;
+	}
+	/* "[::1]:9000" was typed as "::1 9000". */
+	if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+		host++;
+		host_len -= 2;
+	}
+	log_error("unknown server %s with key %s — if that is the right key, "
+	    "run: sealcat connect --peer %s %.*s %s (or add --trust-new to "
+	    "record it in %s)", t->host_port, token, token, host_len, host,
+	    port, t->known_path);
+}
+
+static bool
+known_peers_allow(struct trust *t, const struct suite *suite,
+    const uint8_t *pub)
+{
+	struct reader r;
+	char token[TOKEN_MAX];
+	char old[TOKEN_MAX] = "";
+	char what[PATH_MAX + 32];
+	size_t old_line = 0;
+	bool found = false;
+	int rc;
+
+	if (!host_port_ok(t->host_port)) {
+		log_error("cannot look up '%s' in known_peers: not a "
+		    "HOST:PORT — use --peer TOKEN instead", t->host_port);
+		return false;
+	}
+	peer_token(suite, pub, token, sizeof(token));
+	if ((rc = reader_open(&r, t->known_path, true)) == -1)
+		return false;
+	while (rc == 1 && (rc = reader_next(&r)) == 1) {
+		struct trusted_key key;
+		char *host, *rest, *field, *extra;
+
+		split_field(r.line, &host, &rest);
+		split_field(rest, &field, &extra);
+		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
+		    r.line_no);
+		if (*field == '\0' || *extra != '\0') {
+			log_error("%s: expected 'HOST:PORT TOKEN' — fix or "
+			    "remove the line", what);
+			rc = -1;
+			break;
+		}
+		if (token_parse(field, &key.suite, key.pub, what) == -1) {
+			rc = -1;
+			break;
+		}
+		if (strcmp(host, t->host_port) != 0)
+			continue;
+		if (same_key(key.suite, key.pub, suite, pub))
+			found = true;
+		else if (old_line == 0) {
+			old_line = r.line_no;
+			snprintf(old, sizeof(old), "%s", field);
+		}
+	}
+	reader_close(&r);
+	if (rc == -1)
+		return false;
+	if (found) {
+		log_verbose("server %s key %s is in %s", t->host_port, token,
+		    t->known_path);
+		return true;
+	}
+	if (old_line != 0) {
+		log_error("WARNING: server %s presented key %s but %s:%zu "
+		    "says its key is %s — someone may be intercepting the "
+		    "connection; if the server's key really changed, remove "
+		    "that line", t->host_port, token, t->known_path, old_line,
+		    old);
+		return false;
+	}
+	if (!t->trust_new) {
+		report_unknown(t, token);
+		return false;
+	}
+	if (record_peer(t, token, r.last != '\n') == -1)
+		return false;
+	log_warn("trusting new server %s with key %s (recorded in %s)",
+	    t->host_port, token, t->known_path);
+	return true;
+}
+
+bool
+trust_allows(struct trust *t, const struct suite *suite, const uint8_t *pub)
+{
+	switch (t->mode) {
+	case TRUST_ANY:
+		return true;
+	case TRUST_LIST:
+		return list_allows(t, suite, pub);
+	case TRUST_KNOWN_PEERS:
+		return known_peers_allow(t, suite, pub);
+	}
+	return false;
+}

@@ -1,0 +1,359 @@
+/*
+ * test_trust.c - trust lists from --allow tokens and authorized_peers
+ * files (line numbers in errors), --allow-any, and known_peers: a match, an
+ * unknown server, a changed key, and --trust-new recording it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "helpers.h"
+#include "keyfile.h"
+#include "suite.h"
+#include "trust.h"
+#include "util.h"
+
+/* Three x25519 keys and their tokens. */
+static uint8_t key[3][32];
+static char tok[3][TOKEN_MAX];
+
+static void
+make_keys(void)
+{
+	struct identity id;
+
+	for (size_t i = 0; i < 3; i++) {
+		identity_generate(&suite_x25519, &id);
+		memcpy(key[i], id.pub, 32);
+		token_format(&suite_x25519, id.pub, tok[i], sizeof(tok[i]));
+		identity_clear(&id);
+	}
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void
+test_tokens(void)
+{
+	struct trust t;
+	bool allowed;
+	int rc;
+
+	trust_init(&t);
+	ok(t.mode == TRUST_LIST && t.count == 0, "init: empty list");
+	ok(trust_add_token(&t, tok[0], "--allow") == 0 && t.count == 1,
+	    "--allow token added");
+	capture_begin();
+	rc = trust_add_token(&t, "x25519:nope", "--allow");
+	capture_end();
+	ok(rc == -1 && t.count == 1 && captured_line_has("--allow: ",
+	    "malformed x25519 key", NULL), "bad --allow token refused");
+	ok(trust_allows(&t, &suite_x25519, key[0]), "listed key allowed");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && captured_line_has("client key ", tok[1],
+	    "not authorized", "--allow ", NULL),
+	    "unlisted key refused, with its token and the fix");
+	snprintf(t.host_port, sizeof(t.host_port), "example.net:9000");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && captured_line_has("example.net:9000", tok[1],
+	    "not the --peer key", NULL),
+	    "connect side: a server that is not --peer is refused");
+	for (size_t i = 0; i < 100; i++)
+		trust_add_token(&t, tok[2], "--allow");
+	ok(t.count == 101 && trust_allows(&t, &suite_x25519, key[2]),
+	    "the list grows");
+	trust_clear(&t);
+	ok(t.count == 0 && t.keys == NULL, "clear empties the list");
+	trust_clear(NULL);
+	t.mode = TRUST_ANY;
+	ok(trust_allows(&t, &suite_x25519, key[1]), "--allow-any allows any "
+	    "key");
+}
+
+/* Loads text as an authorized_peers file; returns trust_load_file's
+ * result, the count in *count. */
+static int
+load_text(const char *text, mode_t mode, size_t *count)
+{
+	struct trust t;
+	int rc;
+
+	trust_init(&t);
+	rc = trust_load_file(&t, test_write_file("authorized_peers", text,
+	    strlen(text), mode), false);
+	*count = t.count;
+	if (rc == 0 && t.count > 0 &&
+	    !trust_allows(&t, &suite_x25519, key[0]))
+		rc = -2;
+	trust_clear(&t);
+	return rc;
+}
+
+static void
+check_bad_file(const char *text, size_t line, const char *expect,
+    const char *label)
+{
+	char where[800];
+	size_t count;
+	int rc;
+
+	snprintf(where, sizeof(where), "%s:%zu: ",
+	    test_path("authorized_peers"), line);
+	capture_begin();
+	rc = load_text(text, 0644, &count);
+	capture_end();
+	ok(rc == -1 && captured_line_has(where, expect, " — ", NULL),
+	    "authorized_peers refused at line %zu (%s): %s", line, expect,
+	    label);
+}
+
+static void
+test_authorized_file(void)
+{
+	char text[2048];
+	size_t count = 0;
+	struct trust t;
+	int rc;
+
+	snprintf(text, sizeof(text),
+	    "# who may connect\n"
+	    "\n"
+	    "%s laptop\n"
+	    "   %s\t  phone with spaces  \n"
+	    "\t# indented comment\n"
+	    "%s\r\n"
+	    "   \n"
+	    "%s no final newline", tok[0], tok[1], tok[2], tok[0]);
+	ok(load_text(text, 0644, &count) == 0 && count == 4,
+	    "authorized_peers: comments, blanks, indentation, CRLF, trailing "
+	    "comment text, no final newline (%zu keys)", count);
+	ok(load_text("", 0600, &count) == 0 && count == 0,
+	    "authorized_peers: an empty file adds nothing");
+
+	snprintf(text, sizeof(text), "# ok\n%s\nx25519:AAAA bad\n", tok[0]);
+	check_bad_file(text, 3, "malformed x25519 key", "short key");
+	snprintf(text, sizeof(text), "\n\n\n\n%s\nssh-ed25519 AAAA\n", tok[0]);
+	check_bad_file(text, 6, "not a public key token", "ssh key");
+	snprintf(text, sizeof(text), "%s\nrsa:AAAA\n", tok[0]);
+	check_bad_file(text, 2, "unknown key suite 'rsa'", "unknown suite");
+	snprintf(text, sizeof(text), "%s\n%.40s\n", tok[0], tok[1]);
+	check_bad_file(text, 2, "malformed x25519 key", "truncated token");
+	snprintf(text, sizeof(text), "%s\n\n%s\x01\n", tok[0], tok[1]);
+	check_bad_file(text, 3, "binary data", "control character");
+	memset(text, 'a', 1500);
+	text[1500] = '\0';
+	check_bad_file(text, 1, "line longer than", "overlong line");
+
+	capture_begin();
+	rc = load_text(tok[0], 0664, &count);
+	capture_end();
+	ok(rc == -1 && captured_line_has("writable by others",
+	    "chmod go-w", NULL), "authorized_peers: group-writable refused");
+	capture_begin();
+	rc = load_text(tok[0], 0646, &count);
+	capture_end();
+	ok(rc == -1 && captured_line_has("writable by others", NULL),
+	    "authorized_peers: world-writable refused");
+
+	trust_init(&t);
+	ok(trust_load_file(&t, test_path("nope"), true) == 0 && t.count == 0,
+	    "authorized_peers: missing file is fine with missing_ok");
+	capture_begin();
+	rc = trust_load_file(&t, test_path("nope"), false);
+	capture_end();
+	ok(rc == -1 && captured_line_has("nope: cannot open", NULL),
+	    "authorized_peers: missing file reported without missing_ok");
+	capture_begin();
+	rc = trust_load_file(&t, test_dir, false);
+	capture_end();
+	ok(rc == -1 && captured_line_has("not a regular file", NULL),
+	    "authorized_peers: a directory is refused");
+	trust_clear(&t);
+}
+
+/* A TRUST_KNOWN_PEERS trust for host_port and the file "known". */
+static void
+known_setup(struct trust *t, const char *host_port, const char *file)
+{
+	trust_init(t);
+	t->mode = TRUST_KNOWN_PEERS;
+	snprintf(t->known_path, sizeof(t->known_path), "%s",
+	    test_path(file));
+	snprintf(t->host_port, sizeof(t->host_port), "%s", host_port);
+}
+
+static void
+test_known_peers(void)
+{
+	struct trust t;
+	char text[1024];
+	char want[1024];
+	bool allowed;
+
+	snprintf(text, sizeof(text),
+	    "# known servers\n"
+	    "other.example:22 %s\n"
+	    "\n"
+	    "127.0.0.1:9000 %s\n"
+	    "[::1]:9000 %s\n", tok[2], tok[0], tok[1]);
+	test_write_file("known", text, strlen(text), 0600);
+
+	known_setup(&t, "127.0.0.1:9000", "known");
+	ok(trust_allows(&t, &suite_x25519, key[0]), "known_peers: match");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	snprintf(want, sizeof(want), "%s:4", test_path("known"));
+	ok(!allowed && captured_line_has("WARNING", "127.0.0.1:9000", tok[1],
+	    tok[0], want, NULL),
+	    "known_peers: a changed key is refused naming both keys and the "
+	    "line");
+	ok(strcmp(test_read_file(test_path("known")), text) == 0,
+	    "known_peers: a changed key is not recorded");
+	t.trust_new = true;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && strstr(captured, "WARNING") != NULL,
+	    "known_peers: --trust-new does not override a changed key");
+
+	known_setup(&t, "127.0.0.1:9001", "known");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	snprintf(want, sizeof(want), "sealcat connect --peer %s 127.0.0.1 "
+	    "9001", tok[0]);
+	ok(!allowed && captured_line_has("unknown server 127.0.0.1:9001",
+	    want, "--trust-new", NULL),
+	    "known_peers: an unknown server is refused with the commands "
+	    "that trust it");
+	ok(strcmp(test_read_file(test_path("known")), text) == 0,
+	    "known_peers: an unknown server is not recorded without "
+	    "--trust-new");
+
+	known_setup(&t, "[::1]:7", "known");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	snprintf(want, sizeof(want), "--peer %s ::1 7 ", tok[1]);
+	ok(!allowed && captured_line_has(want, NULL),
+	    "known_peers: the command for an IPv6 server drops the brackets");
+
+	known_setup(&t, "[::1]:9000", "known");
+	ok(trust_allows(&t, &suite_x25519, key[1]),
+	    "known_peers: IPv6 entry matches");
+
+	known_setup(&t, "new.example:443", "known");
+	t.trust_new = true;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[2]);
+	capture_end();
+	snprintf(want, sizeof(want), "%snew.example:443 %s\n", text, tok[2]);
+	ok(allowed && captured_line_has("warning: trusting new server "
+	    "new.example:443", tok[2], NULL),
+	    "known_peers: --trust-new accepts an unknown server and says so");
+	ok(strcmp(test_read_file(test_path("known")), want) == 0,
+	    "known_peers: --trust-new appends 'HOST:PORT TOKEN'");
+	t.trust_new = false;
+	ok(trust_allows(&t, &suite_x25519, key[2]),
+	    "known_peers: the recorded server is known afterwards");
+
+	/* No file, no directory yet: created 0700 / 0600. */
+	known_setup(&t, "h:1", "sub/dir/known_peers");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && captured_line_has("unknown server h:1", NULL),
+	    "known_peers: a missing file means every server is unknown");
+	t.trust_new = true;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	snprintf(want, sizeof(want), "h:1 %s\n", tok[0]);
+	ok(allowed && strcmp(test_read_file(t.known_path), want) == 0,
+	    "known_peers: --trust-new creates the file");
+	ok(mode_of(t.known_path) == 0600 &&
+	    mode_of(test_path("sub")) == 0700 &&
+	    mode_of(test_path("sub/dir")) == 0700,
+	    "known_peers: file created 0600, directories 0700");
+
+	/* A last line without a newline stays a line of its own. */
+	snprintf(text, sizeof(text), "a:1 %s", tok[0]);
+	test_write_file("partial", text, strlen(text), 0600);
+	known_setup(&t, "b:2", "partial");
+	t.trust_new = true;
+	capture_begin();
+	trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	snprintf(want, sizeof(want), "a:1 %s\nb:2 %s\n", tok[0], tok[1]);
+	ok(strcmp(test_read_file(t.known_path), want) == 0,
+	    "known_peers: appending after a partial last line adds a newline");
+
+	snprintf(text, sizeof(text), "a:1 %s\nb:2\n", tok[0]);
+	test_write_file("badline", text, strlen(text), 0600);
+	known_setup(&t, "a:1", "badline");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	snprintf(want, sizeof(want), "%s:2: expected 'HOST:PORT TOKEN'",
+	    test_path("badline"));
+	ok(!allowed && captured_line_has(want, NULL),
+	    "known_peers: a malformed line is refused with its number");
+	snprintf(text, sizeof(text), "a:1 %s extra\n", tok[0]);
+	test_write_file("badline", text, strlen(text), 0600);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && captured_line_has(":1: expected 'HOST:PORT TOKEN'",
+	    NULL), "known_peers: a third field is refused");
+	snprintf(text, sizeof(text), "a:1 x25519:AAAA\n");
+	test_write_file("badline", text, strlen(text), 0600);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && captured_line_has(":1: malformed x25519 key", NULL),
+	    "known_peers: a bad token is refused with its line");
+
+	snprintf(text, sizeof(text), "a:1 %s\n", tok[0]);
+	test_write_file("lax", text, strlen(text), 0666);
+	known_setup(&t, "a:1", "lax");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && captured_line_has("writable by others", NULL),
+	    "known_peers: a world-writable file is refused");
+
+	known_setup(&t, "evil:1\nx:2", "known");
+	t.trust_new = true;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && strstr(test_read_file(t.known_path), "evil") == NULL,
+	    "known_peers: a HOST:PORT with a newline is never recorded");
+}
+
+int
+main(void)
+{
+	if (suite_init() == -1)
+		return 99;
+	test_dir_create();
+	make_keys();
+	test_tokens();
+	test_authorized_file();
+	test_known_peers();
+	test_dir_remove();
+	return tap_done();
+}
