@@ -11,17 +11,6 @@ setup() {
 	CFG="$XDG_CONFIG_HOME/sealcat"
 }
 
-# The suites this build has (p256 joins when its backend is in).
-suites() {
-	local s
-	for s in x25519 p256; do
-		if "$SEALCAT" keygen --suite "$s" -o "$BATS_TEST_TMPDIR/probe-$s" \
-		    >/dev/null 2>&1; then
-			echo "$s"
-		fi
-	done
-}
-
 mode_of() {
 	stat -c %a "$1"
 }
@@ -179,7 +168,7 @@ is_token() {
 }
 
 @test "both suites: keygen --suite, default file name, pubkey, load" {
-	for s in $(suites); do
+	for s in x25519 p256; do
 		run --separate-stderr "$SEALCAT" keygen --suite "$s"
 		assert_status 0
 		is_token "$s" "$output"
@@ -197,12 +186,11 @@ is_token() {
 	run "$SEALCAT" pubkey
 	assert_status 2
 	assert_one_line_error "no identity key in .*sealcat keygen"
-	if suites | grep -q p256; then
-		p=$("$SEALCAT" keygen --suite p256)
-		run --separate-stderr "$SEALCAT" pubkey
-		assert_status 0
-		[ "$output" = "$p" ]
-	fi
+	p=$("$SEALCAT" keygen --suite p256)
+	[ ! -e "$CFG/id_x25519" ]
+	run --separate-stderr "$SEALCAT" pubkey
+	assert_status 0
+	[ "$output" = "$p" ]
 	x=$("$SEALCAT" keygen)
 	run --separate-stderr "$SEALCAT" pubkey
 	assert_status 0
@@ -257,6 +245,40 @@ is_token() {
 	check mixed "the public key on line 3 does not match the secret"
 }
 
+@test "p256 key files: invalid scalars, mixed suites, bad public tokens" {
+	"$SEALCAT" keygen --suite p256 -o p >/dev/null
+	"$SEALCAT" keygen -o x >/dev/null
+	check() {	# FILE PATTERN
+		chmod 600 "$1"
+		run "$SEALCAT" pubkey -i "$1"
+		assert_status 2
+		assert_one_line_error "^sealcat: $1: .*($2).* — "
+	}
+	zero=$(head -c 32 /dev/zero | base64)
+	order=$(printf '\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2\xfc\x63\x25\x51' | base64)
+	sed "2s|.*|$zero|" p > zero;   check zero "line 2 is not a valid p256 private key"
+	sed "2s|.*|$order|" p > order; check order "line 2 is not a valid p256 private key"
+	sed '1s/p256/x25519/' p > hx;  check hx "does not match the secret"
+	{ head -n 2 p; tail -n 1 x; } > mixed
+	check mixed "does not match the secret"
+	# The public line's token is checked like any token.
+	pubtok=$(sed -n '3s/^public //p' p)
+	sed "3s|.*|public ${pubtok}A|" p > long;  check long "line 3 does not hold a valid public key token"
+	sed "3s|.*|public ${pubtok%?}|" p > short; check short "line 3 does not hold a valid public key token"
+	sed "3s|.*|public ed25519:${pubtok#p256:}|" p > pfx; check pfx "line 3 does not hold a valid public key token"
+	sed "3s|.*|public ${pubtok#p256:}|" p > nopfx; check nopfx "line 3 does not hold a valid public key token"
+	# Off the curve: flip the last bit of y.
+	hex=$(printf '%s' "${pubtok#p256:}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+	[ ${#hex} -eq 130 ]
+	hex=${hex:0:128}$(printf '%02x' $((0x${hex:128:2} ^ 1)))
+	bad=$(printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w0)
+	[ ${#bad} -eq 88 ]
+	sed "3s|.*|public p256:$bad|" p > curve; check curve "line 3 does not hold a valid public key token"
+	run --separate-stderr "$SEALCAT" pubkey -i p
+	assert_status 0
+	[ "$output" = "$pubtok" ]
+}
+
 @test "key files that are not files: missing, directory, FIFO, symlink" {
 	run "$SEALCAT" pubkey -i missing
 	assert_status 2
@@ -279,7 +301,7 @@ is_token() {
 @test "unknown --suite value is a usage error" {
 	run "$SEALCAT" keygen --suite rsa
 	assert_status 2
-	assert_one_line_error "^sealcat: --suite: unknown suite 'rsa' — use one of: x25519"
+	assert_one_line_error "^sealcat: --suite: unknown suite 'rsa' — use one of: x25519, p256$"
 	[ ! -e "$CFG" ]
 }
 

@@ -333,6 +333,159 @@ test_bad_files(void)
 	identity_clear(&other);
 }
 
+/* A p256 token of raw bytes (any length), for points that are not valid. */
+static void
+p256_token(const uint8_t *raw, size_t raw_len, char *out, size_t out_cap)
+{
+	int n = snprintf(out, out_cap, "p256:");
+
+	base64_encode(raw, raw_len, out + n, out_cap - (size_t)n);
+}
+
+static void
+test_bad_p256_tokens(void)
+{
+	struct identity id;
+	uint8_t point[SUITE_PUB_MAX + 1];
+	char token[TOKEN_MAX + 8];
+	const struct suite *s = NULL;
+	uint8_t pub[SUITE_PUB_MAX];
+	size_t len;
+
+	identity_generate(&suite_p256, &id);
+	memcpy(point, id.pub, 65);
+	ok(point[0] == 0x04, "p256: public keys are uncompressed points");
+	p256_token(point, 65, token, sizeof(token));
+	ok(token_parse(token, &s, pub, NULL) == 0 && s == &suite_p256,
+	    "p256: a valid point parses");
+	len = strlen(token);
+
+	point[64] ^= 0x01;
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not a valid public key", "p256 point off "
+	    "the curve (last bit of y flipped)");
+	point[64] ^= 0x01;
+	point[0] = 0x02;
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not a valid public key", "p256 0x02 prefix "
+	    "on 65 bytes");
+	point[0] = 0x04;
+	memset(point + 1, 0, 64);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not a valid public key", "p256 point (0, 0)");
+	memset(point, 0, 65);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not a valid public key", "p256 all zeros");
+	/* 33 bytes: a compressed point, valid elsewhere, not here. */
+	memcpy(point, id.pub, 33);
+	point[0] = 0x02 | (id.pub[64] & 1);
+	p256_token(point, 33, token, sizeof(token));
+	check_bad_token(token, "malformed p256 key", "p256 compressed point");
+	/* 64 bytes have the same base64 length as 65 ("==" padding). */
+	p256_token(id.pub + 1, 64, token, sizeof(token));
+	ok(strlen(token) == len, "p256: 64-byte token has the 65-byte length");
+	check_bad_token(token, "malformed p256 key", "p256 64 bytes (x||y "
+	    "without 0x04)");
+	memcpy(point, id.pub, 65);
+	point[65] = 0;
+	p256_token(point, 66, token, sizeof(token));
+	check_bad_token(token, "malformed p256 key", "p256 66 bytes");
+	token_format(&suite_p256, id.pub, token, sizeof(token));
+	token[len - 1] = '\0';
+	check_bad_token(token, "got 87", "p256 one character too short");
+	token_format(&suite_p256, id.pub, token, sizeof(token));
+	token[len] = 'A';
+	token[len + 1] = '\0';
+	check_bad_token(token, "got 89", "p256 one character too long");
+	/* An x25519 key under a p256 prefix and the other way round. */
+	identity_clear(&id);
+	identity_generate(&suite_x25519, &id);
+	p256_token(id.pub, 32, token, sizeof(token));
+	check_bad_token(token, "malformed p256 key", "x25519 key as p256");
+	identity_clear(&id);
+	identity_generate(&suite_p256, &id);
+	snprintf(token, sizeof(token), "x25519:");
+	base64_encode(id.pub, 65, token + 7, sizeof(token) - 7);
+	check_bad_token(token, "malformed x25519 key", "p256 key as x25519");
+	identity_clear(&id);
+}
+
+/* p256 private scalars must be in [1, n-1]: the file is refused
+ * otherwise, before its public line is looked at. */
+static void
+test_bad_p256_files(void)
+{
+	/* n, the order of the P-256 group. */
+	static const uint8_t order[32] = {
+		0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+		0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+	};
+	struct {
+		uint8_t scalar[32];
+		const char *label;
+		bool valid;
+	} cases[5];
+	struct identity id, x;
+	char text[KEYFILE_MAX];
+	char secret[BASE64_LEN(32) + 1];
+	char token[TOKEN_MAX];
+	size_t n = 0;
+
+	memset(cases, 0, sizeof(cases));
+	cases[n++].label = "zero scalar";
+	memcpy(cases[n].scalar, order, 32);
+	cases[n++].label = "scalar = n";
+	memcpy(cases[n].scalar, order, 32);
+	cases[n].scalar[31]++;
+	cases[n++].label = "scalar = n + 1";
+	memset(cases[n].scalar, 0xff, 32);
+	cases[n++].label = "scalar = 2^256 - 1";
+	memcpy(cases[n].scalar, order, 32);
+	cases[n].scalar[31]--;
+	cases[n].valid = true;
+	cases[n++].label = "scalar = n - 1";
+
+	identity_generate(&suite_p256, &id);
+	token_format(&suite_p256, id.pub, token, sizeof(token));
+	for (size_t i = 0; i < n; i++) {
+		int len;
+
+		base64_encode(cases[i].scalar, 32, secret, sizeof(secret));
+		len = snprintf(text, sizeof(text), "sealcat private key v1 "
+		    "p256\n%s\npublic %s\n", secret, token);
+		if (cases[i].valid) {
+			capture_begin();
+			keyfile_parse(text, (size_t)len, "FILE", &x);
+			capture_end();
+			ok(captured_line_has("does not match the secret", NULL),
+			    "p256 %s: a valid scalar (checked against line 3)",
+			    cases[i].label);
+		} else
+			check_bad_file(text, (size_t)len,
+			    "line 2 is not a valid p256 private key",
+			    cases[i].label);
+	}
+
+	/* Suites must agree across the three lines. */
+	identity_generate(&suite_x25519, &x);
+	base64_encode(id.priv, 32, secret, sizeof(secret));
+	token_format(&suite_x25519, x.pub, token, sizeof(token));
+	n = (size_t)snprintf(text, sizeof(text), "sealcat private key v1 p256"
+	    "\n%s\npublic %s\n", secret, token);
+	check_bad_file(text, n, "does not match the secret",
+	    "p256 file with an x25519 public line");
+	keyfile_format(&id, text, sizeof(text), &n);
+	memcpy(text + strlen("sealcat private key v1 "), "x255", 4);
+	check_bad_file(text, n, "unknown key suite 'x255'", "p256 file with "
+	    "the header edited");
+	wipe(secret, sizeof(secret));
+	wipe(text, sizeof(text));
+	identity_clear(&id);
+	identity_clear(&x);
+}
+
 /* keyfile_load(path) fails with one line naming path and expect. */
 static void
 check_bad_load(const char *path, const char *expect, const char *label)
@@ -511,6 +664,10 @@ main(void)
 	}
 	test_bad_tokens();
 	test_bad_files();
+	if (suite_by_name("p256") != NULL) {
+		test_bad_p256_tokens();
+		test_bad_p256_files();
+	}
 	test_load();
 	test_write();
 	test_default_path();
