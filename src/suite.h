@@ -46,8 +46,9 @@ struct suite {
 
 	/*
 	 * DH(priv, pub) into out.  pub is pub_len bytes as received.  Returns
-	 * -1 for an invalid public key or an all-zero result; out is then
-	 * wiped.
+	 * -1 for an invalid public key or private key, or (x25519) an all-zero
+	 * result; out is then wiped.  (p256: X = 0 comes from a genuine point
+	 * and is accepted.)
 	 */
 	int (*dh)(uint8_t out[SUITE_DH_LEN], const uint8_t priv[SUITE_PRIV_LEN],
 	    const uint8_t *pub);
