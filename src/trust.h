@@ -31,7 +31,12 @@ struct trust {
 	size_t cap;
 	/* TRUST_KNOWN_PEERS only: */
 	char known_path[4096];
-	char host_port[300];	/* "HOST:PORT" as the user typed it */
+	/*
+	 * "HOST:PORT" as the user typed it ("[::1]:9000" for IPv6).  Set it
+	 * on the connecting side with --peer too: a refusal then names the
+	 * server instead of suggesting --allow.
+	 */
+	char host_port[300];
 	bool trust_new;		/* --trust-new: record an unknown server */
 };
 
