@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "util.h"
@@ -190,5 +191,98 @@ cli_suite(const char *arg, const struct suite **out)
 		return -1;
 	}
 	*out = s;
+	return 0;
+}
+
+void
+cli_pipe_defaults(struct pipe_opts *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->timeout_s = CLI_TIMEOUT_DEFAULT;
+	p->family = AF_UNSPEC;
+	p->verbosity = LOG_NORMAL;
+}
+
+int
+cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
+    const char *arg)
+{
+	switch (c) {
+	case 'i':
+		p->identity = arg;
+		return 1;
+	case CLI_OPT_SUITE:
+		return cli_suite(arg, &p->suite) == -1 ? -1 : 1;
+	case 'e':
+		p->exec_cmd = arg;
+		return 1;
+	case CLI_OPT_RECV_ONLY:
+		p->recv_only = true;
+		return 1;
+	case CLI_OPT_SEND_ONLY:
+		p->send_only = true;
+		return 1;
+	case 'w':
+		return cli_seconds("-w", arg, &p->timeout_s) == -1 ? -1 : 1;
+	case CLI_OPT_IDLE:
+		return cli_seconds("--idle", arg, &p->idle_s) == -1 ? -1 : 1;
+	case CLI_OPT_KEEPALIVE:
+		return cli_seconds("--keepalive", arg, &p->keepalive_s) == -1 ?
+		    -1 : 1;
+	case '4':
+	case '6':
+		if (p->family != AF_UNSPEC) {
+			cli_usage(subcommand, "-4 and -6 exclude each other");
+			return -1;
+		}
+		p->family = c == '4' ? AF_INET : AF_INET6;
+		return 1;
+	case 'v':
+		p->verbosity = LOG_VERBOSE;
+		return 1;
+	case 'q':
+		p->verbosity = LOG_QUIET;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+cli_pipe_check(const struct pipe_opts *p, const char *subcommand)
+{
+	if (p->recv_only && p->send_only) {
+		cli_usage(subcommand, "--recv-only and --send-only together "
+		    "would relay nothing — use one of them");
+		return -1;
+	}
+	log_set_level((enum log_level)p->verbosity);
+	return 0;
+}
+
+int
+cli_pipe_identity(const struct pipe_opts *p, struct identity *id)
+{
+	const struct suite *suite = p->suite != NULL ? p->suite :
+	    suite_default();
+	char path[4096];
+	const char *file = p->identity;
+
+	if (file == NULL) {
+		if (keyfile_default_path(suite, false, path, sizeof(path)) ==
+		    -1)
+			return -1;
+		file = path;
+	}
+	if (keyfile_load(file, id) == -1)
+		return -1;
+	if (p->suite != NULL && p->suite != id->suite) {
+		log_error("--suite %s does not match the identity %s, which is "
+		    "a %s key — drop --suite, or use a %s identity (sealcat "
+		    "keygen --suite %s)", p->suite->name, file,
+		    id->suite->name, p->suite->name, p->suite->name);
+		identity_clear(id);
+		return -1;
+	}
 	return 0;
 }

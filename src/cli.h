@@ -6,8 +6,10 @@
 #ifndef SEALCAT_CLI_H
 #define SEALCAT_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "keyfile.h"
 #include "suite.h"
 
 /* Exit statuses (DEVELOPERS.md). */
@@ -37,5 +39,56 @@ int cli_count(const char *option, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 int cli_port(const char *option, const char *arg);
 int cli_suite(const char *arg, const struct suite **out);
+
+/* The options listen and connect share (see their --help). */
+struct pipe_opts {
+	const char *identity;		/* -i FILE, or NULL for the default */
+	const struct suite *suite;	/* --suite, or NULL: follow the key */
+	const char *exec_cmd;		/* -e CMD, or NULL */
+	bool recv_only;
+	bool send_only;
+	unsigned timeout_s;		/* -w, default CLI_TIMEOUT_DEFAULT */
+	unsigned idle_s;		/* --idle, 0: off */
+	unsigned keepalive_s;		/* --keepalive, 0: off */
+	int family;			/* AF_UNSPEC, or AF_INET/AF_INET6 */
+	int verbosity;			/* enum log_level */
+};
+
+#define CLI_TIMEOUT_DEFAULT 10
+
+/* getopt_long() values of the shared long options without a letter;
+ * each command numbers its own from CLI_OPT_FIRST_FREE. */
+enum {
+	CLI_OPT_SUITE = 256,
+	CLI_OPT_RECV_ONLY,
+	CLI_OPT_SEND_ONLY,
+	CLI_OPT_IDLE,
+	CLI_OPT_KEEPALIVE,
+	CLI_OPT_FIRST_FREE
+};
+
+/* The shared letters, for a command's getopt_long() short options. */
+#define CLI_PIPE_SHORTOPTS "i:e:w:46vqh"
+
+void cli_pipe_defaults(struct pipe_opts *p);
+
+/*
+ * Takes option c (with its argument) if it is one of the shared ones.
+ * Returns 1 if taken, 0 if not a shared option, or -1 after reporting a
+ * usage error.  -h is not taken: each command prints its own help.
+ */
+int cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
+    const char *arg);
+
+/* Checks the shared options against each other after parsing; applies -v
+ * and -q.  Returns 0, or -1 after reporting a usage error. */
+int cli_pipe_check(const struct pipe_opts *p, const char *subcommand);
+
+/*
+ * Loads the identity: -i FILE, else the default path for --suite (or the
+ * default suite).  A --suite that disagrees with the key is an error
+ * naming both.  Returns 0, or -1 after reporting (exit 2).
+ */
+int cli_pipe_identity(const struct pipe_opts *p, struct identity *id);
 
 #endif

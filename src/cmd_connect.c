@@ -1,21 +1,182 @@
 /*
- * cmd_connect.c - connect.  (Placeholder until the pipe work lands: only --help
- * works.)
+ * cmd_connect.c - sealcat connect: parse the options, load the identity and
+ * the server's expected key (--peer, or known_peers), connect, and run the
+ * connection as the Noise initiator.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "conn.h"
+#include "keyfile.h"
+#include "local.h"
 #include "log.h"
+#include "net.h"
+#include "trust.h"
+#include "util.h"
+
+#define CMD "connect"
+
+enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE };
+
+struct connect_opts {
+	struct pipe_opts pipe;
+	const char *peers[64];		/* --peer TOKEN, in order */
+	size_t peer_count;
+	bool trust_new;
+	const char *host;
+	const char *port;
+};
+
+static const struct option long_options[] = {
+	{ "peer", required_argument, NULL, 'p' },
+	{ "trust-new", no_argument, NULL, OPT_TRUST_NEW },
+	{ "identity", required_argument, NULL, 'i' },
+	{ "suite", required_argument, NULL, CLI_OPT_SUITE },
+	{ "exec", required_argument, NULL, 'e' },
+	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY },
+	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY },
+	{ "timeout", required_argument, NULL, 'w' },
+	{ "idle", required_argument, NULL, CLI_OPT_IDLE },
+	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Returns -1 to go on, else the exit status. */
+static int
+parse(int argc, char **argv, struct connect_opts *o)
+{
+	int c, taken;
+
+	memset(o, 0, sizeof(*o));
+	cli_pipe_defaults(&o->pipe);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":p:" CLI_PIPE_SHORTOPTS,
+	    long_options, NULL)) != -1) {
+		if ((taken = cli_pipe_option(&o->pipe, CMD, c, optarg)) == -1)
+			return EXIT_USAGE;
+		if (taken == 1)
+			continue;
+		switch (c) {
+		case 'p':
+			if (o->peer_count == ARRAY_LEN(o->peers))
+				return cli_usage(CMD, "too many --peer options");
+			o->peers[o->peer_count++] = optarg;
+			break;
+		case OPT_TRUST_NEW:
+			o->trust_new = true;
+			break;
+		case 'h':
+			cli_help(stdout, CMD);
+			return EXIT_OK;
+		case ':':
+			return cli_usage(CMD, "%s needs an argument",
+			    argv[optind - 1]);
+		default:
+			return cli_usage(CMD, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage(CMD, "expected HOST PORT");
+	o->host = argv[optind];
+	o->port = argv[optind + 1];
+	if (cli_port("PORT", o->port) == -1 || strcmp(o->port, "0") == 0)
+		return cli_usage(CMD, "PORT must be 1 to 65535");
+	if (o->trust_new && o->peer_count > 0)
+		return cli_usage(CMD, "--trust-new is for servers without "
+		    "--peer — use one or the other");
+	if (cli_pipe_check(&o->pipe, CMD) == -1)
+		return EXIT_USAGE;
+	return -1;
+}
+
+/* --peer keys, or the known_peers file for HOST:PORT. */
+static int
+load_trust(const struct connect_opts *o, const struct suite *suite,
+    struct trust *t)
+{
+	const struct suite *peer_suite;
+	int n;
+
+	/* An IPv6 literal keeps its brackets so a known_peers line parses. */
+	n = snprintf(t->host_port, sizeof(t->host_port),
+	    strchr(o->host, ':') != NULL ? "[%s]:%s" : "%s:%s", o->host,
+	    o->port);
+	if (n < 0 || (size_t)n >= sizeof(t->host_port)) {
+		log_error("host name too long: %s", o->host);
+		return -1;
+	}
+	if (o->peer_count == 0) {
+		t->mode = TRUST_KNOWN_PEERS;
+		t->trust_new = o->trust_new;
+		return config_path("known_peers", o->trust_new, t->known_path,
+		    sizeof(t->known_path));
+	}
+	for (size_t i = 0; i < o->peer_count; i++) {
+		if (trust_add_token(t, o->peers[i], "--peer") == -1)
+			return -1;
+		peer_suite = suite_by_token(o->peers[i]);
+		if (peer_suite != NULL && peer_suite != suite) {
+			log_error("--peer is a %s key but the identity is %s: "
+			    "a server of another suite cannot connect — use an "
+			    "identity of the server's suite", peer_suite->name,
+			    suite->name);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 int
 cmd_connect(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		cli_help(stdout, "connect");
-		return EXIT_OK;
+	struct connect_opts o;
+	struct conn_opts co;
+	struct identity id;
+	struct trust trust;
+	char peer[NET_ADDR_MAX];
+	int rc, sock;
+
+	memset(&id, 0, sizeof(id));
+	trust_init(&trust);
+	if ((rc = parse(argc, argv, &o)) != -1)
+		return rc;
+	/* Before any descriptor is opened, so no socket becomes stdio. */
+	local_guard_stdio();
+	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
+	    load_trust(&o, id.suite, &trust) == -1) {
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	log_error("connect is not implemented yet");
-	return EXIT_RUNTIME;
+	sock = net_connect(o.host, o.port, o.pipe.family,
+	    net_deadline(o.pipe.timeout_s), trust.host_port, peer,
+	    sizeof(peer));
+	if (sock == -1) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	log_verbose("connected to %s", peer);
+	memset(&co, 0, sizeof(co));
+	co.role = ROLE_INITIATOR;
+	co.id = &id;
+	co.trust = &trust;
+	co.timeout_s = o.pipe.timeout_s;
+	co.exec_cmd = o.pipe.exec_cmd;
+	co.family = o.pipe.family;
+	co.relay.recv_only = o.pipe.recv_only;
+	co.relay.send_only = o.pipe.send_only;
+	co.relay.idle_s = o.pipe.idle_s;
+	co.relay.keepalive_s = o.pipe.keepalive_s;
+	rc = conn_run(sock, peer, &co) == 0 ? EXIT_OK : EXIT_RUNTIME;
+out:
+	identity_clear(&id);
+	trust_clear(&trust);
+	return rc;
 }

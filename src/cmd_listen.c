@@ -1,21 +1,407 @@
 /*
- * cmd_listen.c - listen.  (Placeholder until the pipe work lands: only --help
- * works.)
+ * cmd_listen.c - sealcat listen: parse the options, load the identity and
+ * the allow-list, bind, and accept.  One connection on stdio by default;
+ * with -k one after another on stdio, or, with --exec or --forward, up to
+ * --max-conns at once, each in a child process that does its own
+ * handshake (under -w), so a slow client never holds up the accept loop.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "conn.h"
+#include "keyfile.h"
+#include "local.h"
 #include "log.h"
+#include "net.h"
+#include "trust.h"
+#include "util.h"
+
+#define CMD "listen"
+#define MAX_CONNS_DEFAULT 64
+#define MAX_CONNS_LIMIT 10000
+/* After accept() fails for want of descriptors, retry this much later. */
+#define ACCEPT_RETRY_MS 200
+
+enum {
+	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
+	OPT_FORWARD,
+	OPT_MAX_CONNS
+};
+
+struct listen_opts {
+	struct pipe_opts pipe;
+	const char *allow[64];		/* --allow TOKEN, in order */
+	size_t allow_count;
+	const char *authorized;		/* -A FILE */
+	bool allow_any;
+	bool keep_open;
+	const char *forward;		/* --forward HOST:PORT */
+	char forward_host[256];
+	char forward_port[8];
+	unsigned long max_conns;
+	const char *address;		/* NULL: the wildcard */
+	const char *port;
+};
+
+static const struct option long_options[] = {
+	{ "allow", required_argument, NULL, 'a' },
+	{ "authorized", required_argument, NULL, 'A' },
+	{ "allow-any", no_argument, NULL, OPT_ALLOW_ANY },
+	{ "identity", required_argument, NULL, 'i' },
+	{ "suite", required_argument, NULL, CLI_OPT_SUITE },
+	{ "keep-open", no_argument, NULL, 'k' },
+	{ "exec", required_argument, NULL, 'e' },
+	{ "forward", required_argument, NULL, OPT_FORWARD },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY },
+	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY },
+	{ "timeout", required_argument, NULL, 'w' },
+	{ "idle", required_argument, NULL, CLI_OPT_IDLE },
+	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+parse_option(struct listen_opts *o, int c, char **argv)
+{
+	switch (c) {
+	case 'a':
+		if (o->allow_count == ARRAY_LEN(o->allow))
+			return cli_usage(CMD, "too many --allow options — "
+			    "list the keys in a file for -A");
+		o->allow[o->allow_count++] = optarg;
+		return -1;
+	case 'A':
+		o->authorized = optarg;
+		return -1;
+	case OPT_ALLOW_ANY:
+		o->allow_any = true;
+		return -1;
+	case 'k':
+		o->keep_open = true;
+		return -1;
+	case OPT_FORWARD:
+		o->forward = optarg;
+		if (net_split_host_port(optarg, o->forward_host,
+		    sizeof(o->forward_host), o->forward_port,
+		    sizeof(o->forward_port)) == -1 ||
+		    cli_port("--forward", o->forward_port) == -1)
+			return cli_usage(CMD, "--forward wants HOST:PORT "
+			    "(an IPv6 address in brackets: [::1]:PORT), not "
+			    "'%s'", optarg);
+		return -1;
+	case OPT_MAX_CONNS:
+		if (cli_count("--max-conns", optarg, 1, MAX_CONNS_LIMIT,
+		    &o->max_conns) == -1)
+			return EXIT_USAGE;
+		return -1;
+	case 'h':
+		cli_help(stdout, CMD);
+		return EXIT_OK;
+	case ':':
+		return cli_usage(CMD, "%s needs an argument", argv[optind - 1]);
+	default:
+		return cli_usage(CMD, "unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int
+parse(int argc, char **argv, struct listen_opts *o)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	cli_pipe_defaults(&o->pipe);
+	o->max_conns = MAX_CONNS_DEFAULT;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":a:A:k" CLI_PIPE_SHORTOPTS,
+	    long_options, NULL)) != -1) {
+		if ((rc = cli_pipe_option(&o->pipe, CMD, c, optarg)) == -1)
+			return EXIT_USAGE;
+		if (rc == 0 && (rc = parse_option(o, c, argv)) != -1)
+			return rc;
+	}
+	if (argc - optind == 1)
+		o->port = argv[optind];
+	else if (argc - optind == 2) {
+		o->address = argv[optind];
+		o->port = argv[optind + 1];
+	} else
+		return cli_usage(CMD, "expected [ADDRESS] PORT");
+	if (cli_port("PORT", o->port) == -1)
+		return EXIT_USAGE;
+	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
+		return cli_usage(CMD, "--exec and --forward exclude each "
+		    "other — pick one");
+	if (cli_pipe_check(&o->pipe, CMD) == -1)
+		return EXIT_USAGE;
+	return -1;
+}
+
+/* The allow-list; listening with none at all is refused. */
+static int
+load_trust(const struct listen_opts *o, struct trust *t)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < o->allow_count; i++)
+		if (trust_add_token(t, o->allow[i], "--allow") == -1)
+			return -1;
+	if (o->authorized != NULL) {
+		if (trust_load_file(t, o->authorized, false) == -1)
+			return -1;
+	} else {
+		if (config_path("authorized_peers", false, path,
+		    sizeof(path)) == -1 ||
+		    trust_load_file(t, path, true) == -1)
+			return -1;
+	}
+	if (o->allow_any) {
+		t->mode = TRUST_ANY;
+		return 0;
+	}
+	if (t->count == 0) {
+		log_error("no client is allowed to connect — add --allow "
+		    "TOKEN (a client's 'sealcat pubkey'), list tokens in "
+		    "~/.config/sealcat/authorized_peers or -A FILE, or pass "
+		    "--allow-any to accept any authenticated client");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_all(int *fds, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (fds[i] != -1)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* Waits for a connection on any listening socket and accepts it. */
+static int
+accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
+{
+	struct pollfd pfd[NET_LISTEN_MAX];
+	int fd;
+
+	for (size_t i = 0; i < count; i++)
+		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, count, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_errno("poll failed");
+			return -1;
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			fd = net_accept(fds[i], peer, peer_cap);
+			if (fd != -1)
+				return fd;
+			if (errno == EMFILE || errno == ENFILE) {
+				log_errno("cannot accept a connection");
+				poll(NULL, 0, ACCEPT_RETRY_MS);
+			}
+		}
+	}
+}
+
+/* One connection on stdio, or -k serving them one after another. */
+static int
+serve_serial(int *fds, size_t count, const struct listen_opts *o,
+    struct conn_opts *co)
+{
+	char peer[NET_ADDR_MAX];
+	int sock, rc;
+
+	for (;;) {
+		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
+			return EXIT_RUNTIME;
+		log_verbose("connection from %s", peer);
+		if (!o->keep_open)
+			close_all(fds, count);
+		rc = conn_run(sock, peer, co);
+		if (!o->keep_open)
+			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+	}
+}
+
+static volatile sig_atomic_t child_exited;
+
+static void
+on_sigchld(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+static unsigned long
+reap_children(unsigned long active)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (active > 0)
+			active--;
+	child_exited = 0;
+	return active;
+}
+
+/* In a fresh child: undo the parent's signal set-up, run, exit. */
+static void
+run_child(int sock, const char *peer, int *fds, size_t count,
+    const sigset_t *orig_mask, struct conn_opts *co, struct identity *id)
+{
+	int rc;
+
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, orig_mask, NULL);
+	close_all(fds, count);
+	log_verbose("connection from %s", peer);
+	rc = conn_run(sock, peer, co);
+	identity_clear(id);
+	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
+}
+
+/*
+ * -k with --exec or --forward: a child per connection, at most max_conns
+ * at once.  SIGCHLD is blocked except inside ppoll(), so a child's exit
+ * always wakes the loop and can never be lost between the check and the
+ * wait.
+ */
+static int
+serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
+    struct conn_opts *co, struct identity *id)
+{
+	struct sigaction sa;
+	struct pollfd pfd[NET_LISTEN_MAX];
+	sigset_t block, orig, wait_mask;
+	struct timespec retry = { 0, ACCEPT_RETRY_MS * 1000000L };
+	unsigned long active = 0;
+	char peer[NET_ADDR_MAX];
+	bool backoff = false;
+	size_t n;
+	pid_t pid;
+	int sock;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGCHLD, &sa, NULL);
+	wait_mask = orig;
+	sigdelset(&wait_mask, SIGCHLD);
+
+	for (;;) {
+		active = reap_children(active);
+		n = 0;
+		if (active < o->max_conns && !backoff)
+			for (; n < count; n++)
+				pfd[n] = (struct pollfd){ .fd = fds[n],
+				    .events = POLLIN };
+		if (ppoll(pfd, n, backoff ? &retry : NULL, &wait_mask) == -1 &&
+		    errno != EINTR) {
+			log_errno("poll failed");
+			return EXIT_RUNTIME;
+		}
+		backoff = false;
+		for (size_t i = 0; i < n && active < o->max_conns; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			sock = net_accept(fds[i], peer, sizeof(peer));
+			if (sock == -1) {
+				if (errno == EMFILE || errno == ENFILE ||
+				    errno == ENOBUFS || errno == ENOMEM) {
+					log_errno("cannot accept a connection");
+					backoff = true;
+				}
+				continue;
+			}
+			if ((pid = fork()) == -1) {
+				log_errno("cannot start a process for %s",
+				    peer);
+				close(sock);
+				backoff = true;
+				continue;
+			}
+			if (pid == 0)
+				run_child(sock, peer, fds, count, &orig, co,
+				    id);
+			close(sock);
+			active++;
+		}
+	}
+}
 
 int
 cmd_listen(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		cli_help(stdout, "listen");
-		return EXIT_OK;
+	struct listen_opts o;
+	struct conn_opts co;
+	struct identity id;
+	struct trust trust;
+	int fds[NET_LISTEN_MAX];
+	size_t count = 0;
+	int rc;
+
+	memset(&id, 0, sizeof(id));
+	trust_init(&trust);
+	if ((rc = parse(argc, argv, &o)) != -1)
+		return rc;
+	local_guard_stdio();
+	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
+	    load_trust(&o, &trust) == -1) {
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	log_error("listen is not implemented yet");
-	return EXIT_RUNTIME;
+	memset(&co, 0, sizeof(co));
+	co.role = ROLE_RESPONDER;
+	co.id = &id;
+	co.trust = &trust;
+	co.timeout_s = o.pipe.timeout_s;
+	co.exec_cmd = o.pipe.exec_cmd;
+	if (o.forward != NULL) {
+		co.forward_host = o.forward_host;
+		co.forward_port = o.forward_port;
+	}
+	co.family = o.pipe.family;
+	co.keep_output = o.keep_open;
+	co.relay.recv_only = o.pipe.recv_only;
+	co.relay.send_only = o.pipe.send_only;
+	co.relay.idle_s = o.pipe.idle_s;
+	co.relay.keepalive_s = o.pipe.keepalive_s;
+	if (net_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
+	    &count) == -1) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
+		rc = serve_concurrent(fds, count, &o, &co, &id);
+	else
+		rc = serve_serial(fds, count, &o, &co);
+	close_all(fds, count);
+out:
+	identity_clear(&id);
+	trust_clear(&trust);
+	return rc;
 }

@@ -454,6 +454,22 @@ net_write_all(int fd, const void *buf, size_t len, long long deadline)
 	return 0;
 }
 
+void
+net_linger_close(int fd, int max_ms)
+{
+	long long deadline = net_now_ms() + max_ms;
+	char sink[4096];
+	ssize_t n;
+
+	(void)shutdown(fd, SHUT_WR);
+	while (wait_ready(fd, POLLIN, deadline) == 0) {
+		n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
+	close(fd);
+}
+
 int
 net_split_host_port(const char *arg, char *host, size_t host_cap,
     char *port, size_t port_cap)

@@ -96,6 +96,15 @@ ssize_t net_read_exact(int fd, void *buf, size_t len, long long deadline);
 int net_write_all(int fd, const void *buf, size_t len, long long deadline);
 
 /*
+ * Ends a connection after telling the peer why (an ERROR frame, our
+ * preamble): shuts down our sending side, then reads and discards until the
+ * peer closes or max_ms pass, then closes.  Closing with unread data would
+ * send a reset, which can destroy what we just sent before the peer reads
+ * it.
+ */
+void net_linger_close(int fd, int max_ms);
+
+/*
  * Splits "HOST:PORT" or "[HOST]:PORT" into host and port (both
  * NUL-terminated).  Returns 0, or -1 (nothing reported) when there is no
  * ':' or a part is empty or too long.

@@ -33,3 +33,137 @@ assert_one_line_error() {
 		return 1
 	fi
 }
+
+# ---------------------------------------------------------------- the pipe
+# Every background process runs under a watchdog, so a hung test fails
+# instead of hanging `make check`; teardown kills whatever is left.
+
+WATCHDOG=120
+BG_PIDS=()
+
+# make_identities [SUITE]: a server and a client identity of SUITE (default
+# x25519); sets SERVER_ID, CLIENT_ID, SERVER_TOKEN and CLIENT_TOKEN.
+make_identities() {
+	local suite=${1:-x25519}
+	SERVER_ID=$BATS_TEST_TMPDIR/server_$suite
+	CLIENT_ID=$BATS_TEST_TMPDIR/client_$suite
+	SERVER_TOKEN=$("$SEALCAT" keygen --suite "$suite" -o "$SERVER_ID") &&
+	    CLIENT_TOKEN=$("$SEALCAT" keygen --suite "$suite" -o "$CLIENT_ID")
+}
+
+# start_bg NAME IN CMD...: runs CMD in the background with stdin from IN,
+# stdout to NAME.out and stderr to NAME.err (in the test directory); sets
+# BG_PID and records it for teardown.
+start_bg() {
+	local name=$1 in=$2
+	shift 2
+	# fd 3 is bats' own: a background process holding it stalls bats.
+	timeout "$WATCHDOG" "$@" <"$in" >"$BATS_TEST_TMPDIR/$name.out" \
+	    2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# wait_bg PID: waits for a background process; sets status to its exit
+# status (124 if the watchdog had to stop it).
+wait_bg() {
+	status=0
+	wait "$1" || status=$?
+}
+
+# wait_listening NAME: waits (10 s at most) for the "listening on ADDR:PORT"
+# line in NAME.err and sets PORT from it.
+wait_listening() {
+	local err=$BATS_TEST_TMPDIR/$1.err line i
+	for ((i = 0; i < 1000; i++)); do
+		if line=$(grep -m1 'listening on ' "$err" 2>/dev/null); then
+			PORT=${line##*:}
+			return 0
+		fi
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	echo "no 'listening on' line from $1; its stderr:" >&2
+	cat "$err" >&2
+	return 1
+}
+
+# start_listener [ARGS...]: sealcat listen -v -i $SERVER_ID ARGS on
+# ${LISTEN_ADDR:-127.0.0.1} port 0, stdin from ${LISTEN_IN:-/dev/null},
+# stdout to listener.out, stderr to listener.err.  Sets LISTENER_PID (the
+# watchdog's) and PORT once it is listening.
+start_listener() {
+	start_bg listener "${LISTEN_IN:-/dev/null}" "$SEALCAT" listen -v \
+	    -i "$SERVER_ID" "$@" "${LISTEN_ADDR:-127.0.0.1}" 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+}
+
+# connect_io IN OUT [ARGS...]: sealcat connect -i $CLIENT_ID ARGS to
+# ${CONNECT_ADDR:-127.0.0.1} $PORT with stdin from IN and stdout to OUT;
+# for `run`, whose output is then the client's stderr.
+connect_io() {
+	local in=$1 out=$2
+	shift 2
+	timeout "$WATCHDOG" "$SEALCAT" connect -i "$CLIENT_ID" "$@" \
+	    "${CONNECT_ADDR:-127.0.0.1}" "$PORT" <"$in" >"$out"
+}
+
+# wait_for_content FILE TEXT: waits (10 s at most) until FILE holds exactly
+# TEXT.
+wait_for_content() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.01
+	done
+	echo "$1 never held '$2'; it holds '$(cat "$1")'" >&2
+	return 1
+}
+
+# random_file NAME BYTES: BYTES of random data in NAME.
+random_file() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# assert_same_file A B: identical contents (SHA-256 on both, shown on
+# failure).
+assert_same_file() {
+	local a b
+	a=$(sha256sum <"$1") b=$(sha256sum <"$2")
+	if [ "$a" != "$b" ]; then
+		echo "$1 and $2 differ: $a vs $b ($(wc -c <"$1") and" \
+		    "$(wc -c <"$2") bytes)" >&2
+		return 1
+	fi
+}
+
+# assert_prefix PART WHOLE: PART is an exact prefix of WHOLE and shorter.
+assert_prefix() {
+	local n
+	n=$(wc -c <"$1")
+	if [ "$n" -ge "$(wc -c <"$2")" ] || ! cmp -s -n "$n" "$1" "$2"; then
+		echo "$1 ($n bytes) is not a proper prefix of $2" >&2
+		return 1
+	fi
+}
+
+# assert_line_in FILE REGEX: some line of FILE matches REGEX.
+assert_line_in() {
+	if ! grep -Eq -- "$2" "$1"; then
+		echo "no line of $1 matches /$2/; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
+# pipe_teardown: stops background processes that are still running.
+pipe_teardown() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}

@@ -1,0 +1,420 @@
+/*
+ * conn.c - one connection, first byte to result (PROTOCOL.md §1-§3):
+ * exchange the SEALCAT/1 lines, run Noise XX message by message with
+ * uint16 big-endian length prefixes, decide about the peer's key (the
+ * initiator right after message 2, before it reveals itself in message 3;
+ * the responder after message 3), Split(), open the local side and relay.
+ * The primitives are in noise.c and frame.c, the sockets in net.c.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "local.h"
+#include "log.h"
+#include "net.h"
+#include "preamble.h"
+#include "util.h"
+
+/*
+ * What we tell a peer in an ERROR frame when we stop (PROTOCOL.md §3).
+ * The peer prints it after "rejected by peer: ".
+ */
+static const char REASON_NOT_AUTHORIZED[] = "not authorized";
+static const char REASON_BAD_FRAME[] = "received a bad frame";
+static const char REASON_OUTPUT_FAILED[] = "cannot write the stream out";
+static const char REASON_INPUT_FAILED[] = "cannot read the stream in";
+static const char REASON_IDLE[] = "idle timeout";
+static const char REASON_UNAVAILABLE[] = "forward target unavailable";
+
+/* How long we wait, after telling the peer why we stop, for it to close
+ * first (see net_linger_close()). */
+#define LINGER_MS 2000
+
+/* A handshake message with its length prefix, and room for our preamble
+ * in front of message 1.  Payloads are read into payload and ignored. */
+struct hs_io {
+	uint8_t out[PREAMBLE_MAX + 2 + NOISE_MSG_MAX];
+	uint8_t in[NOISE_MSG_MAX];
+	uint8_t payload[NOISE_MSG_MAX];
+};
+
+struct session {
+	int sock;
+	const char *peer;
+	const struct conn_opts *o;
+	long long deadline;
+	struct handshake_state hs;
+	struct cipher_state send;
+	struct cipher_state recv;
+	uint8_t peer_pub[SUITE_PUB_MAX];	/* rs, kept past Split() */
+	char peer_token[TOKEN_MAX];
+	double handshake_ms;
+};
+
+/* Seconds on CLOCK_MONOTONIC, finer than net_now_ms(), for -v timings. */
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reports a failed read or write during the handshake. */
+static void
+io_failed(const struct session *s, const char *doing)
+{
+	if (errno == ETIMEDOUT)
+		log_error("handshake with %s timed out after %u s while %s — "
+		    "check the peer, or raise -w", s->peer, s->o->timeout_s,
+		    doing);
+	else
+		log_errno("handshake with %s failed while %s", s->peer, doing);
+}
+
+/* Writes handshake message i, after prefix_len bytes already at io->out. */
+static int
+send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i)
+{
+	size_t len;
+
+	if (noise_write_message(&s->hs, NULL, 0, io->out + prefix_len + 2,
+	    sizeof(io->out) - prefix_len - 2, &len) == -1) {
+		log_error("handshake with %s failed: cannot build message %d",
+		    s->peer, i + 1);
+		return -1;
+	}
+	put_be16(io->out + prefix_len, (uint16_t)len);
+	if (net_write_all(s->sock, io->out, prefix_len + 2 + len,
+	    s->deadline) == -1) {
+		io_failed(s, "sending");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads and processes handshake message i.  eof_hint says what a closed
+ * connection most likely means at this point.
+ */
+static int
+recv_message(struct session *s, struct hs_io *io, int i, const char *eof_hint)
+{
+	uint8_t hdr[2];
+	size_t len = 0, payload_len;
+	ssize_t n;
+
+	n = net_read_exact(s->sock, hdr, sizeof(hdr), s->deadline);
+	if (n == (ssize_t)sizeof(hdr)) {
+		if ((len = get_be16(hdr)) == 0) {
+			log_error("handshake with %s failed: message %d is "
+			    "empty — the peer does not speak sealcat's "
+			    "protocol", s->peer, i + 1);
+			return -1;
+		}
+		n = net_read_exact(s->sock, io->in, len, s->deadline);
+		if (n >= 0 && (size_t)n < len)
+			n = 0;
+	} else if (n > 0)
+		n = 0;
+	if (n == -1) {
+		io_failed(s, "receiving");
+		return -1;
+	}
+	if (n == 0) {
+		log_error("handshake with %s failed: %s", s->peer, eof_hint);
+		return -1;
+	}
+	if (noise_read_message(&s->hs, io->in, len, io->payload,
+	    sizeof(io->payload), &payload_len) == -1) {
+		log_error("handshake with %s failed: message %d did not verify "
+		    "— the peer is not a sealcat peer, or the data was altered "
+		    "in transit", s->peer, i + 1);
+		return -1;
+	}
+	wipe(io->payload, payload_len);
+	return 0;
+}
+
+/* A protocol name from the peer, as a suite name when we know it. */
+static void
+describe_protocol(const char *protocol, size_t len, char *out, size_t cap)
+{
+	const struct suite *suite = suite_by_protocol(protocol, len);
+
+	if (suite != NULL)
+		snprintf(out, cap, "%s (%.*s)", suite->name, (int)len,
+		    protocol);
+	else
+		snprintf(out, cap, "%.*s", (int)len, protocol);
+}
+
+static void
+report_mismatch(const struct session *s, const char *protocol, size_t len)
+{
+	const struct suite *ours = s->o->id->suite;
+	char theirs[PREAMBLE_MAX + 40];
+
+	describe_protocol(protocol, len, theirs, sizeof(theirs));
+	log_error("suite mismatch with %s: peer speaks %s, we speak %s (%s) — "
+	    "use identities of the same suite on both ends", s->peer, theirs,
+	    ours->name, ours->protocol);
+}
+
+static int
+initiator_handshake(struct session *s, struct hs_io *io)
+{
+	const struct suite *suite = s->o->id->suite;
+	char line[PREAMBLE_MAX + 1];
+	const char *protocol = NULL;
+	size_t ours_len, len, protocol_len = 0;
+	char *ours = (char *)io->out;
+
+	/* Our line, then message 1 right behind it in the same write. */
+	if ((ours_len = preamble_build(suite, ours, PREAMBLE_MAX + 1)) == 0)
+		return -1;
+	if (noise_init(&s->hs, suite, ROLE_INITIATOR, io->out, ours_len,
+	    s->o->id->priv, s->o->id->pub) == -1 ||
+	    send_message(s, io, ours_len, 0) == -1)
+		return -1;
+	if (preamble_read(s->sock, s->deadline, line, sizeof(line), &len) == -1)
+		return -1;
+	switch (preamble_classify(ours, ours_len, line, len, &protocol,
+	    &protocol_len)) {
+	case PREAMBLE_SAME:
+		break;
+	case PREAMBLE_OTHER_SUITE:
+		report_mismatch(s, protocol, protocol_len);
+		return -1;
+	case PREAMBLE_GARBAGE:
+		if (len == 0)
+			log_error("%s closed the connection without answering "
+			    "— is it a sealcat listener?", s->peer);
+		else
+			log_error("%s is not a sealcat peer: it answered "
+			    "with something else — check the host and port",
+			    s->peer);
+		return -1;
+	}
+	if (recv_message(s, io, 1, "the listener closed the connection") == -1)
+		return -1;
+	/* Check rs before writing message 3: an untrusted server never
+	 * learns who we are. */
+	if (!trust_allows(s->o->trust, suite, noise_remote_static(&s->hs)))
+		return -1;
+	return send_message(s, io, 0, 2);
+}
+
+/* Tells a client that spoke another line who we are, then hangs up. */
+static void
+refuse_preamble(struct session *s, const char *ours, size_t ours_len)
+{
+	(void)net_write_all(s->sock, ours, ours_len, s->deadline);
+	net_linger_close(s->sock, LINGER_MS);
+	s->sock = -1;
+}
+
+static int
+responder_handshake(struct session *s, struct hs_io *io)
+{
+	const struct suite *suite = s->o->id->suite;
+	char ours[PREAMBLE_MAX + 1];
+	char line[PREAMBLE_MAX + 1];
+	const char *protocol = NULL;
+	size_t ours_len, len, protocol_len = 0;
+
+	if ((ours_len = preamble_build(suite, ours, sizeof(ours))) == 0)
+		return -1;
+	if (preamble_read(s->sock, s->deadline, line, sizeof(line), &len) == -1)
+		return -1;
+	switch (preamble_classify(ours, ours_len, line, len, &protocol,
+	    &protocol_len)) {
+	case PREAMBLE_SAME:
+		break;
+	case PREAMBLE_OTHER_SUITE:
+		report_mismatch(s, protocol, protocol_len);
+		refuse_preamble(s, ours, ours_len);
+		return -1;
+	case PREAMBLE_GARBAGE:
+		if (len == 0)
+			log_error("%s closed the connection before the "
+			    "handshake", s->peer);
+		else
+			log_error("refused %s: not a sealcat peer (it did not "
+			    "send a SEALCAT/1 line)", s->peer);
+		refuse_preamble(s, ours, ours_len);
+		return -1;
+	}
+	if (net_write_all(s->sock, ours, ours_len, s->deadline) == -1) {
+		io_failed(s, "sending");
+		return -1;
+	}
+	/* The prologue is the initiator's line, which equals ours. */
+	if (noise_init(&s->hs, suite, ROLE_RESPONDER, (const uint8_t *)ours,
+	    ours_len, s->o->id->priv, s->o->id->pub) == -1 ||
+	    recv_message(s, io, 0, "the client closed the connection") == -1 ||
+	    send_message(s, io, 0, 1) == -1 ||
+	    recv_message(s, io, 2, "the client closed the connection after "
+	    "message 2 — it probably does not trust this server's key") == -1)
+		return -1;
+	return 0;
+}
+
+/* Preamble and handshake; on success the session holds the two cipher
+ * states and the peer's token. */
+static int
+handshake(struct session *s)
+{
+	struct hs_io *io;
+	double start = now_seconds();
+	int rc = -1;
+
+	if ((io = malloc(sizeof(*io))) == NULL) {
+		log_error("out of memory for the handshake");
+		return -1;
+	}
+	if (s->o->role == ROLE_INITIATOR)
+		rc = initiator_handshake(s, io);
+	else
+		rc = responder_handshake(s, io);
+	if (rc == 0) {
+		memcpy(s->peer_pub, noise_remote_static(&s->hs),
+		    s->o->id->suite->pub_len);
+		if (token_format(s->o->id->suite, s->peer_pub, s->peer_token,
+		    sizeof(s->peer_token)) == -1)
+			rc = -1;
+	}
+	if (rc == 0 && noise_split(&s->hs, &s->send, &s->recv, NULL) == -1) {
+		log_error("handshake with %s failed: incomplete", s->peer);
+		rc = -1;
+	}
+	s->handshake_ms = (now_seconds() - start) * 1000.0;
+	wipe(io, sizeof(*io));
+	free(io);
+	return rc;
+}
+
+static const char *
+reason_for(enum relay_end end)
+{
+	switch (end) {
+	case RELAY_BAD_FRAME:
+		return REASON_BAD_FRAME;
+	case RELAY_OUTPUT_FAILED:
+		return REASON_OUTPUT_FAILED;
+	case RELAY_INPUT_FAILED:
+		return REASON_INPUT_FAILED;
+	case RELAY_IDLE:
+		return REASON_IDLE;
+	default:
+		return NULL;
+	}
+}
+
+/* Sends reason in an ERROR frame and hangs up politely. */
+static void
+tell_peer(struct session *s, struct relay *r, const char *reason)
+{
+	long long deadline = net_now_ms() + LINGER_MS;
+
+	if (relay_send_error(r, reason, deadline) == 0) {
+		net_linger_close(s->sock, LINGER_MS);
+		s->sock = -1;
+	}
+}
+
+static int
+open_local(struct session *s, struct local *local)
+{
+	const struct conn_opts *o = s->o;
+
+	if (o->exec_cmd != NULL)
+		return local_exec(local, o->exec_cmd, s->peer_token, s->peer);
+	if (o->forward_host != NULL)
+		return local_forward(local, o->forward_host, o->forward_port,
+		    o->family, net_deadline(o->timeout_s));
+	local_stdio(local, o->keep_output);
+	return 0;
+}
+
+static void
+report_totals(const struct session *s, const struct relay *r, double secs)
+{
+	if (secs < 1e-6)
+		secs = 1e-6;
+
+	log_verbose("%s: sent %llu bytes, received %llu bytes in %.2f s "
+	    "(%.1f MB/s out, %.1f MB/s in)", s->peer,
+	    (unsigned long long)r->bytes_sent,
+	    (unsigned long long)r->bytes_received, secs,
+	    (double)r->bytes_sent / secs / 1e6,
+	    (double)r->bytes_received / secs / 1e6);
+}
+
+/* The responder's decision about the client, after message 3. */
+static bool
+client_allowed(struct session *s)
+{
+	struct relay relay;
+	struct relay_opts none = { 0 };
+
+	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
+		return true;
+	if (relay_init(&relay, s->sock, NULL, &s->send, &s->recv, &none,
+	    s->peer) == 0)
+		tell_peer(s, &relay, REASON_NOT_AUTHORIZED);
+	relay_free(&relay);
+	return false;
+}
+
+int
+conn_run(int sock, const char *peer, const struct conn_opts *o)
+{
+	struct session s = { .sock = sock, .peer = peer, .o = o };
+	struct relay relay;
+	struct local local;
+	enum relay_end end;
+	double start;
+	const char *reason;
+	int rc = -1;
+
+	memset(&relay, 0, sizeof(relay));
+	local_init(&local);
+	s.deadline = net_deadline(o->timeout_s);
+	if (handshake(&s) == -1)
+		goto out;
+	log_verbose("%s is %s (suite %s, handshake %.1f ms)", peer,
+	    s.peer_token, o->id->suite->name, s.handshake_ms);
+	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
+		goto out;
+	if (relay_init(&relay, s.sock, &local, &s.send, &s.recv, &o->relay,
+	    peer) == -1)
+		goto out;
+	if (open_local(&s, &local) == -1) {
+		tell_peer(&s, &relay, REASON_UNAVAILABLE);
+		goto out;
+	}
+	start = now_seconds();
+	end = relay_run(&relay);
+	report_totals(&s, &relay, now_seconds() - start);
+	if ((reason = reason_for(end)) != NULL)
+		tell_peer(&s, &relay, reason);
+	rc = end == RELAY_DONE ? 0 : -1;
+out:
+	handshake_clear(&s.hs);
+	cipher_state_clear(&s.send);
+	cipher_state_clear(&s.recv);
+	relay_free(&relay);
+	if (s.sock != -1)
+		close(s.sock);
+	local_finish(&local);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * local.h - the plaintext side of a connection: standard input and output,
+ * an --exec child's pipes, or a --forward TCP connection.  The relay reads
+ * what to send from in_fd and writes what arrives to out_fd.
+ */
+#ifndef SEALCAT_LOCAL_H
+#define SEALCAT_LOCAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct local {
+	int in_fd;		/* plaintext to send is read here */
+	int out_fd;		/* plaintext received is written here */
+	bool in_blocking;	/* a terminal: read only after poll() */
+	bool in_is_tty;		/* the ending rule for terminals applies */
+	bool keep_output;	/* listen -k on stdio: never close stdout */
+	bool output_closed;
+	pid_t pid;		/* the --exec child, or -1 */
+	int in_flags;		/* stdio: file status flags to restore, or -1 */
+	int out_flags;
+	const char *in_name;	/* for messages: "standard input", ... */
+	const char *out_name;
+};
+
+/*
+ * Makes sure descriptors 0, 1 and 2 are open (on /dev/null if they were
+ * not), so no socket we open can land on them.  Call before opening any.
+ */
+void local_guard_stdio(void);
+
+/*
+ * Standard input and output.  Pipes and sockets are made non-blocking for
+ * the relay (and restored by local_finish()); a terminal stays blocking.
+ * keep_output keeps stdout open after the peer's stream ends (listen -k).
+ */
+void local_stdio(struct local *l, bool keep_output);
+
+/*
+ * Runs /bin/sh -c cmd with its stdin and stdout on pipes to us, its stderr
+ * ours, SIGPIPE at its default and SEALCAT_PEER / SEALCAT_PEER_ADDR in its
+ * environment.  Returns 0, or -1 after reporting.
+ */
+int local_exec(struct local *l, const char *cmd, const char *peer_token,
+    const char *peer_addr);
+
+/*
+ * Connects to the --forward target host:port within deadline.  Returns 0,
+ * or -1 after reporting.
+ */
+int local_forward(struct local *l, const char *host, const char *port,
+    int family, long long deadline);
+
+/*
+ * The peer's stream has ended and everything was written: signal EOF to
+ * whoever reads our output (close the pipe, shut down the socket's write
+ * side, close stdout), unless keep_output.
+ */
+void local_close_output(struct local *l);
+
+/*
+ * Closes what local_* opened, restores stdio flags and waits for the
+ * --exec child (reporting a failure of it with -v).  Accepts a struct that
+ * was never set up (pid -1, fds -1).  Safe to call twice.
+ */
+void local_finish(struct local *l);
+
+/* A struct local that owns nothing, for local_finish() on error paths. */
+void local_init(struct local *l);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * relay.c - the transport phase, see relay.h and PROTOCOL.md §3.
+ *
+ * Two buffers of FRAME_BUF_LEN, allocated once.  Outgoing, input is read
+ * straight to sbuf + FRAME_BODY_OFFSET and sealed in place; incoming,
+ * frames are opened in place in rbuf and their bodies written out from
+ * there.  Nothing is copied or allocated per frame.  Each direction has
+ * at most one frame in hand: while it waits to be written, the source of
+ * that direction is not read (back-pressure).  Every descriptor the loop
+ * reads or writes is non-blocking except a terminal on standard input,
+ * which is only read after poll() says so.
+ *
+ * The ending rules: input EOF sends CLOSE and keeps receiving; the peer's
+ * CLOSE, once everything is written out, closes our output; the relay ends
+ * when both CLOSEs have gone their way.  TCP EOF before the peer's CLOSE
+ * is a truncation.  A frame that fails to open ends the relay before any
+ * byte of it moves.
+ */
+#include "relay.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+#include "net.h"
+#include "util.h"
+
+/*
+ * Frames handled per direction before the loop looks at the other one,
+ * so a fast direction cannot starve a slow one.
+ */
+#define RELAY_BATCH 16
+
+/* Progress functions return one of these. */
+#define STEP_FAILED (-1)	/* r->end says how; reported */
+#define STEP_BLOCKED 0		/* waiting for poll() */
+#define STEP_MORE 1		/* stopped at RELAY_BATCH; more may be ready */
+
+struct relay_loop {
+	enum relay_end end;
+	bool in_ready;
+	bool rx_ready;
+	bool tx_ready;
+	bool out_ready;
+	bool tx_dead;		/* sending failed; tx_errno says why */
+	int tx_errno;
+};
+
+int
+relay_init(struct relay *r, int sock, struct local *local,
+    struct cipher_state *send, struct cipher_state *recv,
+    const struct relay_opts *opts, const char *peer)
+{
+	memset(r, 0, sizeof(*r));
+	r->sock = sock;
+	r->local = local;
+	r->send_cs = send;
+	r->recv_cs = recv;
+	r->opts = *opts;
+	r->peer = peer;
+	r->sbuf = malloc(FRAME_BUF_LEN);
+	r->rbuf = malloc(FRAME_BUF_LEN);
+	if (r->sbuf == NULL || r->rbuf == NULL) {
+		log_error("out of memory for the relay buffers");
+		relay_free(r);
+		return -1;
+	}
+	lock_secret(r->sbuf, FRAME_BUF_LEN);
+	lock_secret(r->rbuf, FRAME_BUF_LEN);
+	if (net_set_nonblock(sock, true) == -1) {
+		log_errno("cannot set up the connection to %s", peer);
+		relay_free(r);
+		return -1;
+	}
+	r->last_traffic = r->last_sent = net_now_ms();
+	return 0;
+}
+
+void
+relay_free(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	if (r->sbuf != NULL) {
+		unlock_secret(r->sbuf, FRAME_BUF_LEN);
+		free(r->sbuf);
+	}
+	if (r->rbuf != NULL) {
+		unlock_secret(r->rbuf, FRAME_BUF_LEN);
+		free(r->rbuf);
+	}
+	r->sbuf = NULL;
+	r->rbuf = NULL;
+}
+
+static int
+seal(struct relay *r, enum frame_type type, size_t body_len)
+{
+	if (frame_seal(r->send_cs, type, r->sbuf, FRAME_BUF_LEN, body_len,
+	    &r->s_len) == -1) {
+		log_error("cannot seal a frame for %s: this connection has "
+		    "used up its nonces — reconnect", r->peer);
+		return -1;
+	}
+	r->s_off = 0;
+	r->s_is_close = type == FRAME_CLOSE;
+	r->last_sent = net_now_ms();
+	return 0;
+}
+
+/* Sends what is left of the frame in sbuf.  Returns 1 when it is all
+ * gone, 0 when the socket is full, -1 with errno on failure. */
+static int
+send_frame(struct relay *r)
+{
+	ssize_t n;
+
+	while (r->s_off < r->s_len) {
+		n = send(r->sock, r->sbuf + r->s_off, r->s_len - r->s_off,
+		    MSG_NOSIGNAL);
+		if (n > 0) {
+			r->s_off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
+	}
+	if (r->s_is_close)
+		r->close_sent = true;
+	r->s_len = 0;
+	r->s_off = 0;
+	r->s_is_close = false;
+	return 1;
+}
+
+/* Input -> frames -> socket. */
+static int
+tx_progress(struct relay *r, struct relay_loop *lp)
+{
+	ssize_t n;
+	int rc;
+
+	if (lp->tx_dead)
+		return STEP_BLOCKED;
+	for (int i = 0; i < RELAY_BATCH; i++) {
+		if (r->s_len > 0) {
+			if (!lp->tx_ready)
+				return STEP_BLOCKED;
+			if ((rc = send_frame(r)) == -1) {
+				/* Keep receiving: the peer may have said why
+				 * (ERROR) before it went away. */
+				lp->tx_dead = true;
+				lp->tx_errno = errno;
+				return STEP_BLOCKED;
+			}
+			if (rc == 0) {
+				lp->tx_ready = false;
+				return STEP_BLOCKED;
+			}
+			continue;
+		}
+		if (r->close_queued)
+			return STEP_BLOCKED;
+		if (!r->in_open) {
+			if (seal(r, FRAME_CLOSE, 0) == -1)
+				goto fail;
+			r->close_queued = true;
+			continue;
+		}
+		if (!lp->in_ready)
+			return STEP_BLOCKED;
+		n = read(r->local->in_fd, r->sbuf + FRAME_BODY_OFFSET,
+		    FRAME_BODY_MAX);
+		if (n > 0) {
+			if (r->local->in_blocking)
+				lp->in_ready = false;
+			r->bytes_sent += (size_t)n;
+			r->last_traffic = net_now_ms();
+			if (seal(r, FRAME_DATA, (size_t)n) == -1)
+				goto fail;
+		} else if (n == 0)
+			r->in_open = false;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			lp->in_ready = false;
+			return STEP_BLOCKED;
+		} else if (errno != EINTR) {
+			log_errno("cannot read %s", r->local->in_name);
+			lp->end = RELAY_INPUT_FAILED;
+			return STEP_FAILED;
+		}
+	}
+	return STEP_MORE;
+fail:
+	lp->end = RELAY_INPUT_FAILED;
+	return STEP_FAILED;
+}
+
+/* Writes the DATA body in hand.  Returns 1 when done, 0 when the output
+ * is full, -1 after reporting a failure. */
+static int
+write_output(struct relay *r, struct relay_loop *lp)
+{
+	ssize_t n;
+
+	while (r->out_len > 0) {
+		n = write(r->local->out_fd, r->out_ptr, r->out_len);
+		if (n > 0) {
+			r->out_ptr += n;
+			r->out_len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			lp->out_ready = false;
+			return 0;
+		}
+		if (errno == EPIPE)
+			log_error("cannot write %s: it was closed before the "
+			    "end of the stream — the reader went away, the "
+			    "rest was not delivered", r->local->out_name);
+		else
+			log_errno("cannot write %s", r->local->out_name);
+		lp->end = RELAY_OUTPUT_FAILED;
+		return -1;
+	}
+	return 1;
+}
+
+/* The peer's reason, made safe for a terminal: control bytes become '?'. */
+static void
+report_peer_error(struct relay *r, const uint8_t *body, size_t body_len)
+{
+	char reason[FRAME_ERROR_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < body_len && i < FRAME_ERROR_MAX; i++)
+		reason[i] = (body[i] < 0x20 || body[i] == 0x7f) ?
+		    '?' : (char)body[i];
+	reason[i] = '\0';
+	(void)r;
+	log_error("rejected by peer: %s", i > 0 ? reason : "(no reason given)");
+}
+
+static int
+bad_frame(struct relay *r, struct relay_loop *lp, const char *why)
+{
+	log_error("received a bad frame from %s: %s — the stream was altered "
+	    "or corrupted in transit; nothing of that frame was written",
+	    r->peer, why);
+	lp->end = RELAY_BAD_FRAME;
+	return STEP_FAILED;
+}
+
+/*
+ * Opens the frame at rbuf + r_off if all of it is there.  Returns 1 when a
+ * frame was handled, 0 when more bytes are needed, STEP_FAILED otherwise.
+ */
+static int
+take_frame(struct relay *r, struct relay_loop *lp)
+{
+	size_t avail = r->r_len - r->r_off;
+	enum frame_type type;
+	size_t len, body_len;
+	const char *why = NULL;
+	uint8_t *ct;
+
+	if (avail < FRAME_HEADER_LEN)
+		return 0;
+	len = get_be16(r->rbuf + r->r_off);
+	if (!frame_len_ok(len))
+		return bad_frame(r, lp, "bad frame length");
+	if (avail - FRAME_HEADER_LEN < len)
+		return 0;
+	ct = r->rbuf + r->r_off + FRAME_HEADER_LEN;
+	if (frame_open(r->recv_cs, ct, len, &type, &body_len, &why) == -1)
+		return bad_frame(r, lp, why != NULL ? why : "bad frame");
+	r->r_off += FRAME_HEADER_LEN + len;
+	r->last_traffic = net_now_ms();
+	switch (type) {
+	case FRAME_DATA:
+		r->bytes_received += body_len;
+		if (!r->opts.send_only) {
+			/* Stays in rbuf: nothing is read until it is out. */
+			r->out_ptr = ct + 1;
+			r->out_len = body_len;
+		}
+		break;
+	case FRAME_PING:
+		break;
+	case FRAME_CLOSE:
+		r->peer_closed = true;
+		if (r->r_len > r->r_off)
+			return bad_frame(r, lp, "data after CLOSE");
+		break;
+	case FRAME_ERROR:
+		report_peer_error(r, ct + 1, body_len);
+		lp->end = RELAY_PEER_FAILED;
+		return STEP_FAILED;
+	default:
+		return bad_frame(r, lp, "unknown frame type");
+	}
+	return 1;
+}
+
+static int
+truncated(struct relay *r, struct relay_loop *lp, const char *how)
+{
+	log_error("connection truncated: %s %s before the end of the stream "
+	    "— what was received is incomplete", r->peer, how);
+	lp->end = RELAY_PEER_FAILED;
+	return STEP_FAILED;
+}
+
+/* Reads more of the current frame (never past its end once its length
+ * is known, so full-size frames stay aligned at the buffer's start). */
+static int
+read_socket(struct relay *r, struct relay_loop *lp)
+{
+	size_t avail = r->r_len - r->r_off;
+	size_t want;
+	ssize_t n;
+
+	if (r->r_off > 0) {
+		if (avail > 0)
+			memmove(r->rbuf, r->rbuf + r->r_off, avail);
+		r->r_off = 0;
+		r->r_len = avail;
+	}
+	if (avail >= FRAME_HEADER_LEN)
+		want = FRAME_HEADER_LEN + get_be16(r->rbuf) - avail;
+	else
+		want = FRAME_BUF_LEN - avail;
+	n = recv(r->sock, r->rbuf + r->r_len, want, 0);
+	if (n > 0) {
+		r->r_len += (size_t)n;
+		return 1;
+	}
+	if (n == 0)
+		return truncated(r, lp, "closed the connection");
+	if (errno == EINTR)
+		return 1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		lp->rx_ready = false;
+		return 0;
+	}
+	if (errno == ECONNRESET)
+		return truncated(r, lp, "reset the connection");
+	log_errno("connection with %s failed", r->peer);
+	lp->end = RELAY_PEER_FAILED;
+	return STEP_FAILED;
+}
+
+/* Socket -> frames -> output. */
+static int
+rx_progress(struct relay *r, struct relay_loop *lp)
+{
+	int rc;
+
+	for (int i = 0; i < RELAY_BATCH; i++) {
+		if (r->out_len > 0) {
+			if (!lp->out_ready)
+				return STEP_BLOCKED;
+			if ((rc = write_output(r, lp)) == -1)
+				return STEP_FAILED;
+			if (rc == 0)
+				return STEP_BLOCKED;
+		}
+		if (r->peer_closed)
+			return STEP_BLOCKED;
+		if ((rc = take_frame(r, lp)) == STEP_FAILED)
+			return STEP_FAILED;
+		if (rc == 1)
+			continue;
+		if (!lp->rx_ready)
+			return STEP_BLOCKED;
+		if ((rc = read_socket(r, lp)) != 1)
+			return rc;
+	}
+	return STEP_MORE;
+}
+
+/* The ending rules that follow from the peer's CLOSE. */
+static void
+after_peer_close(struct relay *r)
+{
+	if (!r->peer_closed || r->out_len > 0 || r->output_done)
+		return;
+	r->output_done = true;
+	local_close_output(r->local);
+	/* A person at a terminal is not going to type an EOF for a
+	 * transfer that has finished: end our side too. */
+	if (r->local != NULL && r->local->in_is_tty)
+		r->in_open = false;
+}
+
+static int
+poll_timeout(const struct relay *r, bool busy)
+{
+	long long now, next = -1, t;
+
+	if (busy)
+		return 0;
+	now = net_now_ms();
+	if (r->opts.idle_s > 0)
+		next = r->last_traffic + (long long)r->opts.idle_s * 1000;
+	if (r->opts.keepalive_s > 0 && !r->close_queued) {
+		t = r->last_sent + (long long)r->opts.keepalive_s * 1000;
+		if (next == -1 || t < next)
+			next = t;
+	}
+	if (next == -1)
+		return -1;
+	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 :
+	    next - now);
+}
+
+/* Idle timeout and keepalive, after every wake-up. */
+static int
+timers(struct relay *r, struct relay_loop *lp)
+{
+	long long now = net_now_ms();
+
+	if (r->opts.idle_s > 0 &&
+	    now - r->last_traffic >= (long long)r->opts.idle_s * 1000) {
+		log_error("no traffic with %s for %u s (--idle) — closing the "
+		    "connection", r->peer, r->opts.idle_s);
+		lp->end = RELAY_IDLE;
+		return STEP_FAILED;
+	}
+	if (r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
+	    !lp->tx_dead &&
+	    now - r->last_sent >= (long long)r->opts.keepalive_s * 1000) {
+		if (seal(r, FRAME_PING, 0) == -1) {
+			lp->end = RELAY_INPUT_FAILED;
+			return STEP_FAILED;
+		}
+	}
+	return STEP_BLOCKED;
+}
+
+static int
+wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
+{
+	struct pollfd pfd[3];
+	int sock_i, in_i = -1, out_i = -1;
+	size_t n = 0;
+	int rc;
+
+	sock_i = (int)n;
+	pfd[n].fd = r->sock;
+	pfd[n].events = 0;
+	if (!r->peer_closed && r->out_len == 0)
+		pfd[n].events |= POLLIN;
+	if (r->s_len > 0 && !lp->tx_dead)
+		pfd[n].events |= POLLOUT;
+	n++;
+	if (r->in_open && r->s_len == 0 && !lp->tx_dead) {
+		in_i = (int)n;
+		pfd[n].fd = r->local->in_fd;
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (r->out_len > 0) {
+		if (in_i != -1 && r->local->out_fd == r->local->in_fd)
+			out_i = in_i;
+		else {
+			out_i = (int)n;
+			pfd[n].fd = r->local->out_fd;
+			pfd[n].events = 0;
+			n++;
+		}
+		pfd[out_i].events |= POLLOUT;
+	}
+	rc = poll(pfd, n, poll_timeout(r, busy));
+	if (rc == -1 && errno != EINTR) {
+		log_errno("poll failed");
+		lp->end = RELAY_PEER_FAILED;
+		return STEP_FAILED;
+	}
+	if (rc > 0) {
+		short any = POLLHUP | POLLERR | POLLNVAL;
+
+		if (pfd[sock_i].revents & (POLLIN | any))
+			lp->rx_ready = true;
+		if (pfd[sock_i].revents & (POLLOUT | any))
+			lp->tx_ready = true;
+		if (in_i != -1 && (pfd[in_i].revents & (POLLIN | any)))
+			lp->in_ready = true;
+		if (out_i != -1 && (pfd[out_i].revents & (POLLOUT | any)))
+			lp->out_ready = true;
+	}
+	return timers(r, lp);
+}
+
+enum relay_end
+relay_run(struct relay *r)
+{
+	struct relay_loop loop = {
+		.end = RELAY_DONE,
+		.in_ready = !r->local->in_blocking,
+		.rx_ready = true,
+		.tx_ready = true,
+		.out_ready = true,
+	};
+	int rx, tx;
+
+	r->in_open = !r->opts.recv_only && r->local->in_fd != -1;
+	for (;;) {
+		if ((rx = rx_progress(r, &loop)) == STEP_FAILED)
+			return loop.end;
+		after_peer_close(r);
+		if ((tx = tx_progress(r, &loop)) == STEP_FAILED)
+			return loop.end;
+		if (r->output_done && r->close_sent)
+			return RELAY_DONE;
+		if (loop.tx_dead && r->output_done) {
+			errno = loop.tx_errno;
+			log_errno("connection to %s lost while sending", r->peer);
+			return RELAY_PEER_FAILED;
+		}
+		if (wait_for_events(r, &loop, rx == STEP_MORE ||
+		    tx == STEP_MORE) == STEP_FAILED)
+			return loop.end;
+	}
+}
+
+int
+relay_send_error(struct relay *r, const char *reason, long long deadline)
+{
+	size_t reason_len = strlen(reason);
+
+	if (r->sbuf == NULL || r->close_queued)
+		return -1;
+	if (reason_len > FRAME_ERROR_MAX)
+		reason_len = FRAME_ERROR_MAX;
+	if (r->s_off < r->s_len &&
+	    net_write_all(r->sock, r->sbuf + r->s_off, r->s_len - r->s_off,
+	    deadline) == -1)
+		return -1;
+	r->s_len = 0;
+	r->s_off = 0;
+	memcpy(r->sbuf + FRAME_BODY_OFFSET, reason, reason_len);
+	if (seal(r, FRAME_ERROR, reason_len) == -1)
+		return -1;
+	r->close_queued = true;		/* nothing may follow an ERROR */
+	return net_write_all(r->sock, r->sbuf, r->s_len, deadline);
+}
