@@ -9,6 +9,8 @@
  * and/or SHA-256, so the p256 suite's AEAD, hash, HMAC and the HKDF over
  * them are checked against published handshakes too.  BLAKE2s and SHA-512
  * are in no sealcat suite; those vectors are skipped (a "#" line says so).
+ * There are no published P-256 Noise vectors; sealcat/noise_xx_p256.json
+ * was computed from PROTOCOL.md by an independent Python implementation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -301,7 +303,7 @@ static const struct suite *
 vector_suite(const char *protocol)
 {
 	static const struct suite *const known[] = {
-		&suite_x25519, &x25519_aesgcm_sha256,
+		&suite_x25519, &suite_p256, &x25519_aesgcm_sha256,
 		&x25519_chachapoly_sha256, &x25519_aesgcm_blake2b,
 	};
 
@@ -500,5 +502,6 @@ main(void)
 	    &suite_x25519, &suite_p256, &suite_x25519);
 	test_vectors("noise/noise_xx_25519_cacophony.json");
 	test_vectors("noise/noise_xx_25519_snow.json");
+	test_vectors("sealcat/noise_xx_p256.json");
 	return tap_done();
 }
