@@ -1,0 +1,176 @@
+/*
+ * fuzz.h - shared by the libFuzzer targets, the replay driver and the seed
+ * generator: fixed keys so every run is deterministic, a handshake state
+ * set up as conn.c will set it up, the input format, and assertions that
+ * abort (libFuzzer reports an abort as a crash).  Header-only.
+ *
+ * Every target reads the same shape of input:
+ *
+ *   flags (1 byte) || the rest
+ *
+ * with FUZZ_P256 choosing the suite.  The handshake and frame targets cut
+ * the rest into records  uint16 BE length || that many bytes,  the way
+ * handshake messages and frames travel on the wire.
+ */
+#ifndef SEALCAT_FUZZ_H
+#define SEALCAT_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "noise.h"
+#include "preamble.h"
+#include "suite.h"
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * Set by each target: true when the input went all the way (the preamble
+ * was ours, the handshake completed and split, every frame opened).  The
+ * replay driver checks it against the seed's name (ok-* / bad-*).
+ */
+extern bool fuzz_accepted;
+
+#define FUZZ_P256 0x01		/* suite p256, else x25519 */
+#define FUZZ_PAYLOAD 0x02	/* handshake: offer a payload buffer */
+#define FUZZ_R2I 0x02		/* frame: responder -> initiator direction */
+#define FUZZ_NEAR_REKEY 0x04	/* frame: first nonce 65534 */
+
+/* The key seeds: private key byte i is seed + i, valid for both suites. */
+#define FUZZ_I_STATIC 0x11
+#define FUZZ_I_EPHEMERAL 0x31
+#define FUZZ_R_STATIC 0x51
+#define FUZZ_R_EPHEMERAL 0x71
+
+#define FUZZ_ASSERT(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: assertion failed: %s\n", \
+			    __FILE__, __LINE__, #cond);			\
+			abort();					\
+		}							\
+	} while (0)
+
+static inline void
+fuzz_setup(void)
+{
+	static bool done;
+
+	if (!done) {
+		FUZZ_ASSERT(suite_init() == 0);
+		done = true;
+	}
+}
+
+static inline const struct suite *
+fuzz_suite(uint8_t flags)
+{
+	return (flags & FUZZ_P256) ? &suite_p256 : &suite_x25519;
+}
+
+static inline void
+fuzz_key(uint8_t seed, uint8_t priv[SUITE_PRIV_LEN])
+{
+	for (size_t i = 0; i < SUITE_PRIV_LEN; i++)
+		priv[i] = (uint8_t)(seed + i);
+}
+
+/*
+ * A handshake state for role with the fixed static and ephemeral keys of
+ * that role, and our preamble line as the prologue (PROTOCOL.md §2).
+ */
+static inline void
+fuzz_handshake_init(struct handshake_state *hs, const struct suite *suite,
+    enum role role)
+{
+	bool initiator = role == ROLE_INITIATOR;
+	uint8_t s_priv[SUITE_PRIV_LEN], e_priv[SUITE_PRIV_LEN];
+	uint8_t s_pub[SUITE_PUB_MAX];
+	char line[PREAMBLE_MAX + 1];
+	size_t line_len;
+
+	fuzz_setup();
+	fuzz_key(initiator ? FUZZ_I_STATIC : FUZZ_R_STATIC, s_priv);
+	fuzz_key(initiator ? FUZZ_I_EPHEMERAL : FUZZ_R_EPHEMERAL, e_priv);
+	FUZZ_ASSERT(suite->pubkey(s_pub, s_priv) == 0);
+	line_len = preamble_build(suite, line, sizeof(line));
+	FUZZ_ASSERT(line_len > 0);
+	FUZZ_ASSERT(noise_init(hs, suite, role, (const uint8_t *)line,
+	    line_len, s_priv, s_pub) == 0);
+	FUZZ_ASSERT(noise_set_ephemeral(hs, e_priv) == 0);
+	wipe(s_priv, sizeof(s_priv));
+	wipe(e_priv, sizeof(e_priv));
+}
+
+/* True if all len bytes at p are zero. */
+static inline bool
+fuzz_all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Takes the next record (uint16 BE length, then that many bytes) from
+ * data[*pos..size).  False when fewer than two bytes are left; a record
+ * cut short by the end of the input is returned short, as a peer that
+ * closes mid-message would leave it.
+ */
+static inline bool
+fuzz_next_record(const uint8_t *data, size_t size, size_t *pos,
+    const uint8_t **rec, size_t *rec_len, size_t *declared_len)
+{
+	size_t left;
+
+	if (*pos > size || size - *pos < 2)
+		return false;
+	*declared_len = get_be16(data + *pos);
+	*pos += 2;
+	left = size - *pos;
+	*rec = data + *pos;
+	*rec_len = *declared_len < left ? *declared_len : left;
+	*pos += *rec_len;
+	return true;
+}
+
+/*
+ * Both sides' transport cipher states after a complete handshake between
+ * the fixed keys; the same every time.
+ */
+struct fuzz_transport {
+	struct cipher_state i_send, i_recv;
+	struct cipher_state r_send, r_recv;
+};
+
+static inline void
+fuzz_transport(const struct suite *suite, struct fuzz_transport *t)
+{
+	struct handshake_state ini, res;
+	uint8_t msg[NOISE_MSG_MAX];
+	size_t len;
+
+	fuzz_handshake_init(&ini, suite, ROLE_INITIATOR);
+	fuzz_handshake_init(&res, suite, ROLE_RESPONDER);
+	for (int i = 0; i < 3; i++) {
+		struct handshake_state *w = i % 2 == 0 ? &ini : &res;
+		struct handshake_state *r = i % 2 == 0 ? &res : &ini;
+
+		FUZZ_ASSERT(noise_write_message(w, NULL, 0, msg, sizeof(msg),
+		    &len) == 0);
+		FUZZ_ASSERT(noise_read_message(r, msg, len, NULL, 0, NULL)
+		    == 0);
+	}
+	FUZZ_ASSERT(noise_split(&ini, &t->i_send, &t->i_recv, NULL) == 0);
+	FUZZ_ASSERT(noise_split(&res, &t->r_send, &t->r_recv, NULL) == 0);
+}
+
+#endif

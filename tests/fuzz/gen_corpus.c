@@ -1,0 +1,446 @@
+/*
+ * gen_corpus.c - writes the seed corpora of the fuzz targets:
+ *
+ *   tests/fuzz/gen_corpus tests/fuzz/corpus
+ *
+ * Seeds are real protocol traffic between the fixed keys of fuzz.h (so the
+ * fuzzers start from handshakes that complete and frames that open), plus
+ * one seed per way the input can be wrong.  A name says what the target
+ * must do with the seed: ok-* is accepted all the way, bad-* is refused;
+ * replay_<target> checks that under `make check`.  Everything is
+ * deterministic: running this again gives the same files.
+ */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "fuzz.h"
+#include "frame.h"
+
+struct seed {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+static const char *out_dir;
+
+static void
+add(struct seed *s, const void *p, size_t len)
+{
+	if (len > s->cap - s->len) {
+		s->cap = (s->len + len) * 2;
+		s->data = realloc(s->data, s->cap);
+		FUZZ_ASSERT(s->data != NULL);
+	}
+	if (len > 0)
+		memcpy(s->data + s->len, p, len);
+	s->len += len;
+}
+
+static void
+add_byte(struct seed *s, uint8_t b)
+{
+	add(s, &b, 1);
+}
+
+static void
+add_str(struct seed *s, const char *text)
+{
+	add(s, text, strlen(text));
+}
+
+static void
+add_record(struct seed *s, const uint8_t *p, size_t len)
+{
+	uint8_t be[2];
+
+	FUZZ_ASSERT(len <= 0xffff);
+	put_be16(be, (uint16_t)len);
+	add(s, be, sizeof(be));
+	add(s, p, len);
+}
+
+static struct seed
+start(uint8_t flags)
+{
+	struct seed s = { NULL, 0, 0 };
+
+	add_byte(&s, flags);
+	return s;
+}
+
+static void
+save(struct seed *s, const char *target, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", out_dir, target);
+	FUZZ_ASSERT(mkdir(path, 0755) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/%s/%s", out_dir, target, name);
+	f = fopen(path, "wb");
+	FUZZ_ASSERT(f != NULL);
+	FUZZ_ASSERT(fwrite(s->data, 1, s->len, f) == s->len);
+	FUZZ_ASSERT(fclose(f) == 0);
+	free(s->data);
+	s->data = NULL;
+}
+
+/* ---- handshakes ---- */
+
+struct messages {
+	uint8_t msg[3][NOISE_MSG_MAX];
+	size_t len[3];
+};
+
+/* Payloads in the messages a fuzzed peer writes; the target's own side
+ * writes empty payloads, as conn.c does. */
+#define FROM_INITIATOR 0x5	/* messages 1 and 3 */
+#define FROM_RESPONDER 0x2	/* message 2 */
+
+/* A handshake between the fixed keys, with a payload in message i when bit
+ * i of payloads is set. */
+static void
+handshake(const struct suite *suite, unsigned payloads, struct messages *m)
+{
+	static const uint8_t payload[] = "v1 receivers ignore payloads";
+	uint8_t got[NOISE_MSG_MAX];
+	struct handshake_state ini, res;
+	size_t got_len;
+
+	fuzz_handshake_init(&ini, suite, ROLE_INITIATOR);
+	fuzz_handshake_init(&res, suite, ROLE_RESPONDER);
+	for (int i = 0; i < 3; i++) {
+		struct handshake_state *w = i % 2 == 0 ? &ini : &res;
+		struct handshake_state *r = i % 2 == 0 ? &res : &ini;
+		size_t payload_len = (payloads >> i & 1) ? sizeof(payload) : 0;
+
+		FUZZ_ASSERT(noise_write_message(w, payload, payload_len,
+		    m->msg[i], sizeof(m->msg[i]), &m->len[i]) == 0);
+		FUZZ_ASSERT(noise_read_message(r, m->msg[i], m->len[i], got,
+		    sizeof(got), &got_len) == 0 && got_len == payload_len);
+	}
+	handshake_clear(&ini);
+	handshake_clear(&res);
+}
+
+static void
+responder_seeds(void)
+{
+	const char *t = "handshake_responder";
+	struct messages m;
+	struct seed s;
+
+	handshake(&suite_x25519, 0, &m);
+	s = start(0);
+	add_record(&s, m.msg[0], m.len[0]);
+	add_record(&s, m.msg[2], m.len[2]);
+	save(&s, t, "ok-x25519");
+
+	s = start(0);
+	add_record(&s, m.msg[0], m.len[0]);
+	save(&s, t, "bad-x25519-no-message-3");
+
+	s = start(0);
+	add_record(&s, m.msg[0], m.len[0]);
+	m.msg[2][m.len[2] - 1] ^= 0x01;
+	add_record(&s, m.msg[2], m.len[2]);
+	save(&s, t, "bad-x25519-message-3-tag-flipped");
+
+	s = start(0);
+	add_record(&s, m.msg[0], m.len[0] - 1);
+	save(&s, t, "bad-x25519-message-1-short");
+
+	/* A low-order point as e: reading passes, the ee DH of message 2
+	 * gives zeros. */
+	memset(m.msg[0], 0, m.len[0]);
+	s = start(0);
+	add_record(&s, m.msg[0], m.len[0]);
+	save(&s, t, "bad-x25519-message-1-low-order-e");
+
+	handshake(&suite_x25519, FROM_INITIATOR, &m);
+	s = start(FUZZ_PAYLOAD);
+	add_record(&s, m.msg[0], m.len[0]);
+	add_record(&s, m.msg[2], m.len[2]);
+	save(&s, t, "ok-x25519-payloads");
+	s = start(0);
+	add_record(&s, m.msg[0], m.len[0]);
+	add_record(&s, m.msg[2], m.len[2]);
+	save(&s, t, "bad-x25519-payloads-without-buffer");
+
+	handshake(&suite_p256, 0, &m);
+	s = start(FUZZ_P256);
+	add_record(&s, m.msg[0], m.len[0]);
+	add_record(&s, m.msg[2], m.len[2]);
+	save(&s, t, "ok-p256");
+
+	/* The same point in the hybrid encoding (0x06/0x07 || X || Y, as
+	 * long as the uncompressed one): refused. */
+	s = start(FUZZ_P256);
+	m.msg[0][0] = (uint8_t)(0x06 | (m.msg[0][64] & 1));
+	add_record(&s, m.msg[0], m.len[0]);
+	save(&s, t, "bad-p256-message-1-hybrid-e");
+}
+
+static void
+initiator_seeds(void)
+{
+	const char *t = "handshake_initiator";
+	struct messages m;
+	struct seed s;
+
+	handshake(&suite_x25519, 0, &m);
+	s = start(0);
+	add_record(&s, m.msg[1], m.len[1]);
+	save(&s, t, "ok-x25519");
+
+	s = start(0);
+	add_record(&s, m.msg[1], m.len[1] - 20);
+	save(&s, t, "bad-x25519-message-2-short");
+
+	s = start(0);
+	add_record(&s, m.msg[1], m.len[1]);
+	s.data[3 + 40] ^= 0x80;		/* inside the encrypted s */
+	save(&s, t, "bad-x25519-static-flipped");
+
+	s = start(0);
+	memset(m.msg[1], 0, 32);
+	add_record(&s, m.msg[1], m.len[1]);
+	save(&s, t, "bad-x25519-low-order-e");
+
+	handshake(&suite_x25519, FROM_RESPONDER, &m);
+	s = start(FUZZ_PAYLOAD);
+	add_record(&s, m.msg[1], m.len[1]);
+	save(&s, t, "ok-x25519-payload");
+	s = start(0);
+	add_record(&s, m.msg[1], m.len[1]);
+	save(&s, t, "bad-x25519-payload-without-buffer");
+
+	handshake(&suite_p256, 0, &m);
+	s = start(FUZZ_P256);
+	add_record(&s, m.msg[1], m.len[1]);
+	save(&s, t, "ok-p256");
+
+	/* e moved off the curve: Y + 1. */
+	m.msg[1][64] ^= 0x01;
+	s = start(FUZZ_P256);
+	add_record(&s, m.msg[1], m.len[1]);
+	save(&s, t, "bad-p256-e-off-curve");
+}
+
+/* ---- frames ---- */
+
+static uint8_t frame[FRAME_BUF_LEN];
+
+/* Seals a frame the way frame_seal() does, but takes any type byte and
+ * body length, so authentic frames that break the body rules can be made.
+ * No rekey: use it at small nonces only. */
+static void
+add_raw_frame(struct seed *s, struct cipher_state *cs, uint8_t type,
+    size_t body_len)
+{
+	size_t ct_len;
+
+	FUZZ_ASSERT(cs->n % FRAME_REKEY_INTERVAL != 0 || cs->n == 0);
+	frame[FRAME_HEADER_LEN] = type;
+	memset(frame + FRAME_BODY_OFFSET, 'x', body_len);
+	FUZZ_ASSERT(noise_encrypt(cs, NULL, 0, frame + FRAME_HEADER_LEN,
+	    1 + body_len, frame + FRAME_HEADER_LEN,
+	    sizeof(frame) - FRAME_HEADER_LEN, &ct_len) == 0);
+	add_record(s, frame + FRAME_HEADER_LEN, ct_len);
+}
+
+static void
+add_frame(struct seed *s, struct cipher_state *cs, enum frame_type type,
+    const char *body)
+{
+	size_t body_len = strlen(body);
+	size_t len;
+
+	memcpy(frame + FRAME_BODY_OFFSET, body, body_len);
+	FUZZ_ASSERT(frame_seal(cs, type, frame, sizeof(frame), body_len,
+	    &len) == 0);
+	add(s, frame, len);
+}
+
+static void
+conversation(struct seed *s, struct cipher_state *cs)
+{
+	add_frame(s, cs, FRAME_DATA, "hello, world\n");
+	add_frame(s, cs, FRAME_PING, "");
+	add_frame(s, cs, FRAME_DATA, "x");
+	add_frame(s, cs, FRAME_ERROR, "not authorized");
+	add_frame(s, cs, FRAME_CLOSE, "");
+}
+
+static void
+frame_seeds(void)
+{
+	const char *t = "frame";
+	struct fuzz_transport x, p;
+	struct cipher_state cs;
+	struct seed s;
+	size_t len;
+
+	fuzz_transport(&suite_x25519, &x);
+	fuzz_transport(&suite_p256, &p);
+
+	s = start(0);
+	cs = x.i_send;
+	conversation(&s, &cs);
+	save(&s, t, "ok-x25519-initiator-to-responder");
+
+	s = start(FUZZ_P256 | FUZZ_R2I);
+	cs = p.r_send;
+	conversation(&s, &cs);
+	save(&s, t, "ok-p256-responder-to-initiator");
+
+	s = start(FUZZ_NEAR_REKEY);
+	cs = x.i_send;
+	cs.n = FRAME_REKEY_INTERVAL - 2;
+	conversation(&s, &cs);
+	save(&s, t, "ok-x25519-across-rekey");
+
+	s = start(FUZZ_P256 | FUZZ_NEAR_REKEY);
+	cs = p.i_send;
+	cs.n = FRAME_REKEY_INTERVAL - 2;
+	conversation(&s, &cs);
+	save(&s, t, "ok-p256-across-rekey");
+
+	/* The largest frame: L = 65535, 65518 bytes of DATA. */
+	s = start(0);
+	cs = x.i_send;
+	memset(frame + FRAME_BODY_OFFSET, 'y', FRAME_BODY_MAX);
+	FUZZ_ASSERT(frame_seal(&cs, FRAME_DATA, frame, sizeof(frame),
+	    FRAME_BODY_MAX, &len) == 0 && len == FRAME_BUF_LEN);
+	add(&s, frame, len);
+	save(&s, t, "ok-x25519-largest-frame");
+
+	/* Wrong direction: frames sealed with c1 offered to the initiator. */
+	s = start(FUZZ_R2I);
+	cs = x.i_send;
+	conversation(&s, &cs);
+	save(&s, t, "bad-x25519-wrong-direction");
+
+	s = start(0);
+	cs = x.i_send;
+	add_frame(&s, &cs, FRAME_DATA, "once");
+	cs = x.i_send;
+	add_frame(&s, &cs, FRAME_DATA, "once");
+	save(&s, t, "bad-x25519-replayed");
+
+	s = start(0);
+	cs = x.i_send;
+	add_frame(&s, &cs, FRAME_DATA, "tampered");
+	s.data[s.len - 1] ^= 0x01;
+	save(&s, t, "bad-x25519-tag-flipped");
+
+	s = start(FUZZ_P256);
+	cs = p.i_send;
+	add_frame(&s, &cs, FRAME_DATA, "tampered");
+	s.data[1 + 2 + 1] ^= 0x01;		/* the first body byte */
+	save(&s, t, "bad-p256-body-flipped");
+
+	s = start(0);
+	cs = x.i_send;
+	add_frame(&s, &cs, FRAME_DATA, "cut short");
+	s.len -= 5;
+	save(&s, t, "bad-x25519-truncated");
+
+	s = start(0);
+	memset(frame, 0, 18);
+	frame[1] = 16;
+	add(&s, frame, 18);
+	save(&s, t, "bad-length-16");
+
+	s = start(0);
+	cs = x.i_send;
+	add_raw_frame(&s, &cs, 0x07, 3);
+	save(&s, t, "bad-x25519-unknown-type");
+
+	s = start(0);
+	cs = x.i_send;
+	add_raw_frame(&s, &cs, FRAME_DATA, 0);
+	save(&s, t, "bad-x25519-empty-data");
+
+	s = start(0);
+	cs = x.i_send;
+	add_raw_frame(&s, &cs, FRAME_CLOSE, 1);
+	save(&s, t, "bad-x25519-close-with-body");
+
+	s = start(FUZZ_P256);
+	cs = p.i_send;
+	add_raw_frame(&s, &cs, FRAME_ERROR, FRAME_ERROR_MAX + 1);
+	save(&s, t, "bad-p256-error-too-long");
+}
+
+/* ---- preamble ---- */
+
+static void
+preamble_seeds(void)
+{
+	const char *t = "preamble";
+	char line[PREAMBLE_MAX + 1];
+	struct messages m;
+	struct seed s;
+
+	/* The line, then message 1 already queued behind it. */
+	handshake(&suite_x25519, 0, &m);
+	s = start(0);
+	FUZZ_ASSERT(preamble_build(&suite_x25519, line, sizeof(line)) > 0);
+	add_str(&s, line);
+	add_record(&s, m.msg[0], m.len[0]);
+	save(&s, t, "ok-x25519-then-message-1");
+
+	handshake(&suite_p256, 0, &m);
+	s = start(FUZZ_P256);
+	FUZZ_ASSERT(preamble_build(&suite_p256, line, sizeof(line)) > 0);
+	add_str(&s, line);
+	add_record(&s, m.msg[0], m.len[0]);
+	save(&s, t, "ok-p256-then-message-1");
+
+	s = start(0);
+	add_str(&s, line);
+	save(&s, t, "bad-other-suite");
+
+	s = start(0);
+	add_str(&s, "SEALCAT/1 Noise_IK_448_ChaChaPoly_BLAKE2b\n");
+	save(&s, t, "bad-unknown-protocol");
+
+	s = start(0);
+	add_str(&s, "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b");
+	save(&s, t, "bad-no-newline");
+
+	s = start(0);
+	add_str(&s, "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b_"
+	    "and_a_very_long_tail\n");
+	save(&s, t, "bad-too-long");
+
+	s = start(0);
+	add_str(&s, "SSH-2.0-OpenSSH_9.6\r\n");
+	save(&s, t, "bad-ssh-banner");
+
+	s = start(0);
+	add_str(&s, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+	save(&s, t, "bad-http-request");
+
+	s = start(0);
+	save(&s, t, "bad-empty");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_corpus DIR\n");
+		return 2;
+	}
+	out_dir = argv[1];
+	FUZZ_ASSERT(mkdir(out_dir, 0755) == 0 || errno == EEXIST);
+	fuzz_setup();
+	preamble_seeds();
+	responder_seeds();
+	initiator_seeds();
+	frame_seeds();
+	return 0;
+}
