@@ -87,8 +87,11 @@ parse(int argc, char **argv, struct connect_opts *o)
 		return cli_usage(CMD, "expected HOST PORT");
 	o->host = argv[optind];
 	o->port = argv[optind + 1];
-	if (cli_port("PORT", o->port) == -1 || strcmp(o->port, "0") == 0)
-		return cli_usage(CMD, "PORT must be 1 to 65535");
+	if (cli_port("PORT", o->port) == -1)
+		return EXIT_USAGE;
+	if (strcmp(o->port, "0") == 0)
+		return cli_usage(CMD, "PORT 0 names no listener — use the port "
+		    "the listener reports");
 	if (o->trust_new && o->peer_count > 0)
 		return cli_usage(CMD, "--trust-new is for servers without "
 		    "--peer — use one or the other");

@@ -38,7 +38,7 @@ assert_one_line_error() {
 # Every background process runs under a watchdog, so a hung test fails
 # instead of hanging `make check`; teardown kills whatever is left.
 
-WATCHDOG=120
+WATCHDOG=${WATCHDOG:-120}
 BG_PIDS=()
 
 # make_identities [SUITE]: a server and a client identity of SUITE (default
@@ -121,6 +121,19 @@ wait_for_content() {
 	return 1
 }
 
+# wait_for_line FILE REGEX: waits (10 s at most) until a line of FILE
+# matches the extended REGEX.
+wait_for_line() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	echo "no line of $1 ever matched /$2/; it holds:" >&2
+	cat "$1" >&2
+	return 1
+}
+
 # random_file NAME BYTES: BYTES of random data in NAME.
 random_file() {
 	head -c "$2" /dev/urandom >"$1"
@@ -166,4 +179,42 @@ pipe_teardown() {
 	for pid in "${BG_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+}
+
+# hold_open FIFO FLAG [TEXT]: makes FIFO and, in the background, holds it
+# open for writing (a reader sees no EOF) until the file FLAG exists, then
+# writes TEXT and closes it.
+hold_open() {
+	local fifo=$1 flag=$2 text=${3-}
+	mkfifo "$fifo"
+	{
+		for ((i = 0; i < WATCHDOG * 100; i++)); do
+			[ -e "$flag" ] && break
+			sleep 0.01
+		done
+		printf '%s' "$text"
+	} >"$fifo" 3>&- &
+	BG_PIDS+=("$!")
+}
+
+# start_mitm ARGS...: tests/cli/mitm.py between a client and the listener
+# on $PORT; sets MITM_PID and MITM_PORT (point CONNECT at MITM_PORT).
+start_mitm() {
+	start_bg mitm /dev/null "${PYTHON3:-python3}" \
+	    "$SEALCAT_SRCDIR/tests/cli/mitm.py" "$PORT" "$@"
+	MITM_PID=$BG_PID
+	local listener_port=$PORT
+	wait_listening mitm
+	MITM_PORT=$PORT
+	PORT=$listener_port
+}
+
+# assert_prefix_or_same PART WHOLE: PART is a prefix of WHOLE (maybe all).
+assert_prefix_or_same() {
+	local n
+	n=$(wc -c <"$1")
+	if [ "$n" -gt "$(wc -c <"$2")" ] || ! cmp -s -n "$n" "$1" "$2"; then
+		echo "$1 ($n bytes) is not a prefix of $2" >&2
+		return 1
+	fi
 }
