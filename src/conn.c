@@ -415,6 +415,6 @@ out:
 	relay_free(&relay);
 	if (s.sock != -1)
 		close(s.sock);
-	local_finish(&local);
+	local_finish(&local, rc != 0);
 	return rc;
 }

@@ -158,6 +158,7 @@ local_forward(struct local *l, const char *host, const char *port,
 	(void)net_set_nonblock(fd, true);
 	l->in_fd = fd;
 	l->out_fd = fd;
+	l->is_socket = true;
 	l->in_name = "the --forward target";
 	l->out_name = "the --forward target";
 	return 0;
@@ -213,10 +214,19 @@ reap(struct local *l)
 }
 
 void
-local_finish(struct local *l)
+local_finish(struct local *l, bool failed)
 {
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
 	bool is_stdio = l->in_fd == STDIN_FILENO ||
 	    l->out_fd == STDOUT_FILENO;
+
+	/* A truncated stream must not look finished to whoever consumes
+	 * it: "cat > f && mv f backup" must never reach the mv. */
+	if (failed && l->pid > 0)
+		(void)kill(l->pid, SIGTERM);
+	if (failed && l->is_socket && l->in_fd != -1)
+		(void)setsockopt(l->in_fd, SOL_SOCKET, SO_LINGER, &reset,
+		    sizeof(reset));
 
 	if (l->in_flags != -1)
 		(void)fcntl(STDIN_FILENO, F_SETFL, l->in_flags);

@@ -16,6 +16,7 @@ struct local {
 	bool in_is_tty;		/* the ending rule for terminals applies */
 	bool keep_output;	/* listen -k on stdio: never close stdout */
 	bool output_closed;
+	bool is_socket;		/* --forward: in_fd == out_fd, a TCP socket */
 	pid_t pid;		/* the --exec child, or -1 */
 	int in_flags;		/* stdio: file status flags to restore, or -1 */
 	int out_flags;
@@ -60,10 +61,13 @@ void local_close_output(struct local *l);
 
 /*
  * Closes what local_* opened, restores stdio flags and waits for the
- * --exec child (reporting a failure of it with -v).  Accepts a struct that
- * was never set up (pid -1, fds -1).  Safe to call twice.
+ * --exec child (reporting a failure of it with -v).  With failed (the
+ * stream did not end with the peer's CLOSE), the end is made abnormal so
+ * it cannot pass for a complete stream: the --exec command gets SIGTERM
+ * and the --forward connection is reset.  Accepts a struct that was never
+ * set up (pid -1, fds -1).  Safe to call twice.
  */
-void local_finish(struct local *l);
+void local_finish(struct local *l, bool failed);
 
 /* A struct local that owns nothing, for local_finish() on error paths. */
 void local_init(struct local *l);

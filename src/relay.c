@@ -238,7 +238,7 @@ write_output(struct relay *r, struct relay_loop *lp)
 
 /* The peer's reason, made safe for a terminal: control bytes become '?'. */
 static void
-report_peer_error(struct relay *r, const uint8_t *body, size_t body_len)
+report_peer_error(const uint8_t *body, size_t body_len)
 {
 	char reason[FRAME_ERROR_MAX + 1];
 	size_t i;
@@ -247,7 +247,6 @@ report_peer_error(struct relay *r, const uint8_t *body, size_t body_len)
 		reason[i] = (body[i] < 0x20 || body[i] == 0x7f) ?
 		    '?' : (char)body[i];
 	reason[i] = '\0';
-	(void)r;
 	log_error("rejected by peer: %s", i > 0 ? reason : "(no reason given)");
 }
 
@@ -303,7 +302,7 @@ take_frame(struct relay *r, struct relay_loop *lp)
 			return bad_frame(r, lp, "data after CLOSE");
 		break;
 	case FRAME_ERROR:
-		report_peer_error(r, ct + 1, body_len);
+		report_peer_error(ct + 1, body_len);
 		lp->end = RELAY_PEER_FAILED;
 		return STEP_FAILED;
 	default:
@@ -502,6 +501,44 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 	return timers(r, lp);
 }
 
+/*
+ * Both CLOSEs have gone their way.  The peer closes the connection once it
+ * has read our CLOSE, which it only does after writing out everything
+ * before it; a peer that failed instead closes with our data unread, which
+ * arrives here as a reset.  So wait for its end before calling the
+ * transfer complete, after sending ours (shutdown) so the wait is mutual.
+ */
+static enum relay_end
+await_peer_close(struct relay *r)
+{
+	long long deadline = NET_NO_DEADLINE;
+	struct pollfd pfd = { .fd = r->sock, .events = POLLIN };
+	ssize_t n;
+
+	if (r->opts.idle_s > 0)
+		deadline = net_deadline(r->opts.idle_s);
+	(void)shutdown(r->sock, SHUT_WR);
+	for (;;) {
+		n = recv(r->sock, r->rbuf, FRAME_BUF_LEN, 0);
+		if (n == 0)
+			return RELAY_DONE;
+		if (n > 0)
+			continue;	/* nothing may follow CLOSE; ignore */
+		if (errno == EINTR)
+			continue;
+		if (errno == ECONNRESET) {
+			log_error("%s reset the connection before reading "
+			    "everything we sent — the peer did not receive "
+			    "the whole stream", r->peer);
+			return RELAY_PEER_FAILED;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return RELAY_DONE;	/* both streams did end */
+		if (poll(&pfd, 1, net_remaining_ms(deadline)) == 0)
+			return RELAY_DONE;
+	}
+}
+
 enum relay_end
 relay_run(struct relay *r)
 {
@@ -522,10 +559,11 @@ relay_run(struct relay *r)
 		if ((tx = tx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
 		if (r->output_done && r->close_sent)
-			return RELAY_DONE;
+			return await_peer_close(r);
 		if (loop.tx_dead && r->output_done) {
-			errno = loop.tx_errno;
-			log_errno("connection to %s lost while sending", r->peer);
+			log_error("connection to %s lost while sending: %s — "
+			    "the peer did not receive the whole stream",
+			    r->peer, strerror(loop.tx_errno));
 			return RELAY_PEER_FAILED;
 		}
 		if (wait_for_events(r, &loop, rx == STEP_MORE ||

@@ -13,7 +13,6 @@ setup() {
 	make_identities
 	random_file to_server "$SIZE"
 	random_file to_client "$SIZE"
-	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
 }
 
 teardown() {
@@ -28,6 +27,7 @@ through_mitm() {
 }
 
 @test "a bit flipped deep in the client's stream: the server stops at that frame" {
+	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
 	start_mitm flip "$DEEP" --dir c2s
 	through_mitm
 	assert_status 1
@@ -42,6 +42,7 @@ through_mitm() {
 }
 
 @test "a bit flipped deep in the server's stream: the client stops at that frame" {
+	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
 	start_mitm flip "$DEEP" --dir s2c
 	through_mitm
 	assert_status 1
@@ -54,6 +55,7 @@ through_mitm() {
 }
 
 @test "the connection cut in the client's stream: the server reports truncation" {
+	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
 	start_mitm cut "$DEEP" --dir c2s
 	through_mitm
 	assert_status 1
@@ -66,6 +68,7 @@ through_mitm() {
 }
 
 @test "the connection cut in the server's stream: the client reports truncation" {
+	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
 	start_mitm cut "$DEEP" --dir s2c
 	through_mitm
 	assert_status 1
@@ -77,6 +80,7 @@ through_mitm() {
 }
 
 @test "the man in the middle sees no plaintext and changes nothing when it only relays" {
+	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
 	start_mitm record wire --dir c2s
 	through_mitm
 	assert_status 0
@@ -93,4 +97,27 @@ through_mitm() {
 		return 1
 	fi
 	[ "$(head -n1 wire)" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+}
+
+@test "a cut stream never looks complete to --exec: the command is stopped" {
+	start_listener --allow "$CLIENT_TOKEN" --exec 'cat >got && echo complete >marker'
+	start_mitm cut "$DEEP" --dir c2s
+	through_mitm
+	assert_status 1
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: connection truncated: "
+	assert_prefix got to_server
+	[ ! -e marker ]
+}
+
+@test "an intact stream does reach the end of the --exec command" {
+	start_listener --allow "$CLIENT_TOKEN" --exec 'cat >got && echo complete >marker'
+	start_mitm pass
+	through_mitm
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file got to_server
+	[ "$(cat marker)" = complete ]
 }
