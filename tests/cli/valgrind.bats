@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# valgrind.bats - real transfers with both ends under valgrind's memcheck:
+# no invalid access, no use of uninitialised memory, no definite or
+# indirect leak, on the success path and on a refusal, for both suites and
+# for the child-per-connection listener.
+#
+# Skipped (saying why) when valgrind is missing or the binary was built
+# with AddressSanitizer, which valgrind cannot run; the plain build under
+# `make check` runs it, and ./bootstrap installs valgrind.
+
+load helpers
+
+# Memcheck's verdict is its exit status: 99 for any error, definite and
+# indirect leaks included.  Still-reachable blocks (libsodium's and the C
+# library's one-time allocations) are not leaks.
+VG_ERROR=99
+
+setup() {
+	common_setup
+	command -v valgrind >/dev/null 2>&1 ||
+	    skip "valgrind is not installed — ./bootstrap installs it"
+	if grep -q __asan_init "$SEALCAT"; then
+		skip "this sealcat is built with AddressSanitizer, which valgrind cannot run — the plain build runs this test"
+	fi
+}
+
+teardown() {
+	pipe_teardown
+}
+
+VG_FLAGS=(--leak-check=full --errors-for-leak-kinds=definite,indirect
+    --error-exitcode="$VG_ERROR" --track-origins=yes)
+
+# assert_clean NAME [COUNT]: the memcheck reports of NAME (one per process:
+# forked children get their own) say "0 errors", and there are COUNT
+# (default 1) such reports.  A process that exec()s (the --exec child on
+# its way to /bin/sh) leaves a report with only memcheck's header; any
+# other line there fails too.
+assert_clean() {
+	local f clean=0
+	for f in "$BATS_TEST_TMPDIR/$1".*.vg; do
+		[ -e "$f" ] || continue
+		if grep -q 'ERROR SUMMARY: 0 errors' "$f"; then
+			clean=$((clean + 1))
+		elif grep -Ev '^==[0-9]+== ?($|Memcheck, |Copyright |Using Valgrind|Command: |Parent PID: )' "$f" |
+		    grep -q .; then
+			echo "memcheck found errors in $1 ($f):" >&2
+			cat "$f" >&2
+			return 1
+		fi
+	done
+	if [ "$clean" -ne "${2:-1}" ]; then
+		echo "expected ${2:-1} clean memcheck reports for $1," \
+		    "found $clean" >&2
+		cat "$BATS_TEST_TMPDIR/$1".*.vg >&2
+		return 1
+	fi
+}
+
+# vg_listener ARGS...: like start_listener, under memcheck.
+vg_listener() {
+	start_bg listener "${LISTEN_IN:-/dev/null}" valgrind "${VG_FLAGS[@]}" \
+	    --log-file="$BATS_TEST_TMPDIR/listener.%p.vg" \
+	    "$SEALCAT" listen -v -w 60 -i "$SERVER_ID" "$@" 127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+}
+
+# vg_connect IN OUT ARGS...: like connect_io, under memcheck.
+vg_connect() {
+	local in=$1 out=$2
+	shift 2
+	timeout "$WATCHDOG" valgrind "${VG_FLAGS[@]}" \
+	    --log-file="$BATS_TEST_TMPDIR/client.%p.vg" \
+	    "$SEALCAT" connect -w 60 -i "$CLIENT_ID" "$@" 127.0.0.1 "$PORT" \
+	    <"$in" >"$out"
+}
+
+# transfer SUITE: 256 KiB each way at once, both ends under memcheck.
+transfer() {
+	make_identities "$1"
+	random_file to_client 262144
+	random_file to_server 262144
+	LISTEN_IN=to_client vg_listener --allow "$CLIENT_TOKEN"
+	run vg_connect to_server client.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file to_server listener.out
+	assert_same_file to_client client.out
+	assert_clean listener
+	assert_clean client
+}
+
+@test "memcheck: an x25519 transfer both ways, no errors or leaks on either end" {
+	transfer x25519
+}
+
+@test "memcheck: a p256 transfer both ways, no errors or leaks on either end" {
+	transfer p256
+}
+
+@test "memcheck: a refused client, no errors or leaks on either end" {
+	make_identities
+	vg_listener --allow "$SERVER_TOKEN"
+	printf 'secret' >payload
+	run vg_connect payload client.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	[[ $output == *"not authorized"* ]]
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	[ ! -s listener.out ]
+	[ ! -s client.out ]
+	assert_clean listener
+	assert_clean client
+}
+
+@test "memcheck: listen -k --exec, a child per connection, no errors or leaks in any" {
+	make_identities
+	vg_listener -k --exec cat --allow "$CLIENT_TOKEN"
+	random_file in1 100000
+	random_file in2 5000
+	run vg_connect in1 out1 --peer "$SERVER_TOKEN"
+	assert_status 0
+	run vg_connect in2 out2 --peer "$SERVER_TOKEN"
+	assert_status 0
+	assert_same_file in1 out1
+	assert_same_file in2 out2
+	# The parent serves until stopped; each child exited on its own, and
+	# memcheck reported when it did: three reports.
+	kill "$LISTENER_PID"
+	wait_bg "$LISTENER_PID"
+	assert_clean listener 3
+}
