@@ -87,6 +87,13 @@ base64_encode(const uint8_t *in, size_t in_len, char *out, size_t out_cap)
 	return 0;
 }
 
+static bool
+base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 int
 base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
     size_t *out_len)
@@ -97,6 +104,12 @@ base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
 	/* Padded base64 always comes in groups of four characters. */
 	if (in_len == 0 || in_len % 4 != 0 || in_len / 4 * 3 > out_cap + 2)
 		return -1;
+	/* libsodium 1.0.18 decodes every byte >= 0x80 as some digit (it
+	 * reads them as negative), which would give one key many spellings:
+	 * only the standard alphabet gets that far. */
+	for (size_t i = 0; i < in_len; i++)
+		if (!base64_char(in[i]))
+			return -1;
 	if (sodium_base642bin(out, out_cap, in, in_len, NULL, &n, &end,
 	    sodium_base64_VARIANT_ORIGINAL) != 0)
 		return -1;
