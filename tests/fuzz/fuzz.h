@@ -40,6 +40,7 @@ extern bool fuzz_accepted;
 #define FUZZ_PAYLOAD 0x02	/* handshake: offer a payload buffer */
 #define FUZZ_R2I 0x02		/* frame: responder -> initiator direction */
 #define FUZZ_NEAR_REKEY 0x04	/* frame: first nonce 65534 */
+#define FUZZ_TOKEN 0x02		/* keyfile: a token, else a key file */
 
 /* The key seeds: private key byte i is seed + i, valid for both suites. */
 #define FUZZ_I_STATIC 0x11

@@ -15,6 +15,7 @@
 
 #include "fuzz.h"
 #include "frame.h"
+#include "keyfile.h"
 
 struct seed {
 	uint8_t *data;
@@ -428,6 +429,109 @@ preamble_seeds(void)
 	save(&s, t, "bad-empty");
 }
 
+/* ---- key files and tokens ---- */
+
+static void
+add_keyfile(struct seed *s, const struct suite *suite, uint8_t key_seed)
+{
+	struct identity id;
+	char text[KEYFILE_MAX];
+	size_t len;
+
+	id.suite = suite;
+	fuzz_key(key_seed, id.priv);
+	FUZZ_ASSERT(suite->pubkey(id.pub, id.priv) == 0);
+	FUZZ_ASSERT(keyfile_format(&id, text, sizeof(text), &len) == 0);
+	add(s, text, len);
+}
+
+static void
+add_token(struct seed *s, const struct suite *suite, uint8_t key_seed)
+{
+	uint8_t priv[SUITE_PRIV_LEN], pub[SUITE_PUB_MAX];
+	char token[TOKEN_MAX];
+
+	fuzz_key(key_seed, priv);
+	FUZZ_ASSERT(suite->pubkey(pub, priv) == 0);
+	FUZZ_ASSERT(token_format(suite, pub, token, sizeof(token)) == 0);
+	add_str(s, token);
+}
+
+static void
+keyfile_seeds(void)
+{
+	const char *t = "keyfile";
+	struct seed s, other;
+
+	s = start(0);
+	add_keyfile(&s, &suite_x25519, FUZZ_I_STATIC);
+	save(&s, t, "ok-x25519");
+
+	s = start(0);
+	add_keyfile(&s, &suite_p256, FUZZ_R_STATIC);
+	save(&s, t, "ok-p256");
+
+	s = start(0);
+	add_keyfile(&s, &suite_x25519, FUZZ_I_STATIC);
+	s.len--;
+	save(&s, t, "ok-x25519-no-final-newline");
+
+	s = start(0);
+	add_keyfile(&s, &suite_p256, FUZZ_R_STATIC);
+	add_str(&s, "\n");
+	save(&s, t, "bad-p256-blank-line-after");
+
+	/* Line 3 from another key. */
+	s = start(0);
+	other = start(0);
+	add_keyfile(&s, &suite_x25519, FUZZ_I_STATIC);
+	add_keyfile(&other, &suite_x25519, FUZZ_R_STATIC);
+	memcpy(s.data + s.len - 46, other.data + other.len - 46, 46);
+	free(other.data);
+	save(&s, t, "bad-x25519-public-line-mismatch");
+
+	s = start(0);
+	add_str(&s, "sealcat private key v1 x25519\r\n");
+	save(&s, t, "bad-crlf-header");
+
+	s = start(0);
+	add_str(&s, "sealcat private key v2 x25519\n");
+	save(&s, t, "bad-version-2");
+
+	s = start(0);
+	add_token(&s, &suite_x25519, FUZZ_I_STATIC);
+	add_str(&s, " alice@example\n");
+	save(&s, t, "bad-a-pub-file");
+
+	s = start(FUZZ_TOKEN);
+	add_token(&s, &suite_x25519, FUZZ_I_STATIC);
+	save(&s, t, "ok-token-x25519");
+
+	s = start(FUZZ_TOKEN);
+	add_token(&s, &suite_p256, FUZZ_R_STATIC);
+	save(&s, t, "ok-token-p256");
+
+	s = start(FUZZ_TOKEN);
+	add_token(&s, &suite_x25519, FUZZ_I_STATIC);
+	s.len--;
+	save(&s, t, "bad-token-x25519-short");
+
+	s = start(FUZZ_TOKEN);
+	add_token(&s, &suite_x25519, FUZZ_I_STATIC);
+	add_str(&s, "A");
+	save(&s, t, "bad-token-x25519-long");
+
+	/* The point moved off the curve: the last base64 group changed. */
+	s = start(FUZZ_TOKEN);
+	add_token(&s, &suite_p256, FUZZ_R_STATIC);
+	s.data[s.len - 3] = s.data[s.len - 3] == 'A' ? 'B' : 'A';
+	save(&s, t, "bad-token-p256-off-curve");
+
+	s = start(FUZZ_TOKEN);
+	add_str(&s, "ed25519:AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl");
+	save(&s, t, "bad-token-unknown-suite");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -442,5 +546,6 @@ main(int argc, char **argv)
 	responder_seeds();
 	initiator_seeds();
 	frame_seeds();
+	keyfile_seeds();
 	return 0;
 }
