@@ -110,6 +110,7 @@ seal(struct relay *r, enum frame_type type, size_t body_len)
 	}
 	r->s_off = 0;
 	r->s_is_close = type == FRAME_CLOSE;
+	r->s_is_ping = type == FRAME_PING;
 	r->last_sent = net_now_ms();
 	return 0;
 }
@@ -126,6 +127,8 @@ send_frame(struct relay *r)
 		    MSG_NOSIGNAL);
 		if (n > 0) {
 			r->s_off += (size_t)n;
+			if (!r->s_is_ping)
+				r->last_traffic = net_now_ms();
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -139,6 +142,7 @@ send_frame(struct relay *r)
 	r->s_len = 0;
 	r->s_off = 0;
 	r->s_is_close = false;
+	r->s_is_ping = false;
 	return 1;
 }
 
@@ -216,6 +220,7 @@ write_output(struct relay *r, struct relay_loop *lp)
 		if (n > 0) {
 			r->out_ptr += n;
 			r->out_len -= (size_t)n;
+			r->last_traffic = net_now_ms();
 			continue;
 		}
 		if (n == -1 && errno == EINTR)

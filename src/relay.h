@@ -44,6 +44,7 @@ struct relay {
 	size_t s_len;
 	size_t s_off;
 	bool s_is_close;
+	bool s_is_ping;		/* our keepalives are not traffic */
 
 	/* Incoming: bytes rbuf[r_off..r_len) not yet consumed; a DATA body
 	 * being written out is out_len bytes at out_ptr (inside rbuf). */
@@ -59,7 +60,7 @@ struct relay {
 	bool close_sent;
 	bool peer_closed;	/* the peer's CLOSE has arrived */
 	bool output_done;	/* ... and everything was written out */
-	long long last_traffic;	/* ms: data read or frame received */
+	long long last_traffic;	/* ms: stream data or a peer's frame moved */
 	long long last_sent;	/* ms: frame sealed, for keepalives */
 
 	uint64_t bytes_sent;	/* plaintext stream bytes each way */
