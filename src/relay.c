@@ -255,12 +255,24 @@ report_peer_error(const uint8_t *body, size_t body_len)
 	log_error("rejected by peer: %s", i > 0 ? reason : "(no reason given)");
 }
 
+/* A frame that did not authenticate, or a length no frame can have. */
 static int
 bad_frame(struct relay *r, struct relay_loop *lp, const char *why)
 {
 	log_error("received a bad frame from %s: %s — the stream was altered "
 	    "or corrupted in transit; nothing of that frame was written",
 	    r->peer, why);
+	lp->end = RELAY_BAD_FRAME;
+	return STEP_FAILED;
+}
+
+/* An authentic frame that breaks a rule: the peer's own doing. */
+static int
+protocol_error(struct relay *r, struct relay_loop *lp, const char *why)
+{
+	log_error("protocol error from %s: %s — the peer does not follow the "
+	    "sealcat protocol; nothing of that frame was written", r->peer,
+	    why);
 	lp->end = RELAY_BAD_FRAME;
 	return STEP_FAILED;
 }
@@ -276,6 +288,7 @@ take_frame(struct relay *r, struct relay_loop *lp)
 	enum frame_type type;
 	size_t len, body_len;
 	const char *why = NULL;
+	uint64_t nonce;
 	uint8_t *ct;
 
 	if (avail < FRAME_HEADER_LEN)
@@ -286,8 +299,14 @@ take_frame(struct relay *r, struct relay_loop *lp)
 	if (avail - FRAME_HEADER_LEN < len)
 		return 0;
 	ct = r->rbuf + r->r_off + FRAME_HEADER_LEN;
-	if (frame_open(r->recv_cs, ct, len, &type, &body_len, &why) == -1)
-		return bad_frame(r, lp, why != NULL ? why : "bad frame");
+	nonce = r->recv_cs->n;
+	if (frame_open(r->recv_cs, ct, len, &type, &body_len, &why) == -1) {
+		if (why == NULL)
+			why = "bad frame";
+		/* frame_open() spends the nonce only on an authentic frame. */
+		return r->recv_cs->n != nonce ? protocol_error(r, lp, why) :
+		    bad_frame(r, lp, why);
+	}
 	r->r_off += FRAME_HEADER_LEN + len;
 	r->last_traffic = net_now_ms();
 	switch (type) {
@@ -304,14 +323,14 @@ take_frame(struct relay *r, struct relay_loop *lp)
 	case FRAME_CLOSE:
 		r->peer_closed = true;
 		if (r->r_len > r->r_off)
-			return bad_frame(r, lp, "data after CLOSE");
+			return protocol_error(r, lp, "data after CLOSE");
 		break;
 	case FRAME_ERROR:
 		report_peer_error(ct + 1, body_len);
 		lp->end = RELAY_PEER_FAILED;
 		return STEP_FAILED;
 	default:
-		return bad_frame(r, lp, "unknown frame type");
+		return protocol_error(r, lp, "unknown frame type");
 	}
 	return 1;
 }

@@ -1,0 +1,140 @@
+/*
+ * test_net.c - the parts of net.c that need no network: HOST:PORT
+ * splitting, address formatting, exact reads and writes with deadlines
+ * (on a socketpair), and a listener on loopback port 0.
+ */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+static void
+split(const char *arg, const char *want_host, const char *want_port)
+{
+	char host[64], port[8];
+	int rc = net_split_host_port(arg, host, sizeof(host), port,
+	    sizeof(port));
+
+	if (want_host == NULL)
+		ok(rc == -1, "split '%s': refused", arg);
+	else
+		ok(rc == 0 && strcmp(host, want_host) == 0 &&
+		    strcmp(port, want_port) == 0, "split '%s': %s and %s", arg,
+		    want_host, want_port);
+}
+
+static void
+test_split(void)
+{
+	split("example.org:80", "example.org", "80");
+	split("127.0.0.1:9000", "127.0.0.1", "9000");
+	split("[::1]:22", "::1", "22");
+	split("::1:22", NULL, NULL);
+	split("host", NULL, NULL);
+	split(":80", NULL, NULL);
+	split("host:", NULL, NULL);
+	split("[]:80", NULL, NULL);
+	split("[::1:80", NULL, NULL);
+	split("host:123456789", NULL, NULL);
+}
+
+static void
+test_format(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(9000) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+	    .sin6_port = htons(22) };
+	char out[NET_ADDR_MAX];
+
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	net_format_addr((struct sockaddr *)&sin, sizeof(sin), out, sizeof(out));
+	ok(strcmp(out, "192.0.2.7:9000") == 0, "IPv4 as ADDR:PORT (%s)", out);
+	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
+	net_format_addr((struct sockaddr *)&sin6, sizeof(sin6), out,
+	    sizeof(out));
+	ok(strcmp(out, "[2001:db8::1]:22") == 0, "IPv6 in brackets (%s)", out);
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6.sin6_addr);
+	net_format_addr((struct sockaddr *)&sin6, sizeof(sin6), out,
+	    sizeof(out));
+	ok(strcmp(out, "127.0.0.1:22") == 0, "IPv4-mapped shown as IPv4 (%s)",
+	    out);
+}
+
+static void
+test_exact_io(void)
+{
+	char buf[16];
+	long long start;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		abort();
+	ok(net_write_all(sv[0], "hello", 5, net_deadline(5)) == 0,
+	    "write_all: 5 bytes");
+	ok(net_read_exact(sv[1], buf, 5, net_deadline(5)) == 5 &&
+	    memcmp(buf, "hello", 5) == 0, "read_exact: the same 5 bytes");
+	start = net_now_ms();
+	errno = 0;
+	ok(net_read_exact(sv[1], buf, 1, net_now_ms() + 200) == -1 &&
+	    errno == ETIMEDOUT, "read_exact: nothing before the deadline is "
+	    "ETIMEDOUT");
+	ok(net_now_ms() - start >= 150 && net_now_ms() - start < 5000,
+	    "read_exact: waited for the deadline, not longer");
+	ok(net_write_all(sv[0], "ab", 2, NET_NO_DEADLINE) == 0,
+	    "write_all without a deadline");
+	shutdown(sv[0], SHUT_WR);
+	ok(net_read_exact(sv[1], buf, 5, net_deadline(5)) == 2,
+	    "read_exact: EOF after 2 of 5 bytes returns 2");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+test_listen_connect(void)
+{
+	char peer[NET_ADDR_MAX], port[8], shown[NET_ADDR_MAX];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	size_t count = 0;
+	int fds[NET_LISTEN_MAX];
+	int c, a = -1;
+
+	ok(net_listen("127.0.0.1", "0", AF_UNSPEC, fds, NET_LISTEN_MAX,
+	    &count) == 0 && count == 1, "listen on 127.0.0.1 port 0");
+	getsockname(fds[0], (struct sockaddr *)&ss, &len);
+	snprintf(port, sizeof(port), "%u",
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	c = net_connect("127.0.0.1", port, AF_INET, net_deadline(5),
+	    "test", shown, sizeof(shown));
+	ok(c != -1, "connect to it (%s)", shown);
+	for (int i = 0; i < 500 && a == -1; i++) {
+		a = net_accept(fds[0], peer, sizeof(peer));
+		if (a == -1)
+			usleep(10000);
+	}
+	ok(a != -1 && strncmp(peer, "127.0.0.1:", 10) == 0,
+	    "accept it (%s)", peer);
+	ok(net_write_all(c, "x", 1, net_deadline(5)) == 0 &&
+	    net_read_exact(a, port, 1, net_deadline(5)) == 1 && port[0] == 'x',
+	    "a byte goes through");
+	close(c);
+	close(a);
+	close(fds[0]);
+}
+
+int
+main(void)
+{
+	test_split();
+	test_format();
+	test_exact_io();
+	test_listen_connect();
+	return tap_done();
+}

@@ -1,0 +1,358 @@
+/*
+ * test_relay.c - the relay against a scripted peer: the test plays the
+ * responder on the other end of a socketpair, writing its frames before
+ * the relay runs, and reads back what the relay sent.  Input and output
+ * are temporary files.  Checks the ending rules and that nothing of a bad
+ * frame is written out.
+ */
+#include "relay.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "local.h"
+#include "suite.h"
+#include "util.h"
+
+#include "pair.h"
+#include "tap.h"
+
+struct rig {
+	struct pair p;
+	int sock;		/* the relay's end */
+	int peer;		/* the test's end */
+	char in_path[64];
+	char out_path[64];
+	struct local local;
+	struct relay_opts opts;
+};
+
+static uint8_t frame[FRAME_BUF_LEN];
+
+/* A fresh handshake, a socketpair, and input holding in[0..in_len). */
+static void
+rig_setup(struct rig *g, const struct suite *suite, const void *in,
+    size_t in_len)
+{
+	int sv[2];
+	int fd;
+
+	memset(g, 0, sizeof(*g));
+	if (!pair_handshake(suite, &g->p) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		abort();
+	g->sock = sv[0];
+	g->peer = sv[1];
+	snprintf(g->in_path, sizeof(g->in_path), "/tmp/relay-in-XXXXXX");
+	snprintf(g->out_path, sizeof(g->out_path), "/tmp/relay-out-XXXXXX");
+	if ((fd = mkstemp(g->in_path)) == -1 ||
+	    write(fd, in, in_len) != (ssize_t)in_len)
+		abort();
+	close(fd);
+	if ((fd = mkstemp(g->out_path)) == -1)
+		abort();
+	close(fd);
+	local_init(&g->local);
+	g->local.in_fd = open(g->in_path, O_RDONLY);
+	g->local.out_fd = open(g->out_path, O_WRONLY);
+}
+
+/* The peer sends one frame of type with body. */
+static void
+peer_send(struct rig *g, enum frame_type type, const void *body,
+    size_t body_len, bool flip)
+{
+	size_t len;
+
+	memcpy(frame + FRAME_BODY_OFFSET, body, body_len);
+	if (frame_seal(&g->p.r_send, type, frame, sizeof(frame), body_len,
+	    &len) != 0)
+		abort();
+	if (flip)
+		frame[len - 5] ^= 0x20;
+	if (write(g->peer, frame, len) != (ssize_t)len)
+		abort();
+}
+
+/* The peer sends an authentic frame whose plaintext is plain[0..len):
+ * what frame_seal() would refuse to build. */
+static void
+peer_send_raw(struct rig *g, const uint8_t *plain, size_t plain_len)
+{
+	size_t ct_len;
+
+	if (noise_encrypt(&g->p.r_send, NULL, 0, plain, plain_len, frame + 2,
+	    sizeof(frame) - 2, &ct_len) != 0)
+		abort();
+	put_be16(frame, (uint16_t)ct_len);
+	if (write(g->peer, frame, ct_len + 2) != (ssize_t)(ct_len + 2))
+		abort();
+}
+
+static enum relay_end
+rig_run(struct rig *g)
+{
+	struct relay r;
+	enum relay_end end;
+
+	if (relay_init(&r, g->sock, &g->local, &g->p.i_send, &g->p.i_recv,
+	    &g->opts, "test peer") != 0)
+		abort();
+	end = relay_run(&r);
+	relay_free(&r);
+	local_finish(&g->local, end != RELAY_DONE);
+	return end;
+}
+
+/* What the relay wrote out, NUL-terminated, into buf. */
+static size_t
+output(struct rig *g, char *buf, size_t cap)
+{
+	int fd = open(g->out_path, O_RDONLY);
+	ssize_t n = read(fd, buf, cap - 1);
+
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Reads the next frame the relay sent; returns its type or -1. */
+static int
+peer_recv(struct rig *g, uint8_t *body, size_t *body_len)
+{
+	enum frame_type type;
+	const char *why;
+	size_t len;
+
+	if (read(g->peer, frame, 2) != 2)
+		return -1;
+	len = get_be16(frame);
+	if (recv(g->peer, frame + 2, len, MSG_WAITALL) != (ssize_t)len ||
+	    frame_open(&g->p.r_recv, frame + 2, len, &type, body_len, &why)
+	    != 0)
+		return -1;
+	memcpy(body, frame + 3, *body_len);
+	return (int)type;
+}
+
+static void
+rig_teardown(struct rig *g)
+{
+	close(g->sock);
+	close(g->peer);
+	unlink(g->in_path);
+	unlink(g->out_path);
+}
+
+static void
+test_both_ways(const struct suite *suite)
+{
+	struct rig g;
+	uint8_t body[FRAME_BODY_MAX];
+	char out[64];
+	size_t len;
+
+	rig_setup(&g, suite, "abc", 3);
+	peer_send(&g, FRAME_DATA, "hello", 5, false);
+	peer_send(&g, FRAME_PING, "", 0, false);
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	shutdown(g.peer, SHUT_WR);
+	ok(rig_run(&g) == RELAY_DONE, "%s: DATA, PING, CLOSE and EOF: done",
+	    suite->name);
+	ok(output(&g, out, sizeof(out)) == 5 && strcmp(out, "hello") == 0,
+	    "%s: the peer's DATA was written out", suite->name);
+	ok(peer_recv(&g, body, &len) == FRAME_DATA && len == 3 &&
+	    memcmp(body, "abc", 3) == 0, "%s: our input went as one DATA",
+	    suite->name);
+	ok(peer_recv(&g, body, &len) == FRAME_CLOSE && len == 0,
+	    "%s: then CLOSE", suite->name);
+	ok(read(g.peer, body, 1) == 0, "%s: then our end of the connection",
+	    suite->name);
+	rig_teardown(&g);
+}
+
+static void
+test_bad_frame(void)
+{
+	struct rig g;
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "good", 4, false);
+	peer_send(&g, FRAME_DATA, "evil", 4, true);
+	peer_send(&g, FRAME_DATA, "after", 5, false);
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	ok(rig_run(&g) == RELAY_BAD_FRAME, "a flipped bit: bad frame");
+	ok(output(&g, out, sizeof(out)) == 4 && strcmp(out, "good") == 0,
+	    "only the frame before it was written");
+	rig_teardown(&g);
+}
+
+static void
+test_bad_length(size_t bad)
+{
+	struct rig g;
+	uint8_t hdr[2];
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "good", 4, false);
+	put_be16(hdr, (uint16_t)bad);
+	if (write(g.peer, hdr, 2) != 2)
+		abort();
+	ok(rig_run(&g) == RELAY_BAD_FRAME, "length field %zu: bad frame", bad);
+	ok(output(&g, out, sizeof(out)) == 4,
+	    "length field %zu: nothing of it written", bad);
+	rig_teardown(&g);
+}
+
+static void
+test_eof_without_close(void)
+{
+	struct rig g;
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "part", 4, false);
+	peer_send(&g, FRAME_DATA, "whole", 5, false);
+	shutdown(g.peer, SHUT_WR);
+	ok(rig_run(&g) == RELAY_PEER_FAILED, "EOF without CLOSE: truncated");
+	ok(output(&g, out, sizeof(out)) == 9 && strcmp(out, "partwhole") == 0,
+	    "every whole frame was written");
+	rig_teardown(&g);
+}
+
+static void
+test_eof_inside_frame(void)
+{
+	struct rig g;
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "part", 4, false);
+	if (write(g.peer, "\x00\x20\x01", 3) != 3)
+		abort();
+	shutdown(g.peer, SHUT_WR);
+	ok(rig_run(&g) == RELAY_PEER_FAILED, "EOF inside a frame: truncated");
+	ok(output(&g, out, sizeof(out)) == 4 && strcmp(out, "part") == 0,
+	    "what came before it was written");
+	rig_teardown(&g);
+}
+
+static void
+test_peer_error(void)
+{
+	struct rig g;
+	char out[64];
+
+	rig_setup(&g, &suite_p256, "", 0);
+	peer_send(&g, FRAME_DATA, "x", 1, false);
+	peer_send(&g, FRAME_ERROR, "not\nauthorized", 14, false);
+	ok(rig_run(&g) == RELAY_PEER_FAILED, "ERROR from the peer: failed");
+	ok(output(&g, out, sizeof(out)) == 1, "DATA before it was written");
+	rig_teardown(&g);
+}
+
+static void
+test_after_close(void)
+{
+	struct rig g;
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	peer_send(&g, FRAME_DATA, "late", 4, false);
+	ok(rig_run(&g) == RELAY_BAD_FRAME, "DATA after CLOSE: bad frame");
+	ok(output(&g, out, sizeof(out)) == 0, "nothing written");
+	rig_teardown(&g);
+}
+
+static void
+test_authentic_but_wrong(const char *what, const uint8_t *plain,
+    size_t plain_len)
+{
+	struct rig g;
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "ok", 2, false);
+	peer_send_raw(&g, plain, plain_len);
+	ok(rig_run(&g) == RELAY_BAD_FRAME, "%s: refused", what);
+	ok(output(&g, out, sizeof(out)) == 2, "%s: nothing of it written",
+	    what);
+	rig_teardown(&g);
+}
+
+static void
+test_recv_only(void)
+{
+	struct rig g;
+	uint8_t body[FRAME_BODY_MAX];
+	size_t len;
+
+	rig_setup(&g, &suite_x25519, "never read", 10);
+	g.opts.recv_only = true;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	shutdown(g.peer, SHUT_WR);
+	ok(rig_run(&g) == RELAY_DONE, "--recv-only: done");
+	ok(peer_recv(&g, body, &len) == FRAME_CLOSE,
+	    "--recv-only: the first frame sent is CLOSE");
+	rig_teardown(&g);
+}
+
+static void
+test_big_input(void)
+{
+	static uint8_t in[150000];
+	uint8_t body[FRAME_BODY_MAX];
+	size_t len, total = 0;
+	int frames = 0, type;
+	bool same = true;
+	struct rig g;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + 3);
+	rig_setup(&g, &suite_x25519, in, sizeof(in));
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	shutdown(g.peer, SHUT_WR);
+	ok(rig_run(&g) == RELAY_DONE, "150000 bytes of input: done");
+	while ((type = peer_recv(&g, body, &len)) == FRAME_DATA) {
+		same = same && len <= FRAME_BODY_MAX &&
+		    memcmp(body, in + total, len) == 0;
+		total += len;
+		frames++;
+	}
+	ok(type == FRAME_CLOSE && total == sizeof(in) && same,
+	    "all of it arrived in order, then CLOSE");
+	ok(frames == 3, "in full-size frames (%d frames)", frames);
+	rig_teardown(&g);
+}
+
+int
+main(void)
+{
+	if (suite_init() != 0)
+		return 1;
+	test_both_ways(&suite_x25519);
+	test_both_ways(&suite_p256);
+	test_bad_frame();
+	test_bad_length(16);
+	test_bad_length(0);
+	test_eof_without_close();
+	test_eof_inside_frame();
+	test_peer_error();
+	test_after_close();
+	test_authentic_but_wrong("empty DATA", (const uint8_t *)"\x00", 1);
+	test_authentic_but_wrong("unknown type 0x07",
+	    (const uint8_t *)"\x07" "abc", 4);
+	test_authentic_but_wrong("CLOSE with a body",
+	    (const uint8_t *)"\x01x", 2);
+	test_recv_only();
+	test_big_input();
+	return tap_done();
+}
