@@ -57,6 +57,11 @@ make_identities() {
 start_bg() {
 	local name=$1 in=$2
 	shift 2
+	# Empty the files now, not in the background child: a NAME used
+	# twice in a test would otherwise let wait_listening read the
+	# previous run's "listening on" line (and its port).
+	: >"$BATS_TEST_TMPDIR/$name.out"
+	: >"$BATS_TEST_TMPDIR/$name.err"
 	# fd 3 is bats' own: a background process holding it stalls bats.
 	timeout "$WATCHDOG" "$@" <"$in" >"$BATS_TEST_TMPDIR/$name.out" \
 	    2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
