@@ -11,8 +11,8 @@ connection, according to MODE:
 Prints "connected COUNT" on stdout once every connection is up (a
 connection the listener has not accepted yet still counts: the kernel
 completes it and queues it), then holds them for HOLD seconds, never
-closing one itself.  Finally prints "closed_by_peer N": how many the
-listener closed on its side in that time, and exits.
+closing one itself, and prints "closed_by_peer N" each time another one
+is closed by the listener (EOF or reset).  Exits after HOLD seconds.
 """
 
 import argparse
@@ -57,7 +57,7 @@ def main():
                     try:
                         s.send(byte)
                     except OSError:
-                        closed.add(s)
+                        pass    # the read side reports it
             sent += 1
             next_byte = now + 0.5
         for key, _ in sel.select(timeout=0.1):
@@ -69,7 +69,7 @@ def main():
             if not data:
                 closed.add(s)
                 sel.unregister(s)
-    print("closed_by_peer %d" % len(closed), flush=True)
+                print("closed_by_peer %d" % len(closed), flush=True)
     for s in socks:
         s.close()
     return 0
