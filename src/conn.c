@@ -341,7 +341,8 @@ open_local(struct session *s, struct local *local)
 	if (o->forward_host != NULL)
 		return local_forward(local, o->forward_host, o->forward_port,
 		    o->family, net_deadline(o->timeout_s));
-	local_stdio(local, o->keep_output);
+	local_stdio(local, o->keep_output, o->relay.recv_only,
+	    o->relay.send_only);
 	return 0;
 }
 

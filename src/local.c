@@ -60,18 +60,23 @@ stdio_nonblock(int fd)
 }
 
 void
-local_stdio(struct local *l, bool keep_output)
+local_stdio(struct local *l, bool keep_output, bool no_input,
+    bool no_output)
 {
 	local_init(l);
-	l->in_fd = STDIN_FILENO;
-	l->out_fd = STDOUT_FILENO;
-	l->in_is_tty = isatty(STDIN_FILENO);
 	l->keep_output = keep_output;
-	l->in_flags = stdio_nonblock(STDIN_FILENO);
-	l->out_flags = stdio_nonblock(STDOUT_FILENO);
-	l->in_blocking = l->in_flags == -1;
 	l->in_name = "standard input";
 	l->out_name = "standard output";
+	if (!no_input) {
+		l->in_fd = STDIN_FILENO;
+		l->in_is_tty = isatty(STDIN_FILENO);
+		l->in_flags = stdio_nonblock(STDIN_FILENO);
+		l->in_blocking = l->in_flags == -1;
+	}
+	if (!no_output) {
+		l->out_fd = STDOUT_FILENO;
+		l->out_flags = stdio_nonblock(STDOUT_FILENO);
+	}
 }
 
 /* In the child, between fork() and exec: only async-signal-safe calls,

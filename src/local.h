@@ -34,8 +34,11 @@ void local_guard_stdio(void);
  * Standard input and output.  Pipes and sockets are made non-blocking for
  * the relay (and restored by local_finish()); a terminal stays blocking.
  * keep_output keeps stdout open after the peer's stream ends (listen -k).
+ * With no_input (--recv-only) stdin is left alone and in_fd is -1; with
+ * no_output (--send-only) stdout is left alone and out_fd is -1.
  */
-void local_stdio(struct local *l, bool keep_output);
+void local_stdio(struct local *l, bool keep_output, bool no_input,
+    bool no_output);
 
 /*
  * Runs /bin/sh -c cmd with its stdin and stdout on pipes to us, its stderr
