@@ -387,6 +387,9 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	const char *reason;
 	int rc = -1;
 
+	/* s holds the handshake state and both cipher states: out of swap
+	 * for the whole connection (unlock_secret() wipes it at the end). */
+	lock_secret(&s, sizeof(s));
 	memset(&relay, 0, sizeof(relay));
 	local_init(&local);
 	s.deadline = net_deadline(o->timeout_s);
@@ -417,5 +420,6 @@ out:
 	if (s.sock != -1)
 		close(s.sock);
 	local_finish(&local, rc != 0);
+	unlock_secret(&s, sizeof(s));
 	return rc;
 }
