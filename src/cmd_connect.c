@@ -153,6 +153,7 @@ cmd_connect(int argc, char **argv)
 		return rc;
 	/* Before any descriptor is opened, so no socket becomes stdio. */
 	local_guard_stdio();
+	lock_secret(&id, sizeof(id));
 	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
 	    load_trust(&o, id.suite, &trust) == -1) {
 		rc = EXIT_USAGE;
@@ -180,6 +181,7 @@ cmd_connect(int argc, char **argv)
 	rc = conn_run(sock, peer, &co) == 0 ? EXIT_OK : EXIT_RUNTIME;
 out:
 	identity_clear(&id);
+	unlock_secret(&id, sizeof(id));
 	trust_clear(&trust);
 	return rc;
 }

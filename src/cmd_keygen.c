@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "keyfile.h"
 #include "log.h"
+#include "util.h"
 
 enum { OPT_SUITE = 256 };
 
@@ -126,13 +127,15 @@ cmd_keygen(int argc, char **argv)
 			return EXIT_USAGE;
 		o.output = path;
 	}
+	lock_secret(&id, sizeof(id));
 	if (identity_generate(o.suite, &id) == -1)
-		return EXIT_RUNTIME;
-	if (keyfile_write(o.output, &id, o.comment, o.force) == -1)
+		rc = EXIT_RUNTIME;
+	else if (keyfile_write(o.output, &id, o.comment, o.force) == -1)
 		rc = EXIT_USAGE;
 	else
 		rc = print_token(&id);
 	identity_clear(&id);
+	unlock_secret(&id, sizeof(id));
 	return rc;
 }
 
@@ -174,9 +177,12 @@ cmd_pubkey(int argc, char **argv)
 			return EXIT_USAGE;
 		file = path;
 	}
+	lock_secret(&id, sizeof(id));
 	if (keyfile_load(file, &id) == -1)
-		return EXIT_USAGE;
-	rc = print_token(&id);
+		rc = EXIT_USAGE;
+	else
+		rc = print_token(&id);
 	identity_clear(&id);
+	unlock_secret(&id, sizeof(id));
 	return rc;
 }

@@ -273,6 +273,9 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, orig_mask, NULL);
+	/* Memory locks are not inherited across fork(): lock our copy of
+	 * the private key again. */
+	lock_secret(id, sizeof(*id));
 	close_all(fds, count);
 	log_verbose("connection from %s", peer);
 	rc = conn_run(sock, peer, co);
@@ -369,6 +372,7 @@ cmd_listen(int argc, char **argv)
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	local_guard_stdio();
+	lock_secret(&id, sizeof(id));
 	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
 	    load_trust(&o, &trust) == -1) {
 		rc = EXIT_USAGE;
@@ -402,6 +406,7 @@ cmd_listen(int argc, char **argv)
 	close_all(fds, count);
 out:
 	identity_clear(&id);
+	unlock_secret(&id, sizeof(id));
 	trust_clear(&trust);
 	return rc;
 }
