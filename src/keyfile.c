@@ -447,6 +447,7 @@ keyfile_load(const char *path, struct identity *id)
 	int rc = -1;
 
 	identity_clear(id);
+	lock_secret(text, sizeof(text));
 	if ((fd = open_private(path, &mode)) == -1)
 		goto out;
 	while (text_len < sizeof(text)) {
@@ -481,7 +482,7 @@ keyfile_load(const char *path, struct identity *id)
 out:
 	if (fd != -1)
 		close(fd);
-	wipe(text, sizeof(text));
+	unlock_secret(text, sizeof(text));
 	return rc;
 }
 
@@ -585,6 +586,7 @@ keyfile_write(const char *path, const struct identity *id,
 	int rc = -1;
 	int n;
 
+	lock_secret(text, sizeof(text));
 	if (comment != NULL && (!printable(comment) || strlen(comment) > 255)) {
 		log_error("--comment: must be one line of printable ASCII, "
 		    "at most 255 characters — shorten or simplify it");
@@ -624,6 +626,6 @@ out:
 	/* Leave no private key behind without its .pub. */
 	if (rc == -1 && created)
 		(void)unlink(path);
-	wipe(text, sizeof(text));
+	unlock_secret(text, sizeof(text));
 	return rc;
 }
