@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# hardening.bats - what a running sealcat does about its secrets, seen
+# from outside: core dumps off, the process not dumpable, the private key
+# and the relay buffers locked in memory (where RLIMIT_MEMLOCK allows;
+# sealcat goes on silently where it does not).  test_secrets.c checks the
+# wiping, which cannot be seen from outside.
+
+load helpers
+
+setup() {
+	common_setup
+	make_identities
+}
+
+teardown() {
+	pipe_teardown
+}
+
+# sealcat_of PID: the sealcat process under the watchdog PID.
+sealcat_of() {
+	local kids
+	kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null) || kids=""
+	kids=${kids%% *}
+	[ -n "$kids" ] || { echo "no process under $1" >&2; return 1; }
+	echo "$kids"
+}
+
+locked_kb() {
+	awk '/^VmLck:/ { print $2 }' "/proc/$1/status"
+}
+
+# memlock_limit_kb PID: the soft RLIMIT_MEMLOCK of PID in kB, or
+# "unlimited".
+memlock_limit_kb() {
+	awk '/^Max locked memory/ {
+		print ($4 == "unlimited") ? "unlimited" : int($4 / 1024) }' \
+	    "/proc/$1/limits"
+}
+
+# can_lock PID KB: RLIMIT_MEMLOCK lets PID lock KB kB (root always can),
+# and the binary is not built with AddressSanitizer, which turns mlock()
+# into a no-op.
+can_lock() {
+	local limit
+	if grep -q __asan_init "$SEALCAT"; then
+		LOCK_SKIP="this sealcat is built with AddressSanitizer, which makes mlock() a no-op"
+		return 1
+	fi
+	limit=$(memlock_limit_kb "$1")
+	LOCK_SKIP="RLIMIT_MEMLOCK is $limit kB here: sealcat goes on without locking"
+	[ "$(id -u)" -eq 0 ] || [ "$limit" = unlimited ] || [ "$limit" -ge "$2" ]
+}
+
+@test "a listener runs with core dumps off, soft and hard" {
+	start_listener --allow "$CLIENT_TOKEN"
+	local pid
+	pid=$(sealcat_of "$LISTENER_PID")
+	grep -Eq '^Max core file size +0 +0 ' "/proc/$pid/limits" || {
+		grep 'core' "/proc/$pid/limits" >&2
+		return 1
+	}
+}
+
+@test "a listener is not dumpable: its /proc entries are root's" {
+	[ "$(id -u)" -ne 0 ] ||
+	    skip "running as root, who sees every process alike — test_secrets checks PR_GET_DUMPABLE"
+	start_listener --allow "$CLIENT_TOKEN"
+	local pid
+	pid=$(sealcat_of "$LISTENER_PID")
+	[ "$(stat -c %u "/proc/$pid/fd")" -eq 0 ]
+	! cat "/proc/$pid/environ" >/dev/null 2>&1
+}
+
+@test "a waiting listener keeps its private key locked in memory" {
+	start_listener --allow "$CLIENT_TOKEN"
+	local pid
+	pid=$(sealcat_of "$LISTENER_PID")
+	can_lock "$pid" 4 || skip "$LOCK_SKIP"
+	[ "$(locked_kb "$pid")" -ge 4 ]
+}
+
+@test "during a connection both ends keep the relay buffers (plaintext) locked" {
+	# Inputs that stay open keep both streams, and the connection, up.
+	hold_open to_listener done
+	hold_open to_client done
+	LISTEN_IN=to_listener start_listener --allow "$CLIENT_TOKEN"
+	start_bg client to_client "$SEALCAT" connect -v -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT"
+	local client=$BG_PID server client_pid i
+	wait_for_line listener.err ' is x25519:'
+	server=$(sealcat_of "$LISTENER_PID")
+	client_pid=$(sealcat_of "$client")
+	# Two relay buffers of 65537 bytes: 132 kB at least.
+	can_lock "$server" 256 || skip "$LOCK_SKIP"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(locked_kb "$server")" -ge 132 ] &&
+		    [ "$(locked_kb "$client_pid")" -ge 132 ] && break
+		sleep 0.05
+	done
+	echo "# locked: listener $(locked_kb "$server") kB," \
+	    "client $(locked_kb "$client_pid") kB" >&3
+	[ "$(locked_kb "$server")" -ge 132 ]
+	[ "$(locked_kb "$client_pid")" -ge 132 ]
+	touch done
+	wait_bg "$client"
+	assert_status 0
+}

@@ -1,0 +1,288 @@
+/*
+ * test_secrets.c - secret hygiene where a test can see it: every way a
+ * handshake ends leaves its state all zeros, the ephemeral key goes as soon
+ * as its last DH is done, the _clear() functions wipe, a key file that
+ * fails to parse leaves no half-decoded secret, unlock_secret() wipes,
+ * lock_secret() really locks where the system allows, and
+ * harden_process() turns core dumps and ptrace-style access off.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "noise.h"
+#include "suite.h"
+#include "tap.h"
+#include "util.h"
+
+static bool
+all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+static void
+start(const struct suite *suite, struct handshake_state *ini,
+    struct handshake_state *res)
+{
+	static const uint8_t prologue[] = "SEALCAT/1 test\n";
+	uint8_t priv[SUITE_PRIV_LEN], pub[SUITE_PUB_MAX];
+
+	if (suite->keypair(priv, pub) != 0 ||
+	    noise_init(ini, suite, ROLE_INITIATOR, prologue,
+	    sizeof(prologue) - 1, priv, pub) != 0 ||
+	    suite->keypair(priv, pub) != 0 ||
+	    noise_init(res, suite, ROLE_RESPONDER, prologue,
+	    sizeof(prologue) - 1, priv, pub) != 0) {
+		printf("Bail out! cannot set up a handshake\n");
+		exit(1);
+	}
+	wipe(priv, sizeof(priv));
+}
+
+/* Writes message i with w and reads it with r.  True if both worked. */
+static bool
+step(struct handshake_state *w, struct handshake_state *r, uint8_t *msg,
+    size_t *len)
+{
+	return noise_write_message(w, NULL, 0, msg, NOISE_MSG_MAX, len) == 0 &&
+	    noise_read_message(r, msg, *len, NULL, 0, NULL) == 0;
+}
+
+static void
+test_handshake(const struct suite *suite)
+{
+	static uint8_t msg[NOISE_MSG_MAX];
+	struct handshake_state ini, res;
+	struct cipher_state is, ir, rs, rr;
+	size_t len;
+	bool good;
+
+	start(suite, &ini, &res);
+	good = step(&ini, &res, msg, &len);
+	ok(good && !all_zero(ini.e_priv, sizeof(ini.e_priv)),
+	    "%s: after message 1 the initiator keeps its ephemeral key (ee "
+	    "and es are to come)", suite->name);
+	good = good && step(&res, &ini, msg, &len);
+	ok(good && all_zero(ini.e_priv, sizeof(ini.e_priv)),
+	    "%s: the initiator's ephemeral key is wiped once message 2 is "
+	    "read (its last DH)", suite->name);
+	ok(good && !all_zero(res.e_priv, sizeof(res.e_priv)),
+	    "%s: the responder keeps its ephemeral key for se",
+	    suite->name);
+	good = good && step(&ini, &res, msg, &len);
+	ok(good && all_zero(res.e_priv, sizeof(res.e_priv)),
+	    "%s: the responder's ephemeral key is wiped once message 3 is "
+	    "read (its last DH)", suite->name);
+	good = good && noise_split(&ini, &is, &ir, NULL) == 0 &&
+	    noise_split(&res, &rs, &rr, NULL) == 0;
+	ok(good && all_zero(&ini, sizeof(ini)) && all_zero(&res, sizeof(res)),
+	    "%s: noise_split() leaves both handshake states all zeros",
+	    suite->name);
+	ok(is.has_key && !all_zero(is.k, sizeof(is.k)),
+	    "%s: (the split did produce keys)", suite->name);
+	cipher_state_clear(&is);
+	cipher_state_clear(&ir);
+	ok(all_zero(&is, sizeof(is)) && all_zero(&ir, sizeof(ir)),
+	    "%s: cipher_state_clear() leaves all zeros", suite->name);
+	cipher_state_clear(&rs);
+	cipher_state_clear(&rr);
+}
+
+static void
+test_failed_handshake(const struct suite *suite)
+{
+	static uint8_t msg[NOISE_MSG_MAX];
+	struct handshake_state ini, res;
+	size_t len = 0;
+
+	/* A bit flipped in the encrypted static key of message 2. */
+	start(suite, &ini, &res);
+	(void)step(&ini, &res, msg, &len);
+	(void)noise_write_message(&res, NULL, 0, msg, sizeof(msg), &len);
+	msg[suite->pub_len + 3] ^= 0x01;
+	ok(noise_read_message(&ini, msg, len, NULL, 0, NULL) == -1 &&
+	    all_zero(&ini, sizeof(ini)),
+	    "%s: a message that fails to verify leaves the state all zeros",
+	    suite->name);
+	handshake_clear(&res);
+
+	/* A message too short to hold its keys. */
+	start(suite, &ini, &res);
+	(void)noise_write_message(&ini, NULL, 0, msg, sizeof(msg), &len);
+	ok(noise_read_message(&res, msg, len - 1, NULL, 0, NULL) == -1 &&
+	    all_zero(&res, sizeof(res)),
+	    "%s: a short message leaves the state all zeros", suite->name);
+
+	/* Writing out of turn. */
+	ok(noise_write_message(&ini, NULL, 0, msg, sizeof(msg), &len) == -1 &&
+	    all_zero(&ini, sizeof(ini)),
+	    "%s: writing out of turn leaves the state all zeros",
+	    suite->name);
+
+	/* Given up half-way by the caller. */
+	start(suite, &ini, &res);
+	handshake_clear(&ini);
+	ok(all_zero(&ini, sizeof(ini)),
+	    "%s: handshake_clear() leaves all zeros", suite->name);
+	handshake_clear(&res);
+	handshake_clear(NULL);
+	cipher_state_clear(NULL);
+	ok(true, "%s: handshake_clear(NULL) and cipher_state_clear(NULL) "
+	    "do nothing", suite->name);
+}
+
+static void
+test_identity(void)
+{
+	struct identity id, other;
+	char text[KEYFILE_MAX];
+	char small[40];
+	size_t len;
+	char *line3;
+
+	if (identity_generate(&suite_x25519, &id) != 0 ||
+	    identity_generate(&suite_x25519, &other) != 0 ||
+	    keyfile_format(&id, text, sizeof(text), &len) != 0) {
+		printf("Bail out! cannot make an identity\n");
+		exit(1);
+	}
+	/* Line 3 from another key: line 2 has been decoded by the time the
+	 * mismatch is found. */
+	line3 = strstr(text, "public ");
+	if (line3 == NULL ||
+	    token_format(other.suite, other.pub, line3 + 7,
+	    sizeof(text) - (size_t)(line3 + 7 - text)) != 0) {
+		printf("Bail out! cannot build a bad key file\n");
+		exit(1);
+	}
+	memset(&other, 0xa5, sizeof(other));
+	ok(keyfile_parse(text, strlen(text), "test", &other) == -1 &&
+	    other.suite == NULL && all_zero(other.priv, sizeof(other.priv)) &&
+	    all_zero(other.pub, sizeof(other.pub)),
+	    "keyfile_parse: a file refused after its secret was decoded "
+	    "leaves the identity zeroed");
+	memset(small, 0xa5, sizeof(small));
+	ok(keyfile_format(&id, small, sizeof(small), &len) == -1 &&
+	    all_zero(small, sizeof(small)),
+	    "keyfile_format: a buffer too small is wiped, not left with "
+	    "part of the secret");
+	identity_clear(&id);
+	ok(id.suite == NULL && all_zero(id.priv, sizeof(id.priv)) &&
+	    all_zero(id.pub, sizeof(id.pub)),
+	    "identity_clear() wipes the key pair");
+	identity_clear(NULL);
+	wipe(text, sizeof(text));
+}
+
+/* AddressSanitizer intercepts mlock() and does nothing. */
+static bool
+under_asan(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return true;
+#else
+	return false;
+#endif
+#else
+	return false;
+#endif
+}
+
+static long
+locked_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void
+test_locking(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct rlimit lim;
+	uint8_t *buf;
+	long before, during;
+
+	if (page <= 0 || posix_memalign((void **)&buf, (size_t)page,
+	    (size_t)page) != 0) {
+		printf("Bail out! no memory\n");
+		exit(1);
+	}
+	memset(buf, 0x5a, (size_t)page);
+	before = locked_kb();
+	lock_secret(buf, (size_t)page);
+	during = locked_kb();
+	ok(buf[0] == 0x5a && buf[page - 1] == 0x5a,
+	    "lock_secret() leaves the contents alone");
+	if (under_asan())
+		ok(true, "lock_secret() locks the page # SKIP AddressSanitizer "
+		    "turns mlock() into a no-op");
+	else if (getrlimit(RLIMIT_MEMLOCK, &lim) == 0 &&
+	    lim.rlim_cur < (rlim_t)page && geteuid() != 0)
+		ok(true, "lock_secret() locks the page # SKIP RLIMIT_MEMLOCK "
+		    "is below a page here: lock_secret() goes on silently");
+	else if (before < 0)
+		ok(true, "lock_secret() locks the page # SKIP no VmLck in "
+		    "/proc/self/status here");
+	else
+		ok(during >= before + page / 1024,
+		    "lock_secret() locks the page (VmLck %ld -> %ld kB)",
+		    before, during);
+	unlock_secret(buf, (size_t)page);
+	ok(all_zero(buf, (size_t)page), "unlock_secret() wipes");
+	ok(before < 0 || locked_kb() == before || under_asan(),
+	    "unlock_secret() unlocks (VmLck back to %ld kB)", before);
+	free(buf);
+}
+
+static void
+test_harden_process(void)
+{
+	struct rlimit core = { 1, 1 };
+
+	harden_process();
+	ok(getrlimit(RLIMIT_CORE, &core) == 0 && core.rlim_cur == 0 &&
+	    core.rlim_max == 0,
+	    "harden_process(): core dumps are off (RLIMIT_CORE 0, soft and "
+	    "hard)");
+	ok(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0,
+	    "harden_process(): the process is not dumpable");
+}
+
+int
+main(void)
+{
+	if (suite_init() != 0) {
+		printf("Bail out! suite_init failed\n");
+		return 1;
+	}
+	test_handshake(&suite_x25519);
+	test_handshake(&suite_p256);
+	test_failed_handshake(&suite_x25519);
+	test_failed_handshake(&suite_p256);
+	test_identity();
+	test_locking();
+	test_harden_process();
+	return tap_done();
+}
