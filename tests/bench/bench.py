@@ -349,11 +349,13 @@ def first_line(argv):
 
 
 class Sealcat(Tool):
-    def __init__(self, program, suite):
+    def __init__(self, program, suite, variant=None):
         self.program = program
         self.suite = suite
-        self.key = suite
-        self.label = f'sealcat {suite}'
+        self.variant = variant      # another build, for before/after rows
+        self.key = suite if variant is None else f'{suite}@{variant}'
+        self.label = f'sealcat {suite}' + (f' ({variant})' if variant
+                                           else '')
         self.env = None
 
     def missing(self):
@@ -366,13 +368,14 @@ class Sealcat(Tool):
         return first_line([self.program, '--version'])
 
     def setup(self, bench):
-        home = bench.path(f'home-{self.suite}')
+        name = re.sub(r'[^A-Za-z0-9_.-]', '_', self.key)
+        home = bench.path(f'home-{name}')
         os.makedirs(os.path.join(home, '.config'))
         self.env = dict(os.environ, HOME=home,
                         XDG_CONFIG_HOME=os.path.join(home, '.config'))
         self.env.pop('SEALCAT_IDENTITY', None)
-        self.server_id = bench.path(f'{self.suite}-srv')
-        self.client_id = bench.path(f'{self.suite}-cli')
+        self.server_id = bench.path(f'{name}-srv')
+        self.client_id = bench.path(f'{name}-cli')
         self.server_token = self.keygen(self.server_id)
         self.client_token = self.keygen(self.client_id)
 
@@ -725,7 +728,8 @@ class Row:
 
 
 def print_report(args, rows, header):
-    sealcats = [r for r in rows if isinstance(r.tool, Sealcat)]
+    sealcats = [r for r in rows
+                if isinstance(r.tool, Sealcat) and r.tool.variant is None]
     out = []
     out += header
     out.append('')
@@ -956,6 +960,10 @@ def parse_args():
     ap.add_argument('--tools', metavar='LIST',
                     help='comma-separated subset of: x25519, p256, nc, socat, '
                     'socat-aes-256-gcm, socat-chacha20-poly1305, spiped')
+    ap.add_argument('--variant', action='append', default=[],
+                    metavar='LABEL=PATH',
+                    help='also measure another sealcat build (rows '
+                    '"sealcat SUITE (LABEL)", tools SUITE@LABEL); repeatable')
     ap.add_argument('--no-conn', action='store_true',
                     help='skip the connection rate')
     ap.add_argument('--no-rss', action='store_true',
@@ -978,8 +986,14 @@ def parse_args():
 
 def all_tools(args):
     tools = [Sealcat(os.path.abspath(args.sealcat), 'x25519'),
-             Sealcat(os.path.abspath(args.sealcat), 'p256'),
-             Netcat(),
+             Sealcat(os.path.abspath(args.sealcat), 'p256')]
+    for spec in args.variant:
+        label, sep, path = spec.partition('=')
+        if not sep or not label or not path:
+            sys.exit(f'bench.py: --variant {spec}: use LABEL=PATH')
+        tools += [Sealcat(os.path.abspath(path), suite, label)
+                  for suite in ('x25519', 'p256')]
+    tools += [Netcat(),
              Socat(),
              Socat('TLS_AES_256_GCM_SHA384', 'AES-256-GCM'),
              Socat('TLS_CHACHA20_POLY1305_SHA256', 'ChaCha20-Poly1305'),
