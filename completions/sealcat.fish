@@ -1,1 +1,107 @@
-# fish completion for sealcat
+# fish completion for sealcat(1).  Install in a directory on
+# $fish_complete_path (make install uses $datadir/fish/vendor_completions.d).
+# The option lists follow `sealcat SUBCOMMAND --help`; tests/cli/docs.bats
+# checks they agree.
+
+set -l commands keygen pubkey listen connect
+
+complete -c sealcat -f
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a keygen -d 'create an identity key file and print its public token'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a pubkey -d 'print the public token of an identity key file'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a listen -d 'accept connections and relay them'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a connect -d 'connect to a listener and relay stdio'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -s h -l help -d 'show help'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -s V -l version -d 'show the version'
+
+# Every subcommand has --help.
+complete -c sealcat -n "__fish_seen_subcommand_from $commands" \
+    -s h -l help -d 'show help'
+
+# keygen
+set -l c '__fish_seen_subcommand_from keygen'
+complete -c sealcat -n $c -s o -l output -r -F -d 'key file'
+complete -c sealcat -n $c -l suite -x -a 'x25519 p256' -d 'suite'
+complete -c sealcat -n $c -s f -l force -d 'overwrite existing files'
+complete -c sealcat -n $c -s C -l comment -x -d 'comment for the .pub file'
+
+# pubkey
+set -l c '__fish_seen_subcommand_from pubkey'
+complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
+
+# Options listen and connect share.
+set -l c '__fish_seen_subcommand_from listen connect'
+complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
+complete -c sealcat -n $c -l suite -x -a 'x25519 p256' \
+    -d 'suite (must match the identity)'
+complete -c sealcat -n $c -s e -l exec -x -a '(__fish_complete_command)' \
+    -d 'run /bin/sh -c CMD on the stream'
+complete -c sealcat -n $c -l recv-only -d 'do not read stdin'
+complete -c sealcat -n $c -l send-only -d 'discard what arrives'
+complete -c sealcat -n $c -s w -l timeout -x -d 'handshake timeout (10)'
+complete -c sealcat -n $c -l idle -x -d 'give up after SECS without traffic'
+complete -c sealcat -n $c -l keepalive -x -d 'send a keepalive every SECS'
+complete -c sealcat -n $c -s 4 -d 'IPv4 only'
+complete -c sealcat -n $c -s 6 -d 'IPv6 only'
+complete -c sealcat -n $c -s v -l verbose -d 'report progress on stderr'
+complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
+
+# listen
+set -l c '__fish_seen_subcommand_from listen'
+complete -c sealcat -n $c -s a -l allow -x -d 'accept this client key'
+complete -c sealcat -n $c -s A -l authorized -r -F \
+    -d 'accept the keys in FILE'
+complete -c sealcat -n $c -l allow-any -d 'accept any client key'
+complete -c sealcat -n $c -s k -l keep-open -d 'keep accepting connections'
+complete -c sealcat -n $c -l forward -x \
+    -d 'relay each connection to HOST:PORT'
+complete -c sealcat -n $c -l max-conns -x \
+    -d 'concurrent connections with -e/--forward (64)'
+
+# connect
+set -l c '__fish_seen_subcommand_from connect'
+complete -c sealcat -n $c -s p -l peer -x -d "the server's key"
+complete -c sealcat -n $c -l trust-new \
+    -d 'trust and record an unknown server key'
+complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
+    -a '(__sealcat_hosts)'
+
+# True while connect has no operand yet (the next one is the host).
+function __sealcat_connect_wants_host
+    set -l args -p --peer -i --identity --suite -e --exec -w --timeout \
+        --idle --keepalive
+    set -l seen_connect 0
+    set -l skip 0
+    for t in (commandline -opc)[2..-1]
+        if test $seen_connect -eq 0
+            test "$t" = connect; and set seen_connect 1
+            continue
+        end
+        if test $skip -eq 1
+            set skip 0
+        else if contains -- $t $args
+            set skip 1
+        else if not string match -q -- '-*' $t
+            return 1
+        end
+    end
+    return 0
+end
+
+# Hosts from known_peers ("HOST:PORT TOKEN" lines), then the usual ones.
+function __sealcat_hosts
+    set -l dir $XDG_CONFIG_HOME
+    test -n "$dir"; or set dir $HOME/.config
+    if test -r $dir/sealcat/known_peers
+        string match -rv '^\s*(#|$)' <$dir/sealcat/known_peers |
+            string replace -r '\s.*' '' |
+            string replace -r ':[^:]*$' '' |
+            string trim -c '[]'
+    end
+    __fish_print_hostnames
+end
