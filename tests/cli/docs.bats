@@ -150,3 +150,22 @@ man_text() {
 		[ "$status" -eq 0 ]
 	done
 }
+
+@test "the man page documents no option that --help does not have" {
+	local known extra="" opt
+	known=$(for sub in "" $(help_commands); do help_options $sub; done |
+	    sort -u)
+	# Options marked up with Fl (examples in literal blocks show other
+	# tools' options as plain text); "Fl 46kqv" style groups are split.
+	while read -r opt; do
+		# "Fl c" is /bin/sh's, in "/bin/sh -c command".
+		[ "$opt" = -c ] && continue
+		grep -qxF -- "$opt" <<<"$known" || extra+=" $opt"
+	done < <(grep -oE '(^|[ .])Fl -?[A-Za-z0-9][-A-Za-z0-9]*' "$MAN" |
+	    sed -E 's/^[ .]?Fl //' |
+	    sed -E '/^-/{s/^/-/;b};s/./-&\n/g' | sed '/^$/d' | sort -u)
+	if [ -n "$extra" ]; then
+		echo "in the man page but in no --help:$extra" >&2
+		return 1
+	fi
+}
