@@ -281,16 +281,39 @@ def cpu_busy_ticks(cpus):
     return busy
 
 
+def wait_idle(cpus, limit_s, threshold=0.10, window_s=0.3):
+    """Wait, at most limit_s seconds, until the given CPUs are less than
+    threshold busy over window_s; returns the last busy fraction seen."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        busy0 = cpu_busy_ticks(cpus)
+        time.sleep(window_s)
+        busy = ((cpu_busy_ticks(cpus) - busy0) / os.sysconf('SC_CLK_TCK') /
+                (window_s * len(cpus)))
+        if busy < threshold or time.monotonic() >= deadline:
+            return busy
+
+
 # ------------------------------------------------------------------ context
 
 class Bench:
     """What every tool needs: where to put files, which CPUs, spawning."""
 
-    def __init__(self, work, cpus):
+    def __init__(self, work, cpus, idle_wait=0.0):
         self.work = work
         self.cpus = cpus            # (sender CPU, receiver CPU) or (None, None)
+        self.idle_wait = idle_wait  # --wait-idle
         self.serial = 0
         os.makedirs(os.path.join(work, 'logs'))
+
+    def settle(self):
+        """Before a timed run: wait for the machine to be quiet, if asked."""
+        cpus = [c for c in self.cpus if c is not None]
+        if self.idle_wait > 0 and cpus:
+            busy = wait_idle(cpus, self.idle_wait)
+            if busy >= 0.10:
+                note(f'still {busy:.0%} busy after waiting '
+                     f'{self.idle_wait:.0f} s; measuring anyway')
 
     def path(self, name):
         return os.path.join(self.work, name)
@@ -622,6 +645,8 @@ def transfer(bench, tool, path, size, timeout, verify=False, sample=False):
         daemons_s, port = tool.prepare_sender(bench, port)
         procs += daemons_s
         cpus = [c for c in bench.cpus if c is not None]
+        if not verify and not sample:
+            bench.settle()
         with open(path, 'rb') as src:
             busy0 = cpu_busy_ticks(cpus)
             t0 = time.monotonic()
@@ -663,6 +688,7 @@ def connection_rate(bench, tool, count, seconds):
         daemons_s, port = tool.prepare_sender(bench, port)
         procs += daemons_s
         client_log = bench.path('logs/conn-client.log')
+        bench.settle()
         done = 0
         t0 = time.monotonic()
         while done < count and time.monotonic() - t0 < seconds:
@@ -970,6 +996,9 @@ def parse_args():
                     help='skip the peak RSS transfers')
     ap.add_argument('--no-verify', action='store_true',
                     help='skip the untimed SHA-256 pass')
+    ap.add_argument('--wait-idle', type=float, default=0, metavar='S',
+                    help='before each timed run, wait up to S seconds for '
+                    'the two CPUs to be under 10%% busy (0: do not wait)')
     ap.add_argument('--dir', metavar='DIR', default='/dev/shm',
                     help='where the data file goes (/dev/shm)')
     args = ap.parse_args()
@@ -981,6 +1010,8 @@ def parse_args():
         ap.error('--conn-count must be 1 to 100000')
     if not 0 < args.conn_seconds <= 600:
         ap.error('--conn-seconds must be more than 0 and at most 600')
+    if not 0 <= args.wait_idle <= 600:
+        ap.error('--wait-idle must be 0 to 600')
     return args
 
 
@@ -1012,7 +1043,7 @@ def all_tools(args):
 def run(args, work):
     tools = all_tools(args)
     cpus, cpus_text = pick_cpus()
-    bench = Bench(work, cpus)
+    bench = Bench(work, cpus, args.wait_idle)
     header = machine_header(args, cpus_text, tools)
     rows = [Row(t) for t in tools]
     size = args.size_mb * MIB
