@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -82,28 +83,33 @@ wait_readable(int fd, long long deadline_ms)
 	}
 }
 
-int
-preamble_read(int fd, long long deadline_ms, char *line, size_t line_cap,
+/* Reports why waiting for the line failed; ready is wait_readable()'s
+ * answer, 0 or -1. */
+static int
+wait_failed(int ready)
+{
+	if (ready == 0)
+		log_error("timed out waiting for the peer's SEALCAT/1 line — "
+		    "check that the other end runs sealcat");
+	else
+		log_errno("cannot wait for the peer's SEALCAT/1 line");
+	return -1;
+}
+
+/* The slow way, for fds that are not sockets (pipes in tests and fuzzing):
+ * one byte per read(), so nothing past the '\n' is consumed. */
+static int
+read_bytewise(int fd, long long deadline_ms, char *line, size_t max,
     size_t *len)
 {
-	size_t max = line_cap < PREAMBLE_MAX ? line_cap : PREAMBLE_MAX;
-	size_t n = 0;
+	size_t n = *len;
 
-	/* One byte per read(): a larger read could swallow the start of
-	 * the handshake that follows the line. */
 	while (n < max) {
 		ssize_t got;
 		int ready = wait_readable(fd, deadline_ms);
 
-		if (ready == 0) {
-			log_error("timed out waiting for the peer's SEALCAT/1 "
-			    "line — check that the other end runs sealcat");
-			return -1;
-		}
-		if (ready == -1) {
-			log_errno("cannot wait for the peer's SEALCAT/1 line");
-			return -1;
-		}
+		if (ready != 1)
+			return wait_failed(ready);
 		got = read(fd, line + n, 1);
 		if (got == -1) {
 			if (errno == EINTR || errno == EAGAIN ||
@@ -115,6 +121,72 @@ preamble_read(int fd, long long deadline_ms, char *line, size_t line_cap,
 		if (got == 0)
 			break;
 		if (line[n++] == '\n')
+			break;
+	}
+	*len = n;
+	return 0;
+}
+
+/*
+ * Looks at what has arrived with MSG_PEEK and then consumes exactly the
+ * bytes that belong to the line: up to and including a '\n' if one is
+ * there, else everything seen (it is all line).  Message 1 may follow in
+ * the same segment, so a plain read() of "whatever is there" would be
+ * wrong.  Two system calls per line instead of two per byte.
+ */
+int
+preamble_read(int fd, long long deadline_ms, char *line, size_t line_cap,
+    size_t *len)
+{
+	size_t max = line_cap < PREAMBLE_MAX ? line_cap : PREAMBLE_MAX;
+	size_t n = 0;
+
+	while (n < max) {
+		ssize_t got;
+		size_t take;
+		char *nl;
+
+		got = recv(fd, line + n, max - n, MSG_PEEK | MSG_DONTWAIT);
+		if (got == -1) {
+			if (errno == ENOTSOCK) {
+				*len = n;
+				return read_bytewise(fd, deadline_ms, line,
+				    max, len);
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				int ready = wait_readable(fd, deadline_ms);
+
+				if (ready != 1)
+					return wait_failed(ready);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			log_errno("cannot read the peer's SEALCAT/1 line");
+			return -1;
+		}
+		if (got == 0)
+			break;
+		nl = memchr(line + n, '\n', (size_t)got);
+		take = nl != NULL ? (size_t)(nl - (line + n)) + 1 :
+		    (size_t)got;
+		/* Consume what we peeked; it is queued, so read() returns
+		 * at once, possibly short if interrupted. */
+		while (take > 0) {
+			got = read(fd, line + n, take);
+			if (got == -1) {
+				if (errno == EINTR)
+					continue;
+				log_errno("cannot read the peer's SEALCAT/1 "
+				    "line");
+				return -1;
+			}
+			if (got == 0)
+				break;
+			n += (size_t)got;
+			take -= (size_t)got;
+		}
+		if (take > 0 || nl != NULL)
 			break;
 	}
 	*len = n;

@@ -33,9 +33,10 @@ enum preamble_kind preamble_classify(const char *ours, size_t ours_len,
     size_t *peer_protocol_len);
 
 /*
- * Reads one line from fd, a byte at a time so nothing after the '\n' is
- * consumed, until '\n', PREAMBLE_MAX bytes, EOF, or the deadline
- * (CLOCK_MONOTONIC milliseconds, see net.h).  Returns 0 and sets *len (the
+ * Reads one line from fd, never consuming a byte after the '\n' (a socket
+ * is peeked with MSG_PEEK; any other fd is read a byte at a time), until
+ * '\n', PREAMBLE_MAX bytes, EOF, or the deadline (CLOCK_MONOTONIC
+ * milliseconds, see net.h).  Returns 0 and sets *len (the
  * '\n' included if seen), or -1 after reporting a read error or timeout.
  * EOF before any byte is 0 with *len = 0.
  */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -165,6 +166,65 @@ test_read(void)
 	close(sv[1]);
 }
 
+/* The line arrives in two pieces, the second one later: preamble_read()
+ * waits for it (no early return, no byte past the '\n' taken). */
+static void
+test_read_split(void)
+{
+	char line[PREAMBLE_MAX + 8];
+	char rest[16];
+	int sv[2];
+	size_t len = 99;
+	ssize_t got;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+		ok(false, "socketpair");
+		return;
+	}
+	write(sv[1], "SEALCAT/1 ", 10);
+	if ((pid = fork()) == 0) {
+		usleep(100 * 1000);
+		write(sv[1], "x\nMSG", 5);
+		_exit(0);
+	}
+	ok(preamble_read(sv[0], net_now_ms() + 2000, line, sizeof(line),
+	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/1 x\n", 12) == 0,
+	    "read: a line in two pieces is read whole");
+	waitpid(pid, NULL, 0);
+	shutdown(sv[1], SHUT_WR);
+	got = read(sv[0], rest, sizeof(rest));
+	ok(got == 3 && memcmp(rest, "MSG", 3) == 0,
+	    "read: the piece after the split '\\n' is left unread (%zd)", got);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Not a socket: the byte-at-a-time path still stops at the '\n'. */
+static void
+test_read_pipe(void)
+{
+	char line[PREAMBLE_MAX + 8];
+	char rest[16];
+	int fds[2];
+	size_t len = 99;
+	ssize_t got;
+
+	if (pipe(fds) != 0) {
+		ok(false, "pipe");
+		return;
+	}
+	write(fds[1], "SEALCAT/1 y\nMSG", 15);
+	close(fds[1]);
+	ok(preamble_read(fds[0], net_now_ms() + 2000, line, sizeof(line),
+	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/1 y\n", 12) == 0,
+	    "read: a pipe gives the line");
+	got = read(fds[0], rest, sizeof(rest));
+	ok(got == 3 && memcmp(rest, "MSG", 3) == 0,
+	    "read: a pipe keeps the bytes after '\\n' (%zd)", got);
+	close(fds[0]);
+}
+
 int
 main(void)
 {
@@ -173,5 +233,7 @@ main(void)
 	test_build();
 	test_classify();
 	test_read();
+	test_read_split();
+	test_read_pipe();
 	return tap_done();
 }
