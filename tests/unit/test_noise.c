@@ -183,6 +183,48 @@ handshake_with_bad_key(const struct suite *s, int msg_index, size_t off,
 	return i;
 }
 
+/*
+ * Runs a handshake in which one side (ROLE_INITIATOR: message 3,
+ * ROLE_RESPONDER: message 2) announces bad as its static key.  Returns the
+ * message index at which a call failed, or 3 if none did; 100 if the
+ * reader that failed still offers a remote static key.
+ */
+static int
+handshake_with_bad_static(const struct suite *s, enum role liar,
+    const uint8_t *bad)
+{
+	static const uint8_t prologue[] = "p";
+	uint8_t i_priv[SUITE_PRIV_LEN], i_pub[SUITE_PUB_MAX];
+	uint8_t r_priv[SUITE_PRIV_LEN], r_pub[SUITE_PUB_MAX];
+	struct handshake_state ini, res;
+	uint8_t msg[1024];
+	size_t len;
+	int i;
+
+	s->keypair(i_priv, i_pub);
+	s->keypair(r_priv, r_pub);
+	noise_init(&ini, s, ROLE_INITIATOR, prologue, 1, i_priv,
+	    liar == ROLE_INITIATOR ? bad : i_pub);
+	noise_init(&res, s, ROLE_RESPONDER, prologue, 1, r_priv,
+	    liar == ROLE_RESPONDER ? bad : r_pub);
+	for (i = 0; i < 3; i++) {
+		struct handshake_state *w = i % 2 == 0 ? &ini : &res;
+		struct handshake_state *r = i % 2 == 0 ? &res : &ini;
+
+		if (noise_write_message(w, NULL, 0, msg, sizeof(msg),
+		    &len) != 0)
+			break;
+		if (noise_read_message(r, msg, len, NULL, 0, NULL) != 0) {
+			if (noise_remote_static(r) != NULL)
+				i = 100;
+			break;
+		}
+	}
+	handshake_clear(&ini);
+	handshake_clear(&res);
+	return i;
+}
+
 static void
 test_bad_keys_x25519(void)
 {
@@ -198,6 +240,17 @@ test_bad_keys_x25519(void)
 		  0xb8, 0x00 },
 	};
 
+	for (size_t k = 0; k < ARRAY_LEN(low_order); k++) {
+		int bad_s = handshake_with_bad_static(s, ROLE_RESPONDER,
+		    low_order[k]);
+
+		ok(bad_s == 1, "x25519: low-order s #%zu in message 2 is "
+		    "refused by the read of message 2 (at %d)", k, bad_s + 1);
+		bad_s = handshake_with_bad_static(s, ROLE_INITIATOR,
+		    low_order[k]);
+		ok(bad_s == 2, "x25519: low-order s #%zu in message 3 is "
+		    "refused by the read of message 3 (at %d)", k, bad_s + 1);
+	}
 	for (size_t k = 0; k < ARRAY_LEN(low_order); k++) {
 		/* A bad e in message 1 is caught by the responder's ee
 		 * when it writes message 2. */
@@ -237,6 +290,10 @@ test_bad_keys_p256(void)
 	ok(!s->pub_valid(bad), "p256: a point off the curve is refused");
 	ok(handshake_with_bad_key(s, 1, 0, bad) == 1,
 	    "p256: off-curve e in message 2 aborts at message 2");
+	ok(handshake_with_bad_static(s, ROLE_RESPONDER, bad) == 1,
+	    "p256: off-curve s in message 2 is refused by its read");
+	ok(handshake_with_bad_static(s, ROLE_INITIATOR, bad) == 2,
+	    "p256: off-curve s in message 3 is refused by its read");
 	memset(bad, 0, sizeof(bad));
 	bad[0] = 0x04;
 	ok(!s->pub_valid(bad), "p256: 04||0||0 (no point) is refused");
