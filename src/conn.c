@@ -37,12 +37,23 @@ static const char REASON_UNAVAILABLE[] = "forward target unavailable";
  * first (see net_linger_close()). */
 #define LINGER_MS 2000
 
-/* A handshake message with its length prefix, and room for our preamble
- * in front of message 1.  Payloads are read into payload and ignored. */
+/* The largest message we write: message 2, e and encrypted s, with an
+ * empty payload (PROTOCOL.md §2.4). */
+#define HS_OUT_MAX (2 * SUITE_PUB_MAX + 2 * SUITE_TAG_LEN)
+
+/*
+ * Our handshake message with its length prefix, and room for our preamble
+ * in front of message 1.  The peer's messages may carry payloads up to
+ * NOISE_MSG_MAX, read into payload and ignored.  Nothing is zeroed up
+ * front; in_used and payload_used say how much to wipe afterwards, so a
+ * handshake touches a few hundred bytes instead of 128 KiB.
+ */
 struct hs_io {
-	uint8_t out[PREAMBLE_MAX + 2 + NOISE_MSG_MAX];
+	uint8_t out[PREAMBLE_MAX + 2 + HS_OUT_MAX];
 	uint8_t in[NOISE_MSG_MAX];
 	uint8_t payload[NOISE_MSG_MAX];
+	size_t in_used;
+	size_t payload_used;
 };
 
 struct session {
@@ -120,6 +131,8 @@ recv_message(struct session *s, struct hs_io *io, int i, const char *eof_hint)
 			    "protocol", s->peer, i + 1);
 			return -1;
 		}
+		if (len > io->in_used)
+			io->in_used = len;
 		n = net_read_exact(s->sock, io->in, len, s->deadline);
 		if (n >= 0 && (size_t)n < len)
 			n = 0;
@@ -133,6 +146,9 @@ recv_message(struct session *s, struct hs_io *io, int i, const char *eof_hint)
 		log_error("handshake with %s failed: %s", s->peer, eof_hint);
 		return -1;
 	}
+	/* The payload is never longer than the message. */
+	if (len > io->payload_used)
+		io->payload_used = len;
 	if (noise_read_message(&s->hs, io->in, len, io->payload,
 	    sizeof(io->payload), &payload_len) == -1) {
 		log_error("handshake with %s failed: message %d did not verify "
@@ -281,6 +297,8 @@ handshake(struct session *s)
 		log_error("out of memory for the handshake");
 		return -1;
 	}
+	io->in_used = 0;
+	io->payload_used = 0;
 	if (s->o->role == ROLE_INITIATOR)
 		rc = initiator_handshake(s, io);
 	else
@@ -297,7 +315,9 @@ handshake(struct session *s)
 		rc = -1;
 	}
 	s->handshake_ms = (now_seconds() - start) * 1000.0;
-	wipe(io, sizeof(*io));
+	wipe(io->out, sizeof(io->out));
+	wipe(io->in, io->in_used);
+	wipe(io->payload, io->payload_used);
 	free(io);
 	return rc;
 }
