@@ -56,6 +56,8 @@ suite_bearssl_select(bool allow_hw)
 bool
 suite_bearssl_uses_hw(void)
 {
+	if (aes_ctr == NULL)
+		suite_bearssl_select(true);
 	return aes_ctr != NULL && aes_ctr != &br_aes_ct64_ctr_vtable &&
 	    ghash != br_ghash_ctmul64;
 }

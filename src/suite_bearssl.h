@@ -18,8 +18,9 @@
 /*
  * Picks the AES-CTR and GHASH code: AES-NI and PCLMULQDQ when allow_hw is
  * true and the CPU has them, else BearSSL's constant-time ct64 / ctmul64.
- * suite_init() calls it with true; tests call it with false to run the
- * portable code too.
+ * Until it is called, the first AES-GCM operation (or
+ * suite_bearssl_uses_hw()) calls it with true; tests call it with false to
+ * run the portable code too.
  */
 void suite_bearssl_select(bool allow_hw);
 
