@@ -241,18 +241,16 @@ write_output(struct relay *r, struct relay_loop *lp)
 	return 1;
 }
 
-/* The peer's reason, made safe for a terminal: control bytes become '?'. */
+/* The peer's reason, made safe for a terminal. */
 static void
 report_peer_error(const uint8_t *body, size_t body_len)
 {
 	char reason[FRAME_ERROR_MAX + 1];
-	size_t i;
 
-	for (i = 0; i < body_len && i < FRAME_ERROR_MAX; i++)
-		reason[i] = (body[i] < 0x20 || body[i] == 0x7f) ?
-		    '?' : (char)body[i];
-	reason[i] = '\0';
-	log_error("rejected by peer: %s", i > 0 ? reason : "(no reason given)");
+	if (text_for_terminal(body, body_len, reason, sizeof(reason)) == 0)
+		log_error("rejected by peer: (no reason given)");
+	else
+		log_error("rejected by peer: %s", reason);
 }
 
 /* A frame that did not authenticate, or a length no frame can have. */

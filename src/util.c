@@ -119,6 +119,70 @@ base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
 	return 0;
 }
 
+/* Length of the well-formed, non-control UTF-8 character at in, or 0. */
+static size_t
+utf8_char_len(const uint8_t *in, size_t in_len)
+{
+	uint8_t b = in[0];
+	uint8_t lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (b >= 0x20 && b < 0x7f)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		len = 2;
+	else if (b >= 0xe0 && b <= 0xef)
+		len = 3;
+	else if (b >= 0xf0 && b <= 0xf4)
+		len = 4;
+	else
+		return 0;	/* C0, DEL, a stray continuation, 0xc0/0xc1, 0xf5+ */
+	/* The second byte's range rules out overlongs, surrogates, code
+	 * points past U+10FFFF and (after 0xc2) the C1 controls. */
+	if (b == 0xc2)
+		lo = 0xa0;
+	else if (b == 0xe0)
+		lo = 0xa0;
+	else if (b == 0xed)
+		hi = 0x9f;
+	else if (b == 0xf0)
+		lo = 0x90;
+	else if (b == 0xf4)
+		hi = 0x8f;
+	if (in_len < len || in[1] < lo || in[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (in[i] < 0x80 || in[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+size_t
+text_for_terminal(const uint8_t *in, size_t in_len, char *out,
+    size_t out_cap)
+{
+	size_t used = 0;
+
+	for (size_t pos = 0; pos < in_len;) {
+		size_t n = utf8_char_len(in + pos, in_len - pos);
+
+		if (n == 0) {
+			if (used + 1 >= out_cap)
+				break;
+			out[used++] = '?';
+			pos++;
+			continue;
+		}
+		if (n >= out_cap - used)
+			break;
+		memcpy(out + used, in + pos, n);
+		used += n;
+		pos += n;
+	}
+	out[used] = '\0';
+	return used;
+}
+
 int
 parse_number(const char *s, unsigned long min, unsigned long max,
     unsigned long *out)

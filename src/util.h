@@ -43,6 +43,16 @@ int base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
     size_t *out_len);
 
 /*
+ * Copies text received from a peer into out (out_cap >= 1) so that it is
+ * safe to show on a terminal: well-formed UTF-8 passes, while control
+ * characters (C0, DEL and the C1 range U+0080..U+009F), malformed,
+ * overlong or surrogate sequences each become '?'.  out is NUL-terminated
+ * and truncated at a character boundary.  Returns the length written.
+ */
+size_t text_for_terminal(const uint8_t *in, size_t in_len, char *out,
+    size_t out_cap);
+
+/*
  * Parses a decimal number in [min, max] with no sign, spaces or trailing
  * garbage.  Returns 0 and sets *out, or -1 (nothing reported).
  */

@@ -97,6 +97,48 @@ test_base64(void)
 }
 
 static void
+test_text_for_terminal(void)
+{
+	static const struct {
+		const char *in;
+		size_t in_len;
+		const char *want;
+		const char *what;
+	} cases[] = {
+		{ "not authorized", 14, "not authorized", "plain ASCII" },
+		{ "a\nb\tc\x1b[2J", 9, "a?b?c?[2J", "C0 controls" },
+		{ "del\x7f", 4, "del?", "DEL" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9", "two-byte UTF-8" },
+		{ "\xe2\x82\xac 5", 5, "\xe2\x82\xac 5", "three-byte UTF-8" },
+		{ "\xf0\x9f\x94\x92", 4, "\xf0\x9f\x94\x92", "four-byte UTF-8" },
+		{ "\xc2\x9b" "2J", 4, "??2J", "C1 CSI as UTF-8" },
+		{ "\x9b" "2J", 3, "?2J", "raw C1 byte" },
+		{ "\xc0\xaf", 2, "??", "overlong '/'" },
+		{ "\xed\xa0\x80", 3, "???", "surrogate" },
+		{ "\xf4\x90\x80\x80", 4, "????", "past U+10FFFF" },
+		{ "ab\xe2\x82", 4, "ab??", "truncated sequence" },
+		{ "", 0, "", "empty" },
+	};
+	char out[32];
+	char small[4];
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		size_t n = text_for_terminal((const uint8_t *)cases[i].in,
+		    cases[i].in_len, out, sizeof(out));
+
+		ok(n == strlen(cases[i].want) &&
+		    strcmp(out, cases[i].want) == 0,
+		    "text_for_terminal: %s", cases[i].what);
+	}
+	ok(text_for_terminal((const uint8_t *)"abcdef", 6, small,
+	    sizeof(small)) == 3 && strcmp(small, "abc") == 0,
+	    "text_for_terminal truncates to fit, NUL-terminated");
+	ok(text_for_terminal((const uint8_t *)"ab\xe2\x82\xac", 5, small,
+	    sizeof(small)) == 2 && strcmp(small, "ab") == 0,
+	    "text_for_terminal never cuts a character in half");
+}
+
+static void
 test_parse_number(void)
 {
 	unsigned long v = 0;
@@ -145,6 +187,7 @@ main(void)
 	test_byte_order();
 	test_ct_equal();
 	test_base64();
+	test_text_for_terminal();
 	test_parse_number();
 	test_config_path();
 	return tap_done();
