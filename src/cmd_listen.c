@@ -174,9 +174,9 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	}
 	if (t->count == 0) {
 		log_error("no client is allowed to connect — add --allow "
-		    "TOKEN (a client's 'sealcat pubkey'), list tokens in "
-		    "~/.config/sealcat/authorized_peers or -A FILE, or pass "
-		    "--allow-any to accept any authenticated client");
+		    "TOKEN (a client's 'sealcat pubkey'), list tokens in %s, "
+		    "or pass --allow-any to accept any authenticated client",
+		    o->authorized != NULL ? o->authorized : path);
 		return -1;
 	}
 	return 0;

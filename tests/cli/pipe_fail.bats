@@ -166,6 +166,15 @@ EOF
 	assert_status 2
 	assert_one_line_error "^sealcat: no client is allowed to connect — add --allow TOKEN"
 	[[ $output == *"--allow-any"* ]]
+	# It names the file it looked in, under this test's XDG_CONFIG_HOME.
+	[[ $output == *"list tokens in $XDG_CONFIG_HOME/sealcat/authorized_peers,"* ]]
+}
+
+@test "a listener whose -A file lists nobody names that file" {
+	printf '# nobody yet\n' > empty_peers
+	run "$SEALCAT" listen -i "$SERVER_ID" -A empty_peers 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: no client is allowed to connect — add --allow TOKEN .*list tokens in empty_peers, or pass --allow-any"
 }
 
 @test "--suite that disagrees with the identity is exit 2 naming both" {
