@@ -72,10 +72,14 @@ int net_accept(int listen_fd, char *peer, size_t peer_cap);
 int net_connect(const char *host, const char *port, int family,
     long long deadline, const char *what, char *peer, size_t peer_cap);
 
+/* True if sa is a loopback address: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+bool net_is_loopback(const struct sockaddr *sa, socklen_t sa_len);
+
 /*
  * TCP_NODELAY (small interactive writes go out at once; the relay only
- * writes whole frames) and socket buffers large enough to keep a
- * full-size frame stream moving.  Failures are ignored: these are hints.
+ * writes whole frames), socket buffers large enough to keep a full-size
+ * frame stream moving, and on a loopback connection the non-pacing Reno
+ * congestion control.  Failures are ignored: these are hints.
  */
 void net_tune(int fd);
 

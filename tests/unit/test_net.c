@@ -1,13 +1,17 @@
 /*
  * test_net.c - the parts of net.c that need no network: HOST:PORT
  * splitting, address formatting, exact reads and writes with deadlines
- * (on a socketpair), and a listener on loopback port 0.
+ * (on a socketpair), which addresses count as loopback, and a listener
+ * on loopback port 0 whose connections are tuned as net_tune() says.
  */
 #include "net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,6 +101,67 @@ test_exact_io(void)
 }
 
 static void
+loopback4(const char *text, bool want)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, text, &sin.sin_addr);
+	ok(net_is_loopback((struct sockaddr *)&sin, sizeof(sin)) == want,
+	    "%s is %sloopback", text, want ? "" : "not ");
+}
+
+static void
+loopback6(const char *text, bool want)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, text, &sin6.sin6_addr);
+	ok(net_is_loopback((struct sockaddr *)&sin6, sizeof(sin6)) == want,
+	    "%s is %sloopback", text, want ? "" : "not ");
+}
+
+static void
+test_loopback(void)
+{
+	struct sockaddr_in sin;
+
+	loopback4("127.0.0.1", true);
+	loopback4("127.255.255.254", true);
+	loopback4("126.255.255.255", false);
+	loopback4("128.0.0.1", false);
+	loopback4("10.0.0.1", false);
+	loopback4("0.0.0.0", false);
+	loopback6("::1", true);
+	loopback6("::ffff:127.0.0.1", true);
+	loopback6("::ffff:127.1.2.3", true);
+	loopback6("::ffff:10.0.0.1", false);
+	loopback6("::", false);
+	loopback6("::2", false);
+	loopback6("fe80::1", false);
+	loopback6("::127.0.0.1", false);	/* IPv4-compatible, not mapped */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok(!net_is_loopback((struct sockaddr *)&sin, sizeof(sin) - 1),
+	    "a truncated address is not loopback");
+}
+
+/* The congestion control the kernel reports for a socket. */
+static void
+congestion(int fd, char *out, size_t out_cap)
+{
+	socklen_t len = (socklen_t)out_cap - 1;
+
+	memset(out, 0, out_cap);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, out, &len) == -1)
+		snprintf(out, out_cap, "(error: %s)", strerror(errno));
+}
+
+static void
 test_listen_connect(void)
 {
 	char peer[NET_ADDR_MAX], port[8], shown[NET_ADDR_MAX];
@@ -121,6 +186,19 @@ test_listen_connect(void)
 	}
 	ok(a != -1 && strncmp(peer, "127.0.0.1:", 10) == 0,
 	    "accept it (%s)", peer);
+	{
+		char cc_c[32], cc_a[32];
+		int nodelay = 0;
+		socklen_t nlen = sizeof(nodelay);
+
+		congestion(c, cc_c, sizeof(cc_c));
+		congestion(a, cc_a, sizeof(cc_a));
+		ok(strcmp(cc_c, "reno") == 0 && strcmp(cc_a, "reno") == 0,
+		    "loopback connection uses reno at both ends (%s, %s)",
+		    cc_c, cc_a);
+		getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &nodelay, &nlen);
+		ok(nodelay != 0, "TCP_NODELAY is set");
+	}
 	ok(net_write_all(c, "x", 1, net_deadline(5)) == 0 &&
 	    net_read_exact(a, port, 1, net_deadline(5)) == 1 && port[0] == 'x',
 	    "a byte goes through");
@@ -135,6 +213,7 @@ main(void)
 	test_split();
 	test_format();
 	test_exact_io();
+	test_loopback();
 	test_listen_connect();
 	return tap_done();
 }
