@@ -64,15 +64,13 @@ relay_init(struct relay *r, int sock, struct local *local,
 	r->recv_cs = recv;
 	r->opts = *opts;
 	r->peer = peer;
-	r->sbuf = malloc(FRAME_BUF_LEN);
-	r->rbuf = malloc(FRAME_BUF_LEN);
+	r->sbuf = secret_map(FRAME_BUF_LEN);
+	r->rbuf = secret_map(FRAME_BUF_LEN);
 	if (r->sbuf == NULL || r->rbuf == NULL) {
 		log_error("out of memory for the relay buffers");
 		relay_free(r);
 		return -1;
 	}
-	lock_secret(r->sbuf, FRAME_BUF_LEN);
-	lock_secret(r->rbuf, FRAME_BUF_LEN);
 	if (net_set_nonblock(sock, true) == -1) {
 		log_errno("cannot set up the connection to %s", peer);
 		relay_free(r);
@@ -87,14 +85,8 @@ relay_free(struct relay *r)
 {
 	if (r == NULL)
 		return;
-	if (r->sbuf != NULL) {
-		unlock_secret(r->sbuf, FRAME_BUF_LEN);
-		free(r->sbuf);
-	}
-	if (r->rbuf != NULL) {
-		unlock_secret(r->rbuf, FRAME_BUF_LEN);
-		free(r->rbuf);
-	}
+	secret_unmap(r->sbuf, FRAME_BUF_LEN);
+	secret_unmap(r->rbuf, FRAME_BUF_LEN);
 	r->sbuf = NULL;
 	r->rbuf = NULL;
 }

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -274,4 +276,72 @@ unlock_secret(void *p, size_t len)
 	/* sodium_munlock() wipes before unlocking. */
 	if (sodium_munlock(p, len) != 0)
 		wipe(p, len);
+}
+
+static size_t
+page_size(void)
+{
+	long n = sysconf(_SC_PAGESIZE);
+
+	return n > 0 ? (size_t)n : 4096;
+}
+
+/* len rounded up to whole pages. */
+static size_t
+mapped_len(size_t len)
+{
+	size_t page = page_size();
+
+	return (len + page - 1) / page * page;
+}
+
+void *
+secret_map(size_t len)
+{
+	size_t map_len = mapped_len(len);
+	void *p;
+
+	p = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, map_len, MADV_DONTDUMP);
+	if (mlock2(p, map_len, MLOCK_ONFAULT) == -1)
+		(void)mlock(p, map_len);
+	return p;
+}
+
+void
+secret_wipe(void *p, size_t len)
+{
+	size_t page = page_size();
+	size_t pages = mapped_len(len) / page;
+	unsigned char resident[64];
+	size_t i, j, chunk;
+
+	if (p == NULL)
+		return;
+	/* Only pages that were touched can hold anything; wiping the others
+	 * would fault them in just to zero them twice. */
+	for (i = 0; i < pages; i += chunk) {
+		chunk = pages - i < sizeof(resident) ? pages - i :
+		    sizeof(resident);
+		if (mincore((char *)p + i * page, chunk * page,
+		    resident) == -1) {
+			wipe((char *)p + i * page, chunk * page);
+			continue;
+		}
+		for (j = 0; j < chunk; j++)
+			if (resident[j] & 1)
+				wipe((char *)p + (i + j) * page, page);
+	}
+}
+
+void
+secret_unmap(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	secret_wipe(p, len);
+	(void)munmap(p, mapped_len(len));
 }

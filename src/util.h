@@ -78,4 +78,22 @@ void lock_secret(void *p, size_t len);
 /* Undoes lock_secret() after wiping the memory. */
 void unlock_secret(void *p, size_t len);
 
+/*
+ * A buffer of len bytes for secrets that arrive a little at a time (the
+ * relay's frames): its own private mapping, locked against swapping page
+ * by page as pages are first touched (mlock2 MLOCK_ONFAULT; where the
+ * kernel lacks it, all of it at once), and left out of core dumps.  An
+ * untouched page costs nothing, so a short connection does not pay for
+ * 64 KiB it never uses.  Returns NULL when memory is short; a lock the
+ * system refuses is silently skipped, as in lock_secret().
+ */
+void *secret_map(size_t len);
+
+/* Wipes every page of a secret_map() buffer that was touched (mincore();
+ * all of them if that fails), leaving untouched pages untouched. */
+void secret_wipe(void *p, size_t len);
+
+/* secret_wipe(), then unmaps the buffer.  Accepts NULL. */
+void secret_unmap(void *p, size_t len);
+
 #endif

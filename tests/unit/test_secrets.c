@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -256,6 +257,81 @@ test_locking(void)
 	free(buf);
 }
 
+/* Pages of [p, p + pages * page) that are resident, as a bit mask. */
+static unsigned long
+resident_mask(const uint8_t *p, size_t pages, size_t page)
+{
+	unsigned char vec[32];
+	unsigned long mask = 0;
+
+	if (pages > sizeof(vec) || mincore((void *)p, pages * page, vec) == -1)
+		return ~0UL;
+	for (size_t i = 0; i < pages; i++)
+		if (vec[i] & 1)
+			mask |= 1UL << i;
+	return mask;
+}
+
+/* "lf" (VM_LOCKONFAULT) among the VmFlags of the mapping holding p. */
+static bool
+locked_on_fault(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long lo, hi, addr = (unsigned long)p;
+	bool in = false, found = false;
+	char line[512];
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = addr >= lo && addr < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			found = strstr(line, " lf") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void
+test_secret_map(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = 4 * page + 1;	/* five pages, the last one barely */
+	uint8_t *p = secret_map(len);
+	struct rlimit lim;
+	unsigned long mask;
+
+	ok(p != NULL, "secret_map() maps %zu bytes", len);
+	if (p == NULL)
+		return;
+	mask = resident_mask(p, 5, page);
+	ok(mask == 0, "secret_map() populates nothing up front (resident "
+	    "pages %#lx)", mask);
+	if (getrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur < len &&
+	    geteuid() != 0)
+		ok(true, "secret_map() locks on fault # SKIP RLIMIT_MEMLOCK "
+		    "is below %zu bytes here: secret_map() goes on silently",
+		    len);
+	else
+		ok(locked_on_fault(p), "secret_map() locks pages as they are "
+		    "touched (VmFlags lf)");
+	memset(p + 1 * page + 7, 0xa5, 100);
+	p[4 * page] = 0x5a;
+	secret_wipe(p, len);
+	ok(all_zero(p + page, page) && p[4 * page] == 0,
+	    "secret_wipe() zeroes the touched pages");
+	mask = resident_mask(p, 5, page);
+	ok(mask == 0x12, "secret_wipe() leaves untouched pages alone "
+	    "(resident pages %#lx, want 0x12)", mask);
+	secret_unmap(p, len);
+	secret_unmap(NULL, len);
+	ok(true, "secret_unmap() unmaps, and takes NULL");
+}
+
 static void
 test_harden_process(void)
 {
@@ -283,6 +359,7 @@ main(void)
 	test_failed_handshake(&suite_p256);
 	test_identity();
 	test_locking();
+	test_secret_map();
 	test_harden_process();
 	return tap_done();
 }
