@@ -43,7 +43,7 @@ static const char REASON_UNAVAILABLE[] = "forward target unavailable";
 
 /*
  * Our handshake message with its length prefix, and room for our preamble
- * in front of message 1.  The peer's messages may carry payloads up to
+ * in front of message 1 (initiator) or 2 (responder).  The peer's messages may carry payloads up to
  * NOISE_MSG_MAX, read into payload and ignored.  Nothing is zeroed up
  * front; in_used and payload_used say how much to wipe afterwards, so a
  * handshake touches a few hundred bytes instead of 128 KiB.
@@ -91,10 +91,17 @@ io_failed(const struct session *s, const char *doing)
 		log_errno("handshake with %s failed while %s", s->peer, doing);
 }
 
-/* Writes handshake message i, after prefix_len bytes already at io->out. */
+/*
+ * Writes handshake message i, after prefix_len bytes already at io->out.
+ * With more, TCP may hold it back to share a packet with what follows
+ * (see net_write_more()).
+ */
 static int
-send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i)
+send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i,
+    bool more)
 {
+	int rc;
+
 	size_t len;
 
 	if (noise_write_message(&s->hs, NULL, 0, io->out + prefix_len + 2,
@@ -104,8 +111,13 @@ send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i)
 		return -1;
 	}
 	put_be16(io->out + prefix_len, (uint16_t)len);
-	if (net_write_all(s->sock, io->out, prefix_len + 2 + len,
-	    s->deadline) == -1) {
+	if (more)
+		rc = net_write_more(s->sock, io->out, prefix_len + 2 + len,
+		    s->deadline);
+	else
+		rc = net_write_all(s->sock, io->out, prefix_len + 2 + len,
+		    s->deadline);
+	if (rc == -1) {
 		io_failed(s, "sending");
 		return -1;
 	}
@@ -199,7 +211,7 @@ initiator_handshake(struct session *s, struct hs_io *io)
 		return -1;
 	if (noise_init(&s->hs, suite, ROLE_INITIATOR, io->out, ours_len,
 	    s->o->id->priv, s->o->id->pub) == -1 ||
-	    send_message(s, io, ours_len, 0) == -1)
+	    send_message(s, io, ours_len, 0, false) == -1)
 		return -1;
 	if (preamble_read(s->sock, s->deadline, line, sizeof(line), &len) == -1)
 		return -1;
@@ -226,7 +238,9 @@ initiator_handshake(struct session *s, struct hs_io *io)
 	 * learns who we are. */
 	if (!trust_allows(s->o->trust, suite, noise_remote_static(&s->hs)))
 		return -1;
-	return send_message(s, io, 0, 2);
+	/* Held back to share a packet with the first frames: the relay
+	 * pushes it before it waits for anything (relay.corked). */
+	return send_message(s, io, 0, 2, true);
 }
 
 /* Tells a client that spoke another line who we are, then hangs up. */
@@ -238,16 +252,32 @@ refuse_preamble(struct session *s, const char *ours, size_t ours_len)
 	s->sock = -1;
 }
 
+/*
+ * True if all of message 1 is already here, so that our line can wait to
+ * go out with message 2.  An initiator may also wait for our line before
+ * it sends message 1 (PROTOCOL.md §1.2): then the line goes out alone.
+ */
+static bool
+message_1_arrived(struct session *s, struct hs_io *io)
+{
+	ssize_t n;
+
+	n = recv(s->sock, io->in, sizeof(io->in), MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0 && (size_t)n > io->in_used)
+		io->in_used = (size_t)n;
+	return n >= 2 && (size_t)n >= 2 + (size_t)get_be16(io->in);
+}
+
 static int
 responder_handshake(struct session *s, struct hs_io *io)
 {
 	const struct suite *suite = s->o->id->suite;
-	char ours[PREAMBLE_MAX + 1];
+	char *ours = (char *)io->out;
 	char line[PREAMBLE_MAX + 1];
 	const char *protocol = NULL;
-	size_t ours_len, len, protocol_len = 0;
+	size_t ours_len, len, protocol_len = 0, prefix_len;
 
-	if ((ours_len = preamble_build(suite, ours, sizeof(ours))) == 0)
+	if ((ours_len = preamble_build(suite, ours, PREAMBLE_MAX + 1)) == 0)
 		return -1;
 	if (preamble_read(s->sock, s->deadline, line, sizeof(line), &len) == -1)
 		return -1;
@@ -269,15 +299,19 @@ responder_handshake(struct session *s, struct hs_io *io)
 		refuse_preamble(s, ours, ours_len);
 		return -1;
 	}
-	if (net_write_all(s->sock, ours, ours_len, s->deadline) == -1) {
-		io_failed(s, "sending");
-		return -1;
+	prefix_len = ours_len;
+	if (!message_1_arrived(s, io)) {
+		if (net_write_all(s->sock, ours, ours_len, s->deadline) == -1) {
+			io_failed(s, "sending");
+			return -1;
+		}
+		prefix_len = 0;
 	}
 	/* The prologue is the initiator's line, which equals ours. */
 	if (noise_init(&s->hs, suite, ROLE_RESPONDER, (const uint8_t *)ours,
 	    ours_len, s->o->id->priv, s->o->id->pub) == -1 ||
 	    recv_message(s, io, 0, "the client closed the connection") == -1 ||
-	    send_message(s, io, 0, 1) == -1 ||
+	    send_message(s, io, prefix_len, 1, false) == -1 ||
 	    recv_message(s, io, 2, "the client closed the connection after "
 	    "message 2 — it probably does not trust this server's key") == -1)
 		return -1;
@@ -422,6 +456,12 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	if (relay_init(&relay, s.sock, &local, &s.send, &s.recv, &o->relay,
 	    peer) == -1)
 		goto out;
+	/* The initiator's message 3 waits to share a packet with the first
+	 * frames; a command or a forward target may take a while to start,
+	 * so then it goes out now. */
+	relay.corked = o->role == ROLE_INITIATOR;
+	if (o->exec_cmd != NULL || o->forward_host != NULL)
+		relay_push(&relay);
 	if (open_local(&s, &local) == -1) {
 		tell_peer(&s, &relay, REASON_UNAVAILABLE);
 		goto out;

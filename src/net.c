@@ -449,46 +449,85 @@ wait_ready(int fd, short events, long long deadline)
 ssize_t
 net_read_exact(int fd, void *buf, size_t len, long long deadline)
 {
+	bool is_socket = true;
 	size_t got = 0;
 	ssize_t n;
 
+	/* Read first and wait only when nothing is there: the bytes asked
+	 * for have usually arrived already. */
 	while (got < len) {
-		if (wait_ready(fd, POLLIN, deadline) == -1)
+		if (is_socket)
+			n = recv(fd, (char *)buf + got, len - got,
+			    MSG_DONTWAIT);
+		else if (wait_ready(fd, POLLIN, deadline) == -1)
 			return -1;
-		n = read(fd, (char *)buf + got, len - got);
+		else
+			n = read(fd, (char *)buf + got, len - got);
 		if (n == 0)
 			break;
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
 		}
-		got += (size_t)n;
+		if (errno == ENOTSOCK && is_socket)
+			is_socket = false;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_ready(fd, POLLIN, deadline) == -1)
+				return -1;
+		} else if (errno != EINTR)
+			return -1;
 	}
 	return (ssize_t)got;
+}
+
+static int
+send_all(int fd, const void *buf, size_t len, int flags, long long deadline)
+{
+	bool is_socket = true;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		if (is_socket)
+			n = send(fd, (const char *)buf + done, len - done,
+			    MSG_NOSIGNAL | MSG_DONTWAIT | flags);
+		else if (wait_ready(fd, POLLOUT, deadline) == -1)
+			return -1;
+		else
+			n = write(fd, (const char *)buf + done, len - done);
+		if (n >= 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (errno == ENOTSOCK && is_socket)
+			is_socket = false;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_ready(fd, POLLOUT, deadline) == -1)
+				return -1;
+		} else if (errno != EINTR)
+			return -1;
+	}
+	return 0;
 }
 
 int
 net_write_all(int fd, const void *buf, size_t len, long long deadline)
 {
-	size_t done = 0;
-	ssize_t n;
+	return send_all(fd, buf, len, 0, deadline);
+}
 
-	while (done < len) {
-		if (wait_ready(fd, POLLOUT, deadline) == -1)
-			return -1;
-		n = send(fd, (const char *)buf + done, len - done,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1 && errno == ENOTSOCK)
-			n = write(fd, (const char *)buf + done, len - done);
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
+int
+net_write_more(int fd, const void *buf, size_t len, long long deadline)
+{
+	return send_all(fd, buf, len, MSG_MORE, deadline);
+}
+
+void
+net_push(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 void

@@ -100,6 +100,16 @@ ssize_t net_read_exact(int fd, void *buf, size_t len, long long deadline);
 int net_write_all(int fd, const void *buf, size_t len, long long deadline);
 
 /*
+ * net_write_all() with MSG_MORE: TCP holds back a last partial segment,
+ * so what is written next can share its packet.  The caller must write
+ * again without it, or call net_push(), before it waits for the peer.
+ */
+int net_write_more(int fd, const void *buf, size_t len, long long deadline);
+
+/* Sends at once whatever MSG_MORE held back (TCP_NODELAY pushes it). */
+void net_push(int fd);
+
+/*
  * Ends a connection after telling the peer why (an ERROR frame, our
  * preamble): shuts down our sending side, then reads and discards until the
  * peer closes or max_ms pass, then closes.  Closing with unread data would

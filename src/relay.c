@@ -91,8 +91,19 @@ relay_free(struct relay *r)
 	r->rbuf = NULL;
 }
 
+void
+relay_push(struct relay *r)
+{
+	if (r->corked) {
+		net_push(r->sock);
+		r->corked = false;
+	}
+}
+
+/* Seals the frame in sbuf; more: send it with MSG_MORE (something will be
+ * sent or pushed right after it). */
 static int
-seal(struct relay *r, enum frame_type type, size_t body_len)
+seal(struct relay *r, enum frame_type type, size_t body_len, bool more)
 {
 	if (frame_seal(r->send_cs, type, r->sbuf, FRAME_BUF_LEN, body_len,
 	    &r->s_len) == -1) {
@@ -103,6 +114,7 @@ seal(struct relay *r, enum frame_type type, size_t body_len)
 	r->s_off = 0;
 	r->s_is_close = type == FRAME_CLOSE;
 	r->s_is_ping = type == FRAME_PING;
+	r->s_more = more;
 	r->last_sent = net_now_ms();
 	return 0;
 }
@@ -116,7 +128,7 @@ send_frame(struct relay *r)
 
 	while (r->s_off < r->s_len) {
 		n = send(r->sock, r->sbuf + r->s_off, r->s_len - r->s_off,
-		    MSG_NOSIGNAL);
+		    MSG_NOSIGNAL | (r->s_more ? MSG_MORE : 0));
 		if (n > 0) {
 			r->s_off += (size_t)n;
 			if (!r->s_is_ping)
@@ -131,6 +143,7 @@ send_frame(struct relay *r)
 	}
 	if (r->s_is_close)
 		r->close_sent = true;
+	r->corked = r->s_more;
 	r->s_len = 0;
 	r->s_off = 0;
 	r->s_is_close = false;
@@ -167,7 +180,9 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 		if (r->close_queued)
 			return STEP_BLOCKED;
 		if (!r->in_open) {
-			if (seal(r, FRAME_CLOSE, 0) == -1)
+			/* When the peer's stream has ended too, shutdown()
+			 * follows at once and its FIN can share the packet. */
+			if (seal(r, FRAME_CLOSE, 0, r->output_done) == -1)
 				goto fail;
 			r->close_queued = true;
 			continue;
@@ -181,7 +196,12 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 				lp->in_ready = false;
 			r->bytes_sent += (size_t)n;
 			r->last_traffic = net_now_ms();
-			if (seal(r, FRAME_DATA, (size_t)n) == -1)
+			/* A short read is followed by another read at once
+			 * (unless the input must be polled first): what it
+			 * brings, or our CLOSE, may share this packet. */
+			if (seal(r, FRAME_DATA, (size_t)n,
+			    (size_t)n < FRAME_BODY_MAX &&
+			    !r->local->in_blocking) == -1)
 				goto fail;
 		} else if (n == 0)
 			r->in_open = false;
@@ -453,7 +473,7 @@ timers(struct relay *r, struct relay_loop *lp)
 	if (r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
 	    !lp->tx_dead &&
 	    now - r->last_sent >= (long long)r->opts.keepalive_s * 1000) {
-		if (seal(r, FRAME_PING, 0) == -1) {
+		if (seal(r, FRAME_PING, 0, false) == -1) {
 			lp->end = RELAY_INPUT_FAILED;
 			return STEP_FAILED;
 		}
@@ -494,6 +514,7 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 		}
 		pfd[out_i].events |= POLLOUT;
 	}
+	relay_push(r);
 	rc = poll(pfd, n, poll_timeout(r, busy));
 	if (rc == -1 && errno != EINTR) {
 		log_errno("poll failed");
@@ -602,7 +623,7 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 	r->s_len = 0;
 	r->s_off = 0;
 	memcpy(r->sbuf + FRAME_BODY_OFFSET, reason, reason_len);
-	if (seal(r, FRAME_ERROR, reason_len) == -1)
+	if (seal(r, FRAME_ERROR, reason_len, false) == -1)
 		return -1;
 	r->close_queued = true;		/* nothing may follow an ERROR */
 	return net_write_all(r->sock, r->sbuf, r->s_len, deadline);

@@ -45,6 +45,9 @@ struct relay {
 	size_t s_off;
 	bool s_is_close;
 	bool s_is_ping;		/* our keepalives are not traffic */
+	bool s_more;		/* send it with MSG_MORE: more follows at once */
+	bool corked;		/* TCP may hold back our last bytes (MSG_MORE);
+				 * pushed before the loop waits */
 
 	/* Incoming: bytes rbuf[r_off..r_len) not yet consumed; a DATA body
 	 * being written out is out_len bytes at out_ptr (inside rbuf). */
@@ -87,6 +90,9 @@ enum relay_end relay_run(struct relay *r);
  * if not; nothing reported.
  */
 int relay_send_error(struct relay *r, const char *reason, long long deadline);
+
+/* Sends at once what MSG_MORE held back, if anything. */
+void relay_push(struct relay *r);
 
 /* Wipes and frees the buffers; accepts a relay that was never set up
  * (zeroed) and NULL. */

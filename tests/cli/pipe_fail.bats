@@ -100,6 +100,40 @@ EOF
 	kill -0 "$LISTENER_PID"
 }
 
+# line_first_client PORT: sends the x25519 SEALCAT/1 line and nothing
+# else, as an initiator that waits for the answer before message 1 may
+# (PROTOCOL.md §1.2); prints the line that comes back and how long it took.
+line_first_client() {
+	timeout 20 "${PYTHON3:-python3}" - "$1" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n")
+start = time.monotonic()
+got = b""
+while not got.endswith(b"\n"):
+    data = s.recv(1)
+    if not data:
+        break
+    got += data
+print(got.decode("latin-1").rstrip("\n"))
+print("%.1f" % (time.monotonic() - start))
+EOF
+}
+
+@test "a client that waits for our line before message 1 gets it at once" {
+	# The listener sends its line together with message 2 when message 1
+	# is already there; here it is not, so the line must go out alone.
+	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN" -w 8
+	run line_first_client "$PORT"
+	assert_status 0
+	[ "${lines[0]}" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	# At once, not when -w gives up on message 1.
+	(( ${lines[1]%.*} < 4 ))
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	[ ! -s listener.out ]
+}
+
 # idle_client PORT [BYTES]: connects, sends BYTES (may be empty), then
 # stays silent until the server hangs up; prints how long that took.
 idle_client() {
