@@ -231,6 +231,8 @@ serve_serial(int *fds, size_t count, const struct listen_opts *o,
 	int sock, rc;
 
 	for (;;) {
+		/* The next handshake's ephemeral key, made while we wait. */
+		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
 		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
 			return EXIT_RUNTIME;
 		log_verbose("connection from %s", peer);
@@ -276,6 +278,7 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 	/* Memory locks are not inherited across fork(): lock our copy of
 	 * the private key again. */
 	lock_secret(id, sizeof(*id));
+	lock_secret(co->ephemeral, sizeof(*co->ephemeral));
 	close_all(fds, count);
 	log_verbose("connection from %s", peer);
 	rc = conn_run(sock, peer, co);
@@ -317,6 +320,8 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 
 	for (;;) {
 		active = reap_children(active);
+		/* The next child's ephemeral key, made while we wait. */
+		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
 		n = 0;
 		if (active < o->max_conns && !backoff)
 			for (; n < count; n++)
@@ -350,6 +355,8 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 			if (pid == 0)
 				run_child(sock, peer, fds, count, &orig, co,
 				    id);
+			/* The child has it: never ours to use again. */
+			conn_clear_ephemeral(co->ephemeral);
 			close(sock);
 			active++;
 		}
@@ -362,17 +369,20 @@ cmd_listen(int argc, char **argv)
 	struct listen_opts o;
 	struct conn_opts co;
 	struct identity id;
+	struct ephemeral eph;
 	struct trust trust;
 	int fds[NET_LISTEN_MAX];
 	size_t count = 0;
 	int rc;
 
 	memset(&id, 0, sizeof(id));
+	memset(&eph, 0, sizeof(eph));
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	local_guard_stdio();
 	lock_secret(&id, sizeof(id));
+	lock_secret(&eph, sizeof(eph));
 	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
 	    load_trust(&o, &trust) == -1) {
 		rc = EXIT_USAGE;
@@ -390,6 +400,7 @@ cmd_listen(int argc, char **argv)
 	}
 	co.family = o.pipe.family;
 	co.keep_output = o.keep_open;
+	co.ephemeral = &eph;
 	co.relay.recv_only = o.pipe.recv_only;
 	co.relay.send_only = o.pipe.send_only;
 	co.relay.idle_s = o.pipe.idle_s;
@@ -407,6 +418,7 @@ cmd_listen(int argc, char **argv)
 out:
 	identity_clear(&id);
 	unlock_secret(&id, sizeof(id));
+	unlock_secret(&eph, sizeof(eph));
 	trust_clear(&trust);
 	return rc;
 }

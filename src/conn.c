@@ -243,6 +243,22 @@ initiator_handshake(struct session *s, struct hs_io *io)
 	return send_message(s, io, 0, 2, true);
 }
 
+void
+conn_prepare_ephemeral(struct ephemeral *e, const struct suite *suite)
+{
+	if (e->ready)
+		return;
+	e->ready = suite->keypair(e->priv, e->pub) == 0;
+	if (!e->ready)
+		conn_clear_ephemeral(e);
+}
+
+void
+conn_clear_ephemeral(struct ephemeral *e)
+{
+	wipe(e, sizeof(*e));
+}
+
 /* Tells a client that spoke another line who we are, then hangs up. */
 static void
 refuse_preamble(struct session *s, const char *ours, size_t ours_len)
@@ -309,8 +325,12 @@ responder_handshake(struct session *s, struct hs_io *io)
 	}
 	/* The prologue is the initiator's line, which equals ours. */
 	if (noise_init(&s->hs, suite, ROLE_RESPONDER, (const uint8_t *)ours,
-	    ours_len, s->o->id->priv, s->o->id->pub) == -1 ||
-	    recv_message(s, io, 0, "the client closed the connection") == -1 ||
+	    ours_len, s->o->id->priv, s->o->id->pub) == -1)
+		return -1;
+	if (s->o->ephemeral != NULL && s->o->ephemeral->ready)
+		(void)noise_use_ephemeral(&s->hs, s->o->ephemeral->priv,
+		    s->o->ephemeral->pub);
+	if (recv_message(s, io, 0, "the client closed the connection") == -1 ||
 	    send_message(s, io, prefix_len, 1, false) == -1 ||
 	    recv_message(s, io, 2, "the client closed the connection after "
 	    "message 2 — it probably does not trust this server's key") == -1)
@@ -473,6 +493,9 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 		tell_peer(&s, &relay, reason);
 	rc = end == RELAY_DONE ? 0 : -1;
 out:
+	/* A prepared ephemeral key serves one connection, used or not. */
+	if (o->ephemeral != NULL)
+		conn_clear_ephemeral(o->ephemeral);
 	handshake_clear(&s.hs);
 	cipher_state_clear(&s.send);
 	cipher_state_clear(&s.recv);

@@ -13,6 +13,24 @@
 #include "relay.h"
 #include "trust.h"
 
+/*
+ * An ephemeral key pair made ahead of a connection, while the listener
+ * waits for it, so that the handshake does not make one on the
+ * connection's time.  conn_run() uses it once and wipes it.
+ */
+struct ephemeral {
+	bool ready;
+	uint8_t priv[SUITE_PRIV_LEN];
+	uint8_t pub[SUITE_PUB_MAX];
+};
+
+/* Makes a pair for suite unless e holds one; on failure e stays empty and
+ * the handshake makes its own.  Lock e (lock_secret()) before. */
+void conn_prepare_ephemeral(struct ephemeral *e, const struct suite *suite);
+
+/* Wipes e: it is not ready any more. */
+void conn_clear_ephemeral(struct ephemeral *e);
+
 struct conn_opts {
 	enum role role;
 	const struct identity *id;
@@ -23,6 +41,7 @@ struct conn_opts {
 	const char *forward_port;
 	int family;		/* -4/-6 for the --forward target */
 	bool keep_output;	/* listen -k on stdio */
+	struct ephemeral *ephemeral;	/* responder: prepared, or NULL */
 	struct relay_opts relay;
 };
 

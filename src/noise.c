@@ -229,6 +229,18 @@ noise_set_ephemeral(struct handshake_state *hs,
 	return 0;
 }
 
+int
+noise_use_ephemeral(struct handshake_state *hs,
+    const uint8_t priv[SUITE_PRIV_LEN], const uint8_t *pub)
+{
+	if (hs->suite == NULL || hs->msg_index != 0 || hs->has_e)
+		return -1;
+	memcpy(hs->e_priv, priv, SUITE_PRIV_LEN);
+	memcpy(hs->e_pub, pub, hs->suite->pub_len);
+	hs->has_e = true;
+	return 0;
+}
+
 size_t
 noise_message_len(const struct suite *suite, int i)
 {

@@ -62,6 +62,16 @@ int noise_set_ephemeral(struct handshake_state *hs,
     const uint8_t priv[SUITE_PRIV_LEN]);
 
 /*
+ * Uses a key pair made by the suite's keypair() as the ephemeral key, so
+ * that the first message we write need not generate one: a listener makes
+ * the next connection's pair while it waits for that connection.  Call
+ * after noise_init(), before the first message; a pair must serve one
+ * handshake only.  Returns -1 if the state does not take one now.
+ */
+int noise_use_ephemeral(struct handshake_state *hs,
+    const uint8_t priv[SUITE_PRIV_LEN], const uint8_t *pub);
+
+/*
  * Writes the next handshake message, carrying payload, into out.  Returns 0
  * and sets *out_len, or -1 when it is not our turn, out_cap is too small,
  * or a DH fails.  Nothing is reported: the caller words the error.  After

@@ -2,8 +2,9 @@
 # hardening.bats - what a running sealcat does about its secrets, seen
 # from outside: core dumps off, the process not dumpable, the private key
 # and the relay buffers locked in memory (where RLIMIT_MEMLOCK allows;
-# sealcat goes on silently where it does not).  test_secrets.c checks the
-# wiping, which cannot be seen from outside.
+# sealcat goes on silently where it does not), and a fresh ephemeral key
+# for every connection.  test_secrets.c checks the wiping, which cannot be
+# seen from outside.
 
 load helpers
 
@@ -104,4 +105,42 @@ can_lock() {
 	touch done
 	wait_bg "$client"
 	assert_status 0
+}
+
+# server_ephemerals PORT N: N times, speaks to the listener at PORT as an
+# x25519 initiator up to message 2 (a random e of its own) and prints the
+# ephemeral public key the listener sent in message 2, in hex.
+server_ephemerals() {
+	timeout 30 "${PYTHON3:-python3}" - "$1" "$2" <<'EOF'
+import os, socket, sys
+line = b"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n"
+for _ in range(int(sys.argv[2])):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(line + b"\x00\x20" + os.urandom(32))
+    got = b""
+    while len(got) < len(line) + 2 + 32:
+        data = s.recv(4096)
+        if not data:
+            break
+        got += data
+    assert got.startswith(line), got
+    print(got[len(line) + 2:len(line) + 2 + 32].hex())
+    s.close()
+EOF
+}
+
+@test "every connection gets a fresh ephemeral key (listen -k, serial and forked)" {
+	# A listener makes the next connection's ephemeral key while it
+	# waits; each one must serve one connection only.
+	start_listener --allow "$CLIENT_TOKEN" -k
+	run server_ephemerals "$PORT" 4
+	assert_status 0
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 4 ]
+	kill "$LISTENER_PID"
+	start_listener --allow "$CLIENT_TOKEN" -k --exec cat
+	run server_ephemerals "$PORT" 4
+	assert_status 0
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 4 ]
 }

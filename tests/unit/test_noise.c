@@ -336,6 +336,49 @@ test_misuse(const struct suite *s)
 	handshake_clear(&hs2);
 }
 
+/* A responder given a key pair made ahead (what a waiting listener does)
+ * sends that public key in message 2 and completes the handshake. */
+static void
+test_prepared_ephemeral(const struct suite *s)
+{
+	uint8_t i_priv[SUITE_PRIV_LEN], i_pub[SUITE_PUB_MAX];
+	uint8_t r_priv[SUITE_PRIV_LEN], r_pub[SUITE_PUB_MAX];
+	uint8_t e_priv[SUITE_PRIV_LEN], e_pub[SUITE_PUB_MAX], msg[512];
+	struct handshake_state hi, hr;
+	struct cipher_state is, ir, rs, rr;
+	size_t len;
+	bool done;
+
+	s->keypair(i_priv, i_pub);
+	s->keypair(r_priv, r_pub);
+	s->keypair(e_priv, e_pub);
+	noise_init(&hi, s, ROLE_INITIATOR, NULL, 0, i_priv, i_pub);
+	noise_init(&hr, s, ROLE_RESPONDER, NULL, 0, r_priv, r_pub);
+	ok(noise_use_ephemeral(&hr, e_priv, e_pub) == 0,
+	    "%s: a responder takes a prepared ephemeral pair", s->name);
+	ok(noise_use_ephemeral(&hr, e_priv, e_pub) == -1,
+	    "%s: ... but only one", s->name);
+	done = noise_write_message(&hi, NULL, 0, msg, sizeof(msg), &len) == 0 &&
+	    noise_read_message(&hr, msg, len, NULL, 0, NULL) == 0 &&
+	    noise_write_message(&hr, NULL, 0, msg, sizeof(msg), &len) == 0;
+	ok(done && memcmp(msg, e_pub, s->pub_len) == 0,
+	    "%s: message 2 carries the prepared public key", s->name);
+	done = done && noise_read_message(&hi, msg, len, NULL, 0, NULL) == 0 &&
+	    noise_write_message(&hi, NULL, 0, msg, sizeof(msg), &len) == 0 &&
+	    noise_read_message(&hr, msg, len, NULL, 0, NULL) == 0 &&
+	    noise_split(&hi, &is, &ir, NULL) == 0 &&
+	    noise_split(&hr, &rs, &rr, NULL) == 0;
+	ok(done && memcmp(is.k, rr.k, SUITE_KEY_LEN) == 0 &&
+	    memcmp(rs.k, ir.k, SUITE_KEY_LEN) == 0,
+	    "%s: the handshake with it completes with matching keys", s->name);
+	noise_init(&hi, s, ROLE_INITIATOR, NULL, 0, i_priv, i_pub);
+	noise_write_message(&hi, NULL, 0, msg, sizeof(msg), &len);
+	ok(noise_use_ephemeral(&hi, e_priv, e_pub) == -1,
+	    "%s: no ephemeral pair once a message has gone", s->name);
+	handshake_clear(&hi);
+	handshake_clear(&hr);
+}
+
 static struct suite x25519_aesgcm_sha256;
 static struct suite x25519_chachapoly_sha256;
 static struct suite x25519_aesgcm_blake2b;
@@ -547,6 +590,7 @@ main(void)
 	for (size_t i = 0; i < ARRAY_LEN(suites); i++) {
 		test_transport(suites[i]);
 		test_misuse(suites[i]);
+		test_prepared_ephemeral(suites[i]);
 	}
 	test_bad_keys_x25519();
 	test_bad_keys_p256();
