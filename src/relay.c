@@ -541,7 +541,8 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
  * has read our CLOSE, which it only does after writing out everything
  * before it; a peer that failed instead closes with our data unread, which
  * arrives here as a reset.  So wait for its end before calling the
- * transfer complete, after sending ours (shutdown) so the wait is mutual.
+ * transfer complete, after sending ours (shutdown) so the wait is mutual;
+ * unless we sent no data at all.
  */
 static enum relay_end
 await_peer_close(struct relay *r)
@@ -553,6 +554,10 @@ await_peer_close(struct relay *r)
 	if (r->opts.idle_s > 0)
 		deadline = net_deadline(r->opts.idle_s);
 	(void)shutdown(r->sock, SHUT_WR);
+	/* With no data of ours on the way there is nothing the peer could
+	 * leave unread: its CLOSE is all we wait for. */
+	if (r->bytes_sent == 0)
+		return RELAY_DONE;
 	for (;;) {
 		n = recv(r->sock, r->rbuf, FRAME_BUF_LEN, 0);
 		if (n == 0)
