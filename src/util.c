@@ -264,18 +264,22 @@ harden_process(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/*
+ * Plain mlock(): sodium_mlock() adds madvise(MADV_DONTDUMP), which fails
+ * on memory that does not start a page (all of ours: structs on the stack)
+ * and is moot here anyway, as harden_process() turns core dumps off.
+ */
 void
 lock_secret(void *p, size_t len)
 {
-	(void)sodium_mlock(p, len);
+	(void)mlock(p, len);
 }
 
 void
 unlock_secret(void *p, size_t len)
 {
-	/* sodium_munlock() wipes before unlocking. */
-	if (sodium_munlock(p, len) != 0)
-		wipe(p, len);
+	wipe(p, len);
+	(void)munlock(p, len);
 }
 
 static size_t
