@@ -143,22 +143,28 @@ cmd_connect(int argc, char **argv)
 	struct connect_opts o;
 	struct conn_opts co;
 	struct identity id;
+	struct ephemeral eph;
 	struct trust trust;
 	char peer[NET_ADDR_MAX];
 	int rc, sock;
 
 	memset(&id, 0, sizeof(id));
+	memset(&eph, 0, sizeof(eph));
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	/* Before any descriptor is opened, so no socket becomes stdio. */
 	local_guard_stdio();
 	lock_secret(&id, sizeof(id));
+	lock_secret(&eph, sizeof(eph));
 	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
 	    load_trust(&o, id.suite, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* Made before connecting, so message 1 goes out the moment the
+	 * connection is up, while the listener is still accepting it. */
+	conn_prepare_ephemeral(&eph, id.suite);
 	sock = net_connect(o.host, o.port, o.pipe.family,
 	    net_deadline(o.pipe.timeout_s), trust.host_port, peer,
 	    sizeof(peer));
@@ -178,10 +184,12 @@ cmd_connect(int argc, char **argv)
 	co.relay.send_only = o.pipe.send_only;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
+	co.ephemeral = &eph;
 	rc = conn_run(sock, peer, &co) == 0 ? EXIT_OK : EXIT_RUNTIME;
 out:
 	identity_clear(&id);
 	unlock_secret(&id, sizeof(id));
+	unlock_secret(&eph, sizeof(eph));
 	trust_clear(&trust);
 	return rc;
 }

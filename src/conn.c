@@ -172,6 +172,16 @@ recv_message(struct session *s, struct hs_io *io, int i, const char *eof_hint)
 	return 0;
 }
 
+/* Right after noise_init(): the key pair made ahead, if there is one. */
+static void
+use_prepared_ephemeral(struct session *s)
+{
+	const struct ephemeral *e = s->o->ephemeral;
+
+	if (e != NULL && e->ready)
+		(void)noise_use_ephemeral(&s->hs, e->priv, e->pub);
+}
+
 /* A protocol name from the peer, as a suite name when we know it. */
 static void
 describe_protocol(const char *protocol, size_t len, char *out, size_t cap)
@@ -210,8 +220,10 @@ initiator_handshake(struct session *s, struct hs_io *io)
 	if ((ours_len = preamble_build(suite, ours, PREAMBLE_MAX + 1)) == 0)
 		return -1;
 	if (noise_init(&s->hs, suite, ROLE_INITIATOR, io->out, ours_len,
-	    s->o->id->priv, s->o->id->pub) == -1 ||
-	    send_message(s, io, ours_len, 0, false) == -1)
+	    s->o->id->priv, s->o->id->pub) == -1)
+		return -1;
+	use_prepared_ephemeral(s);
+	if (send_message(s, io, ours_len, 0, false) == -1)
 		return -1;
 	if (preamble_read(s->sock, s->deadline, line, sizeof(line), &len) == -1)
 		return -1;
@@ -327,9 +339,7 @@ responder_handshake(struct session *s, struct hs_io *io)
 	if (noise_init(&s->hs, suite, ROLE_RESPONDER, (const uint8_t *)ours,
 	    ours_len, s->o->id->priv, s->o->id->pub) == -1)
 		return -1;
-	if (s->o->ephemeral != NULL && s->o->ephemeral->ready)
-		(void)noise_use_ephemeral(&s->hs, s->o->ephemeral->priv,
-		    s->o->ephemeral->pub);
+	use_prepared_ephemeral(s);
 	if (recv_message(s, io, 0, "the client closed the connection") == -1 ||
 	    send_message(s, io, prefix_len, 1, false) == -1 ||
 	    recv_message(s, io, 2, "the client closed the connection after "

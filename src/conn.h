@@ -14,9 +14,11 @@
 #include "trust.h"
 
 /*
- * An ephemeral key pair made ahead of a connection, while the listener
- * waits for it, so that the handshake does not make one on the
- * connection's time.  conn_run() uses it once and wipes it.
+ * An ephemeral key pair made ahead of a connection, so that the handshake
+ * does not make one on the connection's time: a listener makes it while it
+ * waits for the connection, connect before it connects (so that message 1
+ * follows the TCP handshake at once).  conn_run() uses it once and wipes
+ * it.
  */
 struct ephemeral {
 	bool ready;
@@ -41,7 +43,7 @@ struct conn_opts {
 	const char *forward_port;
 	int family;		/* -4/-6 for the --forward target */
 	bool keep_output;	/* listen -k on stdio */
-	struct ephemeral *ephemeral;	/* responder: prepared, or NULL */
+	struct ephemeral *ephemeral;	/* prepared, or NULL */
 	struct relay_opts relay;
 };
 
