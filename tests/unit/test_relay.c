@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -333,6 +334,48 @@ test_big_input(void)
 	rig_teardown(&g);
 }
 
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* After both CLOSEs the relay shuts down its sending half and waits for
+ * the peer's end, unless it sent no data (nothing could be left unread).
+ * The peer here never closes; --idle bounds the wait. */
+static void
+test_wait_for_peer_end(void)
+{
+	uint8_t body[FRAME_BODY_MAX];
+	struct rig g;
+	double start, took;
+	size_t len;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	g.opts.idle_s = 3;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	start = seconds_now();
+	ok(rig_run(&g) == RELAY_DONE && (took = seconds_now() - start) < 1.5,
+	    "no data sent: done without waiting for the peer's end");
+	ok(peer_recv(&g, body, &len) == FRAME_CLOSE &&
+	    read(g.peer, body, 1) == 0,
+	    "no data sent: our CLOSE, then our end of the connection");
+	rig_teardown(&g);
+
+	rig_setup(&g, &suite_x25519, "abc", 3);
+	g.opts.idle_s = 1;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	start = seconds_now();
+	(void)rig_run(&g);
+	took = seconds_now() - start;
+	ok(took >= 0.9, "data sent: the relay waits for the peer's end (here "
+	    "until --idle, %.1f s)", took);
+	rig_teardown(&g);
+}
+
 int
 main(void)
 {
@@ -354,5 +397,6 @@ main(void)
 	    (const uint8_t *)"\x01x", 2);
 	test_recv_only();
 	test_big_input();
+	test_wait_for_peer_end();
 	return tap_done();
 }
