@@ -43,10 +43,10 @@ static const char REASON_UNAVAILABLE[] = "forward target unavailable";
 
 /*
  * Our handshake message with its length prefix, and room for our preamble
- * in front of message 1 (initiator) or 2 (responder).  The peer's messages may carry payloads up to
- * NOISE_MSG_MAX, read into payload and ignored.  Nothing is zeroed up
- * front; in_used and payload_used say how much to wipe afterwards, so a
- * handshake touches a few hundred bytes instead of 128 KiB.
+ * in front of message 1 (initiator) or 2 (responder).  The peer's messages
+ * may carry payloads up to NOISE_MSG_MAX, read into payload and ignored.
+ * Nothing is zeroed up front; in_used and payload_used say how much to wipe
+ * afterwards, so a handshake touches a few hundred bytes instead of 128 KiB.
  */
 struct hs_io {
 	uint8_t out[PREAMBLE_MAX + 2 + HS_OUT_MAX];
