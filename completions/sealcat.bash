@@ -18,11 +18,11 @@ _sealcat_pubkey_flags='-h --help'
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
 	-e --exec --forward --max-conns -w --timeout --idle --keepalive'
 _sealcat_listen_flags='--allow-any -k --keep-open --recv-only --send-only
-	-4 -6 -v --verbose -q --quiet -h --help'
+	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite -e --exec
 	-w --timeout --idle --keepalive'
-_sealcat_connect_flags='--trust-new --recv-only --send-only
+_sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
 	-4 -6 -v --verbose -q --quiet -h --help'
 
 # Host names from known_peers ("HOST:PORT TOKEN" lines), for connect.

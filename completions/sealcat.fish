@@ -43,6 +43,8 @@ complete -c sealcat -n $c -s e -l exec -x -a '(__fish_complete_command)' \
     -d 'run /bin/sh -c CMD on the stream'
 complete -c sealcat -n $c -l recv-only -d 'do not read stdin'
 complete -c sealcat -n $c -l send-only -d 'discard what arrives'
+complete -c sealcat -n $c -l exit-with-peer \
+    -d "stop reading stdin once the peer's stream ended"
 complete -c sealcat -n $c -s w -l timeout -x -d 'handshake timeout (10)'
 complete -c sealcat -n $c -l idle -x -d 'give up after SECS without traffic'
 complete -c sealcat -n $c -l keepalive -x -d 'send a keepalive every SECS'

@@ -71,6 +71,7 @@ static const char help_listen[] =
 "      --max-conns N      concurrent connections with -e/--forward (64)\n"
 "      --recv-only        do not read stdin\n"
 "      --send-only        discard what arrives\n"
+"      --exit-with-peer   stop reading stdin once the peer's stream ended\n"
 "  -w, --timeout SECS     handshake timeout (10)\n"
 "      --idle SECS        give up after SECS without traffic (off)\n"
 "      --keepalive SECS   send a keepalive every SECS (off)\n"
@@ -93,6 +94,7 @@ static const char help_connect[] =
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
 "      --recv-only        do not read stdin\n"
 "      --send-only        discard what arrives\n"
+"      --exit-with-peer   stop reading stdin once the peer's stream ended\n"
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 "      --idle SECS        give up after SECS without traffic (off)\n"
 "      --keepalive SECS   send a keepalive every SECS (off)\n"
@@ -221,6 +223,9 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 		return 1;
 	case CLI_OPT_SEND_ONLY:
 		p->send_only = true;
+		return 1;
+	case CLI_OPT_EXIT_WITH_PEER:
+		p->exit_with_peer = true;
 		return 1;
 	case 'w':
 		return cli_seconds("-w", arg, &p->timeout_s) == -1 ? -1 : 1;

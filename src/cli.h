@@ -47,6 +47,7 @@ struct pipe_opts {
 	const char *exec_cmd;		/* -e CMD, or NULL */
 	bool recv_only;
 	bool send_only;
+	bool exit_with_peer;		/* --exit-with-peer */
 	unsigned timeout_s;		/* -w, default CLI_TIMEOUT_DEFAULT */
 	unsigned idle_s;		/* --idle, 0: off */
 	unsigned keepalive_s;		/* --keepalive, 0: off */
@@ -64,6 +65,7 @@ enum {
 	CLI_OPT_SEND_ONLY,
 	CLI_OPT_IDLE,
 	CLI_OPT_KEEPALIVE,
+	CLI_OPT_EXIT_WITH_PEER,
 	CLI_OPT_FIRST_FREE
 };
 

@@ -38,6 +38,7 @@ static const struct option long_options[] = {
 	{ "exec", required_argument, NULL, 'e' },
 	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY },
 	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY },
+	{ "exit-with-peer", no_argument, NULL, CLI_OPT_EXIT_WITH_PEER },
 	{ "timeout", required_argument, NULL, 'w' },
 	{ "idle", required_argument, NULL, CLI_OPT_IDLE },
 	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE },
@@ -182,6 +183,7 @@ cmd_connect(int argc, char **argv)
 	co.family = o.pipe.family;
 	co.relay.recv_only = o.pipe.recv_only;
 	co.relay.send_only = o.pipe.send_only;
+	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.ephemeral = &eph;

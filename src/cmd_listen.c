@@ -62,6 +62,7 @@ static const struct option long_options[] = {
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY },
 	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY },
+	{ "exit-with-peer", no_argument, NULL, CLI_OPT_EXIT_WITH_PEER },
 	{ "timeout", required_argument, NULL, 'w' },
 	{ "idle", required_argument, NULL, CLI_OPT_IDLE },
 	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE },
@@ -403,6 +404,7 @@ cmd_listen(int argc, char **argv)
 	co.ephemeral = &eph;
 	co.relay.recv_only = o.pipe.recv_only;
 	co.relay.send_only = o.pipe.send_only;
+	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	if (net_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),

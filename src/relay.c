@@ -431,8 +431,11 @@ after_peer_close(struct relay *r)
 	r->output_done = true;
 	local_close_output(r->local);
 	/* A person at a terminal is not going to type an EOF for a
-	 * transfer that has finished: end our side too. */
-	if (r->local != NULL && r->local->in_is_tty)
+	 * transfer that has finished, and a program that waits for us to
+	 * exit before it closes our input (rsync -e) will not either: end
+	 * our side too. */
+	if ((r->local != NULL && r->local->in_is_tty) ||
+	    r->opts.exit_with_peer)
 		r->in_open = false;
 }
 

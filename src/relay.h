@@ -17,6 +17,7 @@
 struct relay_opts {
 	bool recv_only;		/* never read input: CLOSE at once */
 	bool send_only;		/* discard what arrives */
+	bool exit_with_peer;	/* the peer's CLOSE ends our input too */
 	unsigned idle_s;	/* give up after this long without traffic */
 	unsigned keepalive_s;	/* send a PING after this long idle */
 };

@@ -114,6 +114,16 @@ connect_io() {
 	    "${CONNECT_ADDR:-127.0.0.1}" "$PORT" <"$in" >"$out"
 }
 
+# wait_for_file FILE: waits (the watchdog's time at most) until FILE exists.
+wait_for_file() {
+	local i
+	for ((i = 0; i < WATCHDOG * 100; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 # wait_for_content FILE TEXT: waits (10 s at most) until FILE holds exactly
 # TEXT.
 wait_for_content() {

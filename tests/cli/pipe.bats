@@ -146,3 +146,49 @@ both_ways() {
 	[ ! -s listener.out ]
 	[ "$(cat client.out)" = 'server data' ]
 }
+
+@test "--exit-with-peer: the peer's end of stream ends ours, though stdin stays open" {
+	# Like rsync -e: the program feeding us waits for us to exit before
+	# it closes our input.  The server's command reads what it needs,
+	# answers and exits.
+	make_identities
+	mkfifo client_in
+	{
+		printf 'from client'
+		wait_for_file released
+	} >client_in 3>&- &
+	BG_PIDS+=("$!")
+	start_listener --allow "$CLIENT_TOKEN" \
+	    -e 'head -c 11 >received; printf "from server"'
+	run connect_io client_in client.out --peer "$SERVER_TOKEN" \
+	    --exit-with-peer
+	assert_status 0
+	[ "$(cat client.out)" = 'from server' ]
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat received)" = 'from client' ]
+	touch released
+}
+
+@test "without --exit-with-peer the client waits for its own input to end" {
+	make_identities
+	mkfifo client_in
+	{
+		printf 'from client'
+		wait_for_file released
+	} >client_in 3>&- &
+	BG_PIDS+=("$!")
+	start_listener --allow "$CLIENT_TOKEN" \
+	    -e 'head -c 11 >received; printf "from server"'
+	start_bg client client_in "$SEALCAT" connect -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT"
+	local client=$BG_PID
+	wait_for_content client.out 'from server'
+	sleep 1
+	kill -0 "$client"	# still running: its input has not ended
+	touch released		# now it ends
+	wait_bg "$client"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+}

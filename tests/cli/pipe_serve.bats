@@ -233,3 +233,32 @@ sys.exit(subprocess.run(sys.argv[1:], stdin=slave).returncode)
 	wait_bg "$LISTENER_PID"
 	assert_status 0
 }
+
+@test "rsync -e through sealcat connect --exit-with-peer, both ways" {
+	command -v rsync >/dev/null ||
+	    skip "rsync not found — run ./bootstrap or install rsync"
+	mkdir -p src dst back
+	random_file src/big 300000
+	printf 'small\n' >src/small
+	printf 'use chroot = no\n[m]\npath = %s/dst\nread only = no\n' \
+	    "$PWD" >rsyncd.conf
+	if [ "$(id -u)" -eq 0 ]; then
+		# As root the daemon would switch to nobody, who cannot write
+		# here.
+		printf 'uid = 0\ngid = 0\n' >>rsyncd.conf
+	fi
+	start_listener --allow "$CLIENT_TOKEN" -k \
+	    -e "rsync --server --daemon --config=$PWD/rsyncd.conf ."
+	# rsync appends "HOST rsync --server --daemon ." to the -e command.
+	printf '#!/bin/sh\nexec "%s" connect -q -i "%s" --peer "%s" --exit-with-peer 127.0.0.1 %s\n' \
+	    "$SEALCAT" "$CLIENT_ID" "$SERVER_TOKEN" "$PORT" >shell
+	chmod +x shell
+	run timeout 30 rsync -a -e "$PWD/shell" src/ localhost::m/
+	assert_status 0
+	cmp src/big dst/big
+	cmp src/small dst/small
+	run timeout 30 rsync -a -e "$PWD/shell" localhost::m/ back/
+	assert_status 0
+	cmp src/big back/big
+	cmp src/small back/small
+}
