@@ -127,10 +127,8 @@ net_is_loopback(const struct sockaddr *sa, socklen_t sa_len)
 }
 
 void
-net_tune(int fd)
+net_tune(int fd, bool loopback)
 {
-	struct sockaddr_storage ss;
-	socklen_t ss_len = sizeof(ss);
 	int one = 1;
 	int len = SOCKET_BUFFER_LEN;
 
@@ -145,8 +143,7 @@ net_tune(int fd)
 	 * unprivileged process pick it.  Other connections keep the
 	 * system's choice.
 	 */
-	if (getpeername(fd, (struct sockaddr *)&ss, &ss_len) == 0 &&
-	    net_is_loopback((struct sockaddr *)&ss, ss_len))
+	if (loopback)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION,
 		    LOOPBACK_CONGESTION, strlen(LOOPBACK_CONGESTION));
 }
@@ -331,7 +328,7 @@ net_accept(int listen_fd, char *peer, size_t peer_cap)
 	if (fd == -1)
 		return -1;
 	net_format_addr((struct sockaddr *)&ss, len, peer, peer_cap);
-	net_tune(fd);
+	net_tune(fd, net_is_loopback((struct sockaddr *)&ss, len));
 	return fd;
 }
 
@@ -373,6 +370,7 @@ net_connect(const char *host, const char *port, int family,
 	struct addrinfo hints, *res = NULL, *ai;
 	int err, fd = -1;
 	int saved = 0;
+	bool loopback = false;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -394,6 +392,8 @@ net_connect(const char *host, const char *port, int family,
 		    (errno == EINPROGRESS && connect_wait(fd, deadline) == 0)) {
 			net_format_addr(ai->ai_addr, ai->ai_addrlen, peer,
 			    peer_cap);
+			loopback = net_is_loopback(ai->ai_addr,
+			    ai->ai_addrlen);
 			break;
 		}
 		saved = errno;
@@ -421,7 +421,7 @@ net_connect(const char *host, const char *port, int family,
 		close(fd);
 		return -1;
 	}
-	net_tune(fd);
+	net_tune(fd, loopback);
 	return fd;
 }
 

@@ -78,10 +78,11 @@ bool net_is_loopback(const struct sockaddr *sa, socklen_t sa_len);
 /*
  * TCP_NODELAY (small interactive writes go out at once; the relay only
  * writes whole frames), socket buffers large enough to keep a full-size
- * frame stream moving, and on a loopback connection the non-pacing Reno
- * congestion control.  Failures are ignored: these are hints.
+ * frame stream moving, and when the peer is on loopback (the caller knows
+ * its address) the non-pacing Reno congestion control.  Failures are
+ * ignored: these are hints.
  */
-void net_tune(int fd);
+void net_tune(int fd, bool loopback);
 
 /* Sets or clears O_NONBLOCK.  Returns the previous flags, or -1. */
 int net_set_nonblock(int fd, bool on);

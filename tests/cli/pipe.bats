@@ -147,10 +147,11 @@ both_ways() {
 	[ "$(cat client.out)" = 'server data' ]
 }
 
-@test "--exit-with-peer: the peer's end of stream ends ours, though stdin stays open" {
-	# Like rsync -e: the program feeding us waits for us to exit before
-	# it closes our input.  The server's command reads what it needs,
-	# answers and exits.
+# answer_once_setup: identities; client_in, a FIFO that says 'from client'
+# and then stays open until the file released appears (like rsync -e, the
+# program feeding us waits for us to exit before it closes our input); and
+# a listener whose command reads those 11 bytes, answers and exits.
+answer_once_setup() {
 	make_identities
 	mkfifo client_in
 	{
@@ -160,6 +161,10 @@ both_ways() {
 	BG_PIDS+=("$!")
 	start_listener --allow "$CLIENT_TOKEN" \
 	    -e 'head -c 11 >received; printf "from server"'
+}
+
+@test "--exit-with-peer: the peer's end of stream ends ours, though stdin stays open" {
+	answer_once_setup
 	run connect_io client_in client.out --peer "$SERVER_TOKEN" \
 	    --exit-with-peer
 	assert_status 0
@@ -171,15 +176,7 @@ both_ways() {
 }
 
 @test "without --exit-with-peer the client waits for its own input to end" {
-	make_identities
-	mkfifo client_in
-	{
-		printf 'from client'
-		wait_for_file released
-	} >client_in 3>&- &
-	BG_PIDS+=("$!")
-	start_listener --allow "$CLIENT_TOKEN" \
-	    -e 'head -c 11 >received; printf "from server"'
+	answer_once_setup
 	start_bg client client_in "$SEALCAT" connect -i "$CLIENT_ID" \
 	    --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT"
 	local client=$BG_PID

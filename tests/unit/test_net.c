@@ -100,27 +100,26 @@ test_exact_io(void)
 	close(sv[1]);
 }
 
+/* Whether net_is_loopback() calls the address text (IPv4 or IPv6) so. */
 static void
-loopback4(const char *text, bool want)
+loopback(const char *text, bool want)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	inet_pton(AF_INET, text, &sin.sin_addr);
-	ok(net_is_loopback((struct sockaddr *)&sin, sizeof(sin)) == want,
-	    "%s is %sloopback", text, want ? "" : "not ");
-}
-
-static void
-loopback6(const char *text, bool want)
-{
-	struct sockaddr_in6 sin6;
-
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	inet_pton(AF_INET6, text, &sin6.sin6_addr);
-	ok(net_is_loopback((struct sockaddr *)&sin6, sizeof(sin6)) == want,
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':') != NULL) {
+		sin6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, text, &sin6->sin6_addr);
+		len = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		inet_pton(AF_INET, text, &sin->sin_addr);
+		len = sizeof(*sin);
+	}
+	ok(net_is_loopback((struct sockaddr *)&ss, len) == want,
 	    "%s is %sloopback", text, want ? "" : "not ");
 }
 
@@ -129,20 +128,20 @@ test_loopback(void)
 {
 	struct sockaddr_in sin;
 
-	loopback4("127.0.0.1", true);
-	loopback4("127.255.255.254", true);
-	loopback4("126.255.255.255", false);
-	loopback4("128.0.0.1", false);
-	loopback4("10.0.0.1", false);
-	loopback4("0.0.0.0", false);
-	loopback6("::1", true);
-	loopback6("::ffff:127.0.0.1", true);
-	loopback6("::ffff:127.1.2.3", true);
-	loopback6("::ffff:10.0.0.1", false);
-	loopback6("::", false);
-	loopback6("::2", false);
-	loopback6("fe80::1", false);
-	loopback6("::127.0.0.1", false);	/* IPv4-compatible, not mapped */
+	loopback("127.0.0.1", true);
+	loopback("127.255.255.254", true);
+	loopback("126.255.255.255", false);
+	loopback("128.0.0.1", false);
+	loopback("10.0.0.1", false);
+	loopback("0.0.0.0", false);
+	loopback("::1", true);
+	loopback("::ffff:127.0.0.1", true);
+	loopback("::ffff:127.1.2.3", true);
+	loopback("::ffff:10.0.0.1", false);
+	loopback("::", false);
+	loopback("::2", false);
+	loopback("fe80::1", false);
+	loopback("::127.0.0.1", false);	/* IPv4-compatible, not mapped */
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
