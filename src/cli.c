@@ -266,7 +266,8 @@ cli_pipe_check(const struct pipe_opts *p, const char *subcommand)
 }
 
 int
-cli_pipe_identity(const struct pipe_opts *p, struct identity *id)
+cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
+    char *unchecked, size_t unchecked_cap)
 {
 	const struct suite *suite = p->suite != NULL ? p->suite :
 	    suite_default();
@@ -279,8 +280,19 @@ cli_pipe_identity(const struct pipe_opts *p, struct identity *id)
 			return -1;
 		file = path;
 	}
-	if (keyfile_load(file, id) == -1)
-		return -1;
+	if (unchecked == NULL) {
+		if (keyfile_load(file, id) == -1)
+			return -1;
+	} else {
+		if (strlen(file) >= unchecked_cap) {
+			log_error("%s: the key file name is too long — use a "
+			    "shorter path", file);
+			return -1;
+		}
+		memcpy(unchecked, file, strlen(file) + 1);
+		if (keyfile_load_unchecked(file, id) == -1)
+			return -1;
+	}
 	if (p->suite != NULL && p->suite != id->suite) {
 		log_error("--suite %s does not match the identity %s, which is "
 		    "a %s key — drop --suite, or use a %s identity (sealcat "

@@ -89,8 +89,12 @@ int cli_pipe_check(const struct pipe_opts *p, const char *subcommand);
 /*
  * Loads the identity: -i FILE, else the default path for --suite (or the
  * default suite).  A --suite that disagrees with the key is an error
- * naming both.  Returns 0, or -1 after reporting (exit 2).
+ * naming both.  With a non-NULL unchecked buffer (unchecked_cap bytes),
+ * the file is read with keyfile_load_unchecked() and its name written
+ * there, for the identity_check() that must follow.  Returns 0, or -1
+ * after reporting (exit 2).
  */
-int cli_pipe_identity(const struct pipe_opts *p, struct identity *id);
+int cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
+    char *unchecked, size_t unchecked_cap);
 
 #endif

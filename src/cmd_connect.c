@@ -4,6 +4,7 @@
  * connection as the Noise initiator.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,6 +148,8 @@ cmd_connect(int argc, char **argv)
 	struct ephemeral eph;
 	struct trust trust;
 	char peer[NET_ADDR_MAX];
+	/* The key file, checked by conn_run() while the listener works. */
+	char id_file[PATH_MAX];
 	int rc, sock;
 
 	memset(&id, 0, sizeof(id));
@@ -158,7 +161,7 @@ cmd_connect(int argc, char **argv)
 	local_guard_stdio();
 	lock_secret(&id, sizeof(id));
 	lock_secret(&eph, sizeof(eph));
-	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
+	if (cli_pipe_identity(&o.pipe, &id, id_file, sizeof(id_file)) == -1 ||
 	    load_trust(&o, id.suite, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -187,7 +190,17 @@ cmd_connect(int argc, char **argv)
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.ephemeral = &eph;
-	rc = conn_run(sock, peer, &co) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	co.id_unchecked = id_file;
+	switch (conn_run(sock, peer, &co)) {
+	case 0:
+		rc = EXIT_OK;
+		break;
+	case CONN_BAD_IDENTITY:
+		rc = EXIT_USAGE;
+		break;
+	default:
+		rc = EXIT_RUNTIME;
+	}
 out:
 	identity_clear(&id);
 	unlock_secret(&id, sizeof(id));

@@ -384,7 +384,7 @@ cmd_listen(int argc, char **argv)
 	local_guard_stdio();
 	lock_secret(&id, sizeof(id));
 	lock_secret(&eph, sizeof(eph));
-	if (cli_pipe_identity(&o.pipe, &id) == -1 ||
+	if (cli_pipe_identity(&o.pipe, &id, NULL, 0) == -1 ||
 	    load_trust(&o, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;

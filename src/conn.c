@@ -64,6 +64,8 @@ struct session {
 	struct handshake_state hs;
 	struct cipher_state send;
 	struct cipher_state recv;
+	struct relay *relay;		/* zeroed; buffers mapped early */
+	bool bad_identity;		/* identity_check() failed */
 	uint8_t peer_pub[SUITE_PUB_MAX];	/* rs, kept past Split() */
 	char peer_token[TOKEN_MAX];
 	double handshake_ms;
@@ -207,6 +209,23 @@ report_mismatch(const struct session *s, const char *protocol, size_t len)
 	    ours->name, ours->protocol);
 }
 
+/*
+ * Work that does not depend on the peer's next message, done after we
+ * sent ours: the peer spends that time on its DH operations and we would
+ * only wait.  Checks a key file loaded unchecked (conn_opts.id_unchecked)
+ * and maps the relay's buffers.  Returns 0, or -1 after reporting.
+ */
+static int
+while_peer_works(struct session *s)
+{
+	if (s->o->id_unchecked != NULL &&
+	    identity_check(s->o->id, s->o->id_unchecked) == -1) {
+		s->bad_identity = true;
+		return -1;
+	}
+	return relay_reserve(s->relay);
+}
+
 static int
 initiator_handshake(struct session *s, struct hs_io *io)
 {
@@ -223,7 +242,8 @@ initiator_handshake(struct session *s, struct hs_io *io)
 	    s->o->id->priv, s->o->id->pub) == -1)
 		return -1;
 	use_prepared_ephemeral(s);
-	if (send_message(s, io, ours_len, 0, false) == -1)
+	if (send_message(s, io, ours_len, 0, false) == -1 ||
+	    while_peer_works(s) == -1)
 		return -1;
 	if (preamble_read(s->sock, s->deadline, line, sizeof(line), &len) == -1)
 		return -1;
@@ -342,6 +362,7 @@ responder_handshake(struct session *s, struct hs_io *io)
 	use_prepared_ephemeral(s);
 	if (recv_message(s, io, 0, "the client closed the connection") == -1 ||
 	    send_message(s, io, prefix_len, 1, false) == -1 ||
+	    while_peer_works(s) == -1 ||
 	    recv_message(s, io, 2, "the client closed the connection after "
 	    "message 2 — it probably does not trust this server's key") == -1)
 		return -1;
@@ -448,23 +469,22 @@ report_totals(const struct session *s, const struct relay *r, double secs)
 static bool
 client_allowed(struct session *s)
 {
-	struct relay relay;
 	struct relay_opts none = { 0 };
 
 	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
 		return true;
-	if (relay_init(&relay, s->sock, NULL, &s->send, &s->recv, &none,
+	if (relay_init(s->relay, s->sock, NULL, &s->send, &s->recv, &none,
 	    s->peer) == 0)
-		tell_peer(s, &relay, REASON_NOT_AUTHORIZED);
-	relay_free(&relay);
+		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
 	return false;
 }
 
 int
 conn_run(int sock, const char *peer, const struct conn_opts *o)
 {
-	struct session s = { .sock = sock, .peer = peer, .o = o };
-	struct relay relay;
+	struct relay relay = { 0 };
+	struct session s = { .sock = sock, .peer = peer, .o = o,
+	    .relay = &relay };
 	struct local local;
 	enum relay_end end;
 	double start;
@@ -474,7 +494,6 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	/* s holds the handshake state and both cipher states: out of swap
 	 * for the whole connection (unlock_secret() wipes it at the end). */
 	lock_secret(&s, sizeof(s));
-	memset(&relay, 0, sizeof(relay));
 	local_init(&local);
 	s.deadline = net_deadline(o->timeout_s);
 	if (handshake(&s) == -1)
@@ -513,6 +532,8 @@ out:
 	if (s.sock != -1)
 		close(s.sock);
 	local_finish(&local, rc != 0);
+	if (s.bad_identity)
+		rc = CONN_BAD_IDENTITY;
 	unlock_secret(&s, sizeof(s));
 	return rc;
 }

@@ -44,13 +44,21 @@ struct conn_opts {
 	int family;		/* -4/-6 for the --forward target */
 	bool keep_output;	/* listen -k on stdio */
 	struct ephemeral *ephemeral;	/* prepared, or NULL */
+	/* Non-NULL: id came from this key file by keyfile_load_unchecked(),
+	 * and the initiator runs identity_check() while it waits for
+	 * message 2, before message 3 reveals the key. */
+	const char *id_unchecked;
 	struct relay_opts relay;
 };
+
+/* conn_run()'s result for a key file that failed identity_check(). */
+#define CONN_BAD_IDENTITY (-2)
 
 /*
  * Runs one connection on sock (connected to peer, "ADDR:PORT") and closes
  * it.  Returns 0 when both streams ended with CLOSE and everything was
- * written out, or -1 after reporting what went wrong (the caller exits 1).
+ * written out, or -1 after reporting what went wrong (the caller exits 1),
+ * or CONN_BAD_IDENTITY after reporting (exit 2).
  */
 int conn_run(int sock, const char *peer, const struct conn_opts *o);
 

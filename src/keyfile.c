@@ -10,7 +10,8 @@
  *
  * The first says what the file is, the last lets `cat` tell a user which
  * key they hold; loading recomputes the public key and refuses a file whose
- * third line disagrees.  Only printable ASCII and newlines are accepted, and
+ * third line disagrees (connect does that while it waits for the listener:
+ * keyfile_load_unchecked() and identity_check()).  Only printable ASCII and newlines are accepted, and
  * only the final newline may be missing.  Which keys to trust is trust.c's.
  */
 #include "keyfile.h"
@@ -306,10 +307,33 @@ parse_header(const char *line, size_t len, const char *name)
 	return s;
 }
 
-/* Line 2: the secret.  Returns 0, or -1 after reporting. */
+/* Computes the public key of id's secret into pub.  Returns 0, or -1
+ * after reporting a secret that is no valid scalar for the suite. */
+static int
+derive_public(const struct identity *id, uint8_t *pub, const char *name)
+{
+	if (id->suite->pubkey(pub, id->priv) == -1) {
+		log_error("%s: line 2 is not a valid %s private key — "
+		    FIX_DAMAGED, name, id->suite->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The message for a public key line that disagrees with the secret. */
+static void
+report_mismatch(const char *name)
+{
+	log_error("%s: the public key on line 3 does not match the secret key "
+	    "on line 2 (the file was damaged or edited) — " FIX_DAMAGED, name);
+}
+
+/* Line 2: the secret; with derive, id->pub is computed from it (which
+ * also checks that it is a valid scalar).  Returns 0, or -1 after
+ * reporting. */
 static int
 parse_secret(const char *line, size_t len, const char *name,
-    struct identity *id)
+    struct identity *id, bool derive)
 {
 	size_t priv_len = 0;
 
@@ -321,19 +345,15 @@ parse_secret(const char *line, size_t len, const char *name,
 		    (size_t)BASE64_LEN(SUITE_PRIV_LEN));
 		return -1;
 	}
-	if (id->suite->pubkey(id->pub, id->priv) == -1) {
-		log_error("%s: line 2 is not a valid %s private key — "
-		    FIX_DAMAGED, name, id->suite->name);
-		return -1;
-	}
-	return 0;
+	return derive ? derive_public(id, id->pub, name) : 0;
 }
 
-/* Line 3: "public TOKEN", which must match the secret.  Returns 0, or -1
- * after reporting. */
+/* Line 3: "public TOKEN" of id's suite.  With compare, it must equal
+ * id->pub (derived from the secret); without, it becomes id->pub.  Returns
+ * 0, or -1 after reporting. */
 static int
-check_public(const char *line, size_t len, const char *name,
-    const struct identity *id)
+parse_public(const char *line, size_t len, const char *name,
+    struct identity *id, bool compare)
 {
 	char token[TOKEN_MAX];
 	uint8_t pub[SUITE_PUB_MAX];
@@ -352,18 +372,20 @@ check_public(const char *line, size_t len, const char *name,
 		    "— " FIX_DAMAGED, name);
 		return -1;
 	}
-	if (s != id->suite || !ct_equal(pub, id->pub, s->pub_len)) {
-		log_error("%s: the public key on line 3 does not match the "
-		    "secret key on line 2 (the file was damaged or edited) — "
-		    FIX_DAMAGED, name);
+	if (s != id->suite ||
+	    (compare && !ct_equal(pub, id->pub, s->pub_len))) {
+		report_mismatch(name);
 		return -1;
 	}
+	if (!compare)
+		memcpy(id->pub, pub, s->pub_len);
 	return 0;
 }
 
-int
-keyfile_parse(const char *text, size_t text_len, const char *name,
-    struct identity *id)
+/* keyfile_parse(); without check, as keyfile_load_unchecked() says. */
+static int
+parse_text(const char *text, size_t text_len, const char *name,
+    struct identity *id, bool check)
 {
 	const char *line[KEYFILE_LINES];
 	size_t line_len[KEYFILE_LINES];
@@ -381,14 +403,39 @@ keyfile_parse(const char *text, size_t text_len, const char *name,
 		    FIX_DAMAGED, name, count, KEYFILE_LINES);
 		goto fail;
 	}
-	if (parse_secret(line[1], line_len[1], name, id) == -1)
+	if (parse_secret(line[1], line_len[1], name, id, check) == -1)
 		goto fail;
-	if (check_public(line[2], line_len[2], name, id) == -1)
+	if (parse_public(line[2], line_len[2], name, id, check) == -1)
 		goto fail;
 	return 0;
 fail:
 	identity_clear(id);
 	return -1;
+}
+
+int
+keyfile_parse(const char *text, size_t text_len, const char *name,
+    struct identity *id)
+{
+	return parse_text(text, text_len, name, id, true);
+}
+
+int
+identity_check(const struct identity *id, const char *name)
+{
+	uint8_t pub[SUITE_PUB_MAX];
+	int rc = -1;
+
+	if (derive_public(id, pub, name) == -1)
+		goto out;
+	if (!ct_equal(pub, id->pub, id->suite->pub_len)) {
+		report_mismatch(name);
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe(pub, sizeof(pub));
+	return rc;
 }
 
 /* Opens a key file for reading and checks what it is before reading a
@@ -436,8 +483,9 @@ fail:
 	return -1;
 }
 
-int
-keyfile_load(const char *path, struct identity *id)
+/* keyfile_load(); without check, as keyfile_load_unchecked() says. */
+static int
+load(const char *path, struct identity *id, bool check)
 {
 	/* One spare byte tells a file that grew past KEYFILE_MAX. */
 	char text[KEYFILE_MAX + 1];
@@ -464,7 +512,7 @@ keyfile_load(const char *path, struct identity *id)
 			break;
 		text_len += (size_t)n;
 	}
-	if (keyfile_parse(text, text_len, path, id) == -1)
+	if (parse_text(text, text_len, path, id, check) == -1)
 		goto out;
 	/*
 	 * Like ssh: a secret others can read (or replace) is no longer ours
@@ -484,6 +532,18 @@ out:
 		close(fd);
 	unlock_secret(text, sizeof(text));
 	return rc;
+}
+
+int
+keyfile_load(const char *path, struct identity *id)
+{
+	return load(path, id, true);
+}
+
+int
+keyfile_load_unchecked(const char *path, struct identity *id)
+{
+	return load(path, id, false);
 }
 
 /*

@@ -70,6 +70,22 @@ int keyfile_write(const char *path, const struct identity *id,
 int keyfile_load(const char *path, struct identity *id);
 
 /*
+ * keyfile_load(), except that the public key is taken from line 3 without
+ * recomputing it from the secret, which costs a scalar multiplication
+ * (for p256, most of a millisecond).  The caller must call
+ * identity_check() before the secret is used or the public key is shown
+ * to anyone.  Returns 0, or -1 after reporting.
+ */
+int keyfile_load_unchecked(const char *path, struct identity *id);
+
+/*
+ * Recomputes id's public key from its secret and compares it with id->pub
+ * in constant time; name (the key file) is used in messages, which are
+ * keyfile_load()'s.  Returns 0, or -1 after reporting.
+ */
+int identity_check(const struct identity *id, const char *name);
+
+/*
  * Parses the text of a private key file (text_len bytes, need not be
  * NUL-terminated).  name is used in messages.  Returns 0, or -1 after
  * reporting.  Exposed for the fuzzer.

@@ -52,21 +52,36 @@ struct relay_loop {
 };
 
 int
+relay_reserve(struct relay *r)
+{
+	if (r->sbuf == NULL)
+		r->sbuf = secret_map(FRAME_BUF_LEN);
+	if (r->rbuf == NULL)
+		r->rbuf = secret_map(FRAME_BUF_LEN);
+	if (r->sbuf == NULL || r->rbuf == NULL) {
+		log_error("out of memory for the relay buffers");
+		return -1;
+	}
+	return 0;
+}
+
+int
 relay_init(struct relay *r, int sock, struct local *local,
     struct cipher_state *send, struct cipher_state *recv,
     const struct relay_opts *opts, const char *peer)
 {
+	uint8_t *sbuf = r->sbuf, *rbuf = r->rbuf;
+
 	memset(r, 0, sizeof(*r));
+	r->sbuf = sbuf;
+	r->rbuf = rbuf;
 	r->sock = sock;
 	r->local = local;
 	r->send_cs = send;
 	r->recv_cs = recv;
 	r->opts = *opts;
 	r->peer = peer;
-	r->sbuf = secret_map(FRAME_BUF_LEN);
-	r->rbuf = secret_map(FRAME_BUF_LEN);
-	if (r->sbuf == NULL || r->rbuf == NULL) {
-		log_error("out of memory for the relay buffers");
+	if (relay_reserve(r) == -1) {
 		relay_free(r);
 		return -1;
 	}

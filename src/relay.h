@@ -72,10 +72,19 @@ struct relay {
 };
 
 /*
+ * Maps the two frame buffers of a zeroed r ahead of relay_init(), so that
+ * it can be done while the peer is busy (conn.c does it while it waits
+ * for a handshake message).  Returns 0, or -1 after reporting; relay_free()
+ * undoes it either way.
+ */
+int relay_reserve(struct relay *r);
+
+/*
  * Sets up a relay between sock (made non-blocking) and the local side,
  * sealing with send and opening with recv (both stay owned by the caller
- * and must outlive the relay).  Allocates the two frame buffers, once.
- * Returns 0, or -1 after reporting.
+ * and must outlive the relay).  r must be zeroed, or hold what
+ * relay_reserve() mapped; the frame buffers are mapped once, here if not
+ * before.  Returns 0, or -1 after reporting.
  */
 int relay_init(struct relay *r, int sock, struct local *local,
     struct cipher_state *send, struct cipher_state *recv,

@@ -34,6 +34,33 @@ teardown() {
 	[ ! -s client.out ]
 }
 
+@test "a client key file whose public line is another key's: exit 2, message 3 never sent" {
+	# connect checks the public line against the secret while the
+	# listener computes message 2: the check still comes before the key
+	# is used or shown.
+	for suite in x25519 p256; do
+		"$SEALCAT" keygen --suite "$suite" -o "mine_$suite" >/dev/null
+		"$SEALCAT" keygen --suite "$suite" -o "theirs_$suite" >/dev/null
+		{ head -n 2 "mine_$suite"; tail -n 1 "theirs_$suite"; } >"mixed_$suite"
+		chmod 600 "mixed_$suite"
+		local shown
+		shown=$(sed -n 's/^public //p' "theirs_$suite")
+		[ "$suite" = x25519 ] || make_identities "$suite"
+		LISTEN_IN=server_data start_listener --allow-any
+		CLIENT_ID=mixed_$suite run connect_io client_data client.out --peer "$SERVER_TOKEN"
+		assert_status 2
+		assert_one_line_error "^sealcat: mixed_$suite: the public key on line 3 does not match the secret key on line 2 .* — restore it from a backup or create a new key with 'sealcat keygen'$"
+		wait_bg "$LISTENER_PID"
+		assert_status 1
+		assert_line_in listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection after message 2"
+		if grep -F -- "$shown" listener.err; then
+			return 1
+		fi
+		[ ! -s listener.out ]
+		[ ! -s client.out ]
+	done
+}
+
 @test "an unauthorized client: 'rejected by peer: not authorized'" {
 	LISTEN_IN=server_data start_listener --allow "$OTHER_TOKEN"
 	run connect_io client_data client.out --peer "$SERVER_TOKEN"

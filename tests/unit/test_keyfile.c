@@ -546,6 +546,98 @@ test_load(void)
 	identity_clear(&back);
 }
 
+/* identity_check(id) fails with one line naming "FILE" and expect. */
+static void
+check_bad_identity(const struct identity *id, const char *expect,
+    const char *label)
+{
+	int rc;
+
+	capture_begin();
+	rc = identity_check(id, "FILE");
+	capture_end();
+	ok(rc == -1 && captured_line_has("FILE", expect, NULL),
+	    "identity_check refused (%s): %s", expect, label);
+}
+
+/*
+ * keyfile_load_unchecked() takes line 3 as it is and checks everything
+ * else; identity_check() then finds what keyfile_load() would have.
+ */
+static void
+test_load_unchecked(const struct suite *s)
+{
+	struct identity id, other, back;
+	char text[KEYFILE_MAX], other_text[KEYFILE_MAX];
+	size_t len = 0, other_len = 0, cut;
+	const char *path, *line3;
+
+	identity_generate(s, &id);
+	identity_generate(s, &other);
+	keyfile_format(&id, text, sizeof(text), &len);
+	path = test_write_file("unchecked", text, len, 0600);
+	ok(keyfile_load_unchecked(path, &back) == 0 &&
+	    same_identity(&id, &back) && identity_check(&back, path) == 0,
+	    "%s: a good file loads unchecked, the same identity, and passes "
+	    "identity_check", s->name);
+
+	/* Line 3 of another key: the load takes it, the check does not. */
+	keyfile_format(&other, other_text, sizeof(other_text), &other_len);
+	line3 = strstr(other_text, "public ");
+	cut = (size_t)(strstr(text, "public ") - text);
+	memcpy(text + cut, line3, other_len - (size_t)(line3 - other_text));
+	len = cut + other_len - (size_t)(line3 - other_text);
+	path = test_write_file("unchecked-mixed", text, len, 0600);
+	check_bad_load(path, "does not match the secret",
+	    "keyfile_load of a file with another key's line 3");
+	ok(keyfile_load_unchecked(path, &back) == 0 &&
+	    memcmp(back.priv, id.priv, sizeof(id.priv)) == 0 &&
+	    memcmp(back.pub, other.pub, s->pub_len) == 0,
+	    "%s: unchecked, line 3 is taken as it stands", s->name);
+	check_bad_identity(&back, "the public key on line 3 does not match "
+	    "the secret key on line 2", "another key's line 3");
+
+	/* Everything but the comparison is still checked at load. */
+	path = test_write_file("unchecked-trunc", text, cut, 0600);
+	capture_begin();
+	ok(keyfile_load_unchecked(path, &back) == -1 && back.suite == NULL,
+	    "%s: unchecked, a truncated file is still refused", s->name);
+	capture_end();
+	path = test_write_file("unchecked-lax", text, len, 0644);
+	capture_begin();
+	ok(keyfile_load_unchecked(path, &back) == -1,
+	    "%s: unchecked, a lax mode is still refused", s->name);
+	capture_end();
+	identity_clear(&id);
+	identity_clear(&other);
+	identity_clear(&back);
+}
+
+/* A p256 secret that is no valid scalar loads unchecked (nothing derives
+ * from it) and identity_check() says what keyfile_load() says. */
+static void
+test_unchecked_p256_scalar(void)
+{
+	struct identity id, back;
+	char text[KEYFILE_MAX], secret[64], token[TOKEN_MAX];
+	uint8_t zero[32] = { 0 };
+	const char *path;
+	int len;
+
+	identity_generate(&suite_p256, &id);
+	base64_encode(zero, sizeof(zero), secret, sizeof(secret));
+	token_format(&suite_p256, id.pub, token, sizeof(token));
+	len = snprintf(text, sizeof(text), "sealcat private key v1 p256\n%s\n"
+	    "public %s\n", secret, token);
+	path = test_write_file("unchecked-zero", text, (size_t)len, 0600);
+	ok(keyfile_load_unchecked(path, &back) == 0,
+	    "p256: unchecked, a zero scalar loads");
+	check_bad_identity(&back, "line 2 is not a valid p256 private key",
+	    "p256 zero scalar");
+	identity_clear(&id);
+	identity_clear(&back);
+}
+
 static mode_t
 mode_of(const char *path)
 {
@@ -669,6 +761,10 @@ main(void)
 		test_bad_p256_files();
 	}
 	test_load();
+	for (size_t i = 0; i < suite_count; i++)
+		test_load_unchecked(suites[i]);
+	if (suite_by_name("p256") != NULL)
+		test_unchecked_p256_scalar();
 	test_write();
 	test_default_path();
 	test_dir_remove();

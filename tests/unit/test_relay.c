@@ -98,7 +98,7 @@ peer_send_raw(struct rig *g, const uint8_t *plain, size_t plain_len)
 static enum relay_end
 rig_run(struct rig *g)
 {
-	struct relay r;
+	struct relay r = { 0 };
 	enum relay_end end;
 
 	if (relay_init(&r, g->sock, &g->local, &g->p.i_send, &g->p.i_recv,
@@ -174,6 +174,37 @@ test_both_ways(const struct suite *suite)
 	    "%s: then CLOSE", suite->name);
 	ok(read(g.peer, body, 1) == 0, "%s: then our end of the connection",
 	    suite->name);
+	rig_teardown(&g);
+}
+
+/* Buffers mapped by relay_reserve() (during the handshake) are the ones
+ * the relay then runs on; relay_free() unmaps them. */
+static void
+test_reserved_buffers(void)
+{
+	struct rig g;
+	struct relay r = { 0 };
+	uint8_t *sbuf, *rbuf;
+	char out[64];
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "early", 5, false);
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	shutdown(g.peer, SHUT_WR);
+	ok(relay_reserve(&r) == 0 && r.sbuf != NULL && r.rbuf != NULL &&
+	    r.sbuf != r.rbuf, "relay_reserve maps two buffers");
+	sbuf = r.sbuf;
+	rbuf = r.rbuf;
+	ok(relay_reserve(&r) == 0 && r.sbuf == sbuf && r.rbuf == rbuf,
+	    "relay_reserve again keeps them");
+	ok(relay_init(&r, g.sock, &g.local, &g.p.i_send, &g.p.i_recv, &g.opts,
+	    "test peer") == 0 && r.sbuf == sbuf && r.rbuf == rbuf,
+	    "relay_init adopts the reserved buffers");
+	ok(relay_run(&r) == RELAY_DONE && output(&g, out, sizeof(out)) == 5 &&
+	    strcmp(out, "early") == 0, "and relays through them");
+	relay_free(&r);
+	ok(r.sbuf == NULL && r.rbuf == NULL, "relay_free unmaps them");
+	local_finish(&g.local, false);
 	rig_teardown(&g);
 }
 
@@ -383,6 +414,7 @@ main(void)
 		return 1;
 	test_both_ways(&suite_x25519);
 	test_both_ways(&suite_p256);
+	test_reserved_buffers();
 	test_bad_frame();
 	test_bad_length(16);
 	test_bad_length(0);
