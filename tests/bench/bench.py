@@ -98,6 +98,7 @@ class Proc:
         self.rusage = None
         self.t_exit = None
         self.hwm_kib = None
+        self.anon_kib = None        # largest RssAnon sampled
         saved = os.sched_getaffinity(0)
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
@@ -138,12 +139,17 @@ class Proc:
 
     def sample_rss(self):
         # A zombie's status has no Vm lines: the last value read stays.
+        # RssAnon is the memory the process made (VmHWM adds the pages of
+        # its binary and libraries that happen to be mapped, which vary by
+        # tens of KiB from run to run); only its samples' maximum is known.
         try:
             with open(f'/proc/{self.pid}/status') as f:
                 for line in f:
                     if line.startswith('VmHWM:'):
                         self.hwm_kib = int(line.split()[1])
-                        break
+                    elif line.startswith('RssAnon:'):
+                        anon = int(line.split()[1])
+                        self.anon_kib = max(anon, self.anon_kib or 0)
         except OSError:
             pass
 
@@ -635,10 +641,15 @@ class Transfer:
         self.cpu_recv = sum(p.cpu_s for p in procs if p.side == 'recv')
         self.cpu_per_gb = (self.cpu_send + self.cpu_recv) / (size / GB)
         self.rss = {}
+        self.anon = {}
         for side in ('send', 'recv'):
-            peaks = [p.hwm_kib for p in procs if p.side == side and p.measure]
+            mine = [p for p in procs if p.side == side and p.measure]
+            peaks = [p.hwm_kib for p in mine]
             if peaks and None not in peaks:
                 self.rss[side] = sum(peaks)
+            anon = [p.anon_kib for p in mine]
+            if anon and None not in anon:
+                self.anon[side] = sum(anon)
         self.other_busy = other_busy
 
 
@@ -841,7 +852,8 @@ def print_report(args, rows, header):
         out.append('')
         out.append(f'Peak RSS (VmHWM) of the tool process of each side, '
                    f'KiB, during a {small} MiB and a {large} MiB transfer '
-                   '(spiped: its daemons; spipe: the client and spiped -d).')
+                   '(spiped: its daemons; spipe: the client and spiped -d), '
+                   'and in brackets the largest anonymous RSS sampled.')
         out.append('')
         out.append(f'| tool | sender {small} MiB | receiver {small} MiB | '
                    f'sender {large} MiB | receiver {large} MiB |')
@@ -850,9 +862,9 @@ def print_report(args, rows, header):
             if len(row.rss) < 2:
                 out.append(f'| {row.tool.label} | {row.why_empty()} | | | |')
                 continue
-            a, b = row.rss[small].rss, row.rss[large].rss
             cells = [row.tool.label] + [
-                str(t.get(side, '?')) for t in (a, b)
+                f'{t.rss.get(side, "?")} ({t.anon.get(side, "?")})'
+                for t in (row.rss[small], row.rss[large])
                 for side in ('send', 'recv')]
             out.append('| ' + ' | '.join(cells) + ' |')
 
@@ -939,12 +951,16 @@ def targets(args, rows):
             a, b = r.rss[small].rss, r.rss[large].rss
             peak = max(list(a.values()) + list(b.values()))
             growth = max(b[s] - a[s] for s in a)
+            a, b = r.rss[small].anon, r.rss[large].anon
+            anon = max(b[s] - a[s] for s in a) if a and b else None
             lines.append(f'- {suite} peak RSS: {peak} KiB (target <= '
                          f'{RSS_LIMIT_KIB} KiB each side): '
                          f'{verdict(peak, RSS_LIMIT_KIB, False)}; '
-                         f'{large} MiB vs {small} MiB: {growth:+d} KiB '
-                         f'(flat if <= {RSS_FLAT_KIB}): '
-                         f'{verdict(growth, RSS_FLAT_KIB, False)}')
+                         f'anonymous memory, {large} MiB vs {small} MiB: ' +
+                         (f'{anon:+d} KiB' if anon is not None else '—') +
+                         f' (flat if <= {RSS_FLAT_KIB}): '
+                         f'{verdict(anon, RSS_FLAT_KIB, False)} (VmHWM: '
+                         f'{growth:+d} KiB)')
     if reference:
         lines += ['', 'Other ratios, for reference (no target of their '
                   'own):', ''] + reference
@@ -1178,8 +1194,10 @@ def run(args, work):
                 if res:
                     row.rss[mib] = res
                     note(f'{row.tool.label}: {mib} MiB: peak RSS sender '
-                         f'{res.rss.get("send")} KiB, receiver '
-                         f'{res.rss.get("recv")} KiB')
+                         f'{res.rss.get("send")} KiB '
+                         f'({res.anon.get("send")} anonymous), receiver '
+                         f'{res.rss.get("recv")} KiB '
+                         f'({res.anon.get("recv")} anonymous)')
             os.unlink(path)
 
     print_report(args, rows, header)
