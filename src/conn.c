@@ -496,8 +496,15 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	lock_secret(&s, sizeof(s));
 	local_init(&local);
 	s.deadline = net_deadline(o->timeout_s);
-	if (handshake(&s) == -1)
+	if (handshake(&s) == -1) {
+		/* Message 2 may be on its way: a plain close() with it unread
+		 * would reset the connection under the listener. */
+		if (s.bad_identity) {
+			net_linger_close(s.sock, LINGER_MS);
+			s.sock = -1;
+		}
 		goto out;
+	}
 	log_verbose("%s is %s (suite %s, handshake %.1f ms)", peer,
 	    s.peer_token, o->id->suite->name, s.handshake_ms);
 	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
