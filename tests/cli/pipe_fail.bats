@@ -18,20 +18,26 @@ teardown() {
 	pipe_teardown
 }
 
+# assert_stopped_after_message_2 TOKEN: the listener ended (exit 1) saying
+# the client closed after message 2, never saw TOKEN, and nothing crossed.
+assert_stopped_after_message_2() {
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection after message 2"
+	if grep -F -- "$1" listener.err; then
+		return 1
+	fi
+	[ ! -s listener.out ]
+	[ ! -s client.out ]
+}
+
 @test "a server with another key: the client stops before message 3" {
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN"
 	run connect_io client_data client.out --peer "$OTHER_TOKEN"
 	assert_status 1
 	assert_one_line_error "^sealcat: server 127\.0\.0\.1:$PORT presented key ${SERVER_TOKEN//+/\\+}, which is not the --peer key"
-	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection after message 2"
 	# The client never revealed itself: the server never learnt its key.
-	if grep -F -- "$CLIENT_TOKEN" listener.err; then
-		return 1
-	fi
-	[ ! -s listener.out ]
-	[ ! -s client.out ]
+	assert_stopped_after_message_2 "$CLIENT_TOKEN"
 }
 
 @test "a client key file whose public line is another key's: exit 2, message 3 never sent" {
@@ -50,14 +56,7 @@ teardown() {
 		CLIENT_ID=mixed_$suite run connect_io client_data client.out --peer "$SERVER_TOKEN"
 		assert_status 2
 		assert_one_line_error "^sealcat: mixed_$suite: the public key on line 3 does not match the secret key on line 2 .* — restore it from a backup or create a new key with 'sealcat keygen'$"
-		wait_bg "$LISTENER_PID"
-		assert_status 1
-		assert_line_in listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection after message 2"
-		if grep -F -- "$shown" listener.err; then
-			return 1
-		fi
-		[ ! -s listener.out ]
-		[ ! -s client.out ]
+		assert_stopped_after_message_2 "$shown"
 	done
 }
 
