@@ -284,12 +284,14 @@ cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
 		if (keyfile_load(file, id) == -1)
 			return -1;
 	} else {
-		if (strlen(file) >= unchecked_cap) {
+		size_t len = strlen(file);
+
+		if (len >= unchecked_cap) {
 			log_error("%s: the key file name is too long — use a "
 			    "shorter path", file);
 			return -1;
 		}
-		memcpy(unchecked, file, strlen(file) + 1);
+		memcpy(unchecked, file, len + 1);
 		if (keyfile_load_unchecked(file, id) == -1)
 			return -1;
 	}

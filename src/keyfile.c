@@ -10,9 +10,10 @@
  *
  * The first says what the file is, the last lets `cat` tell a user which
  * key they hold; loading recomputes the public key and refuses a file whose
- * third line disagrees (connect does that while it waits for the listener:
- * keyfile_load_unchecked() and identity_check()).  Only printable ASCII and newlines are accepted, and
- * only the final newline may be missing.  Which keys to trust is trust.c's.
+ * third line disagrees (identity_check(), which connect runs later, while
+ * it waits for the listener).  Only printable ASCII and newlines are
+ * accepted, and only the final newline may be missing.  Which keys to
+ * trust is trust.c's.
  */
 #include "keyfile.h"
 
@@ -307,19 +308,6 @@ parse_header(const char *line, size_t len, const char *name)
 	return s;
 }
 
-/* Computes the public key of id's secret into pub.  Returns 0, or -1
- * after reporting a secret that is no valid scalar for the suite. */
-static int
-derive_public(const struct identity *id, uint8_t *pub, const char *name)
-{
-	if (id->suite->pubkey(pub, id->priv) == -1) {
-		log_error("%s: line 2 is not a valid %s private key — "
-		    FIX_DAMAGED, name, id->suite->name);
-		return -1;
-	}
-	return 0;
-}
-
 /* The message for a public key line that disagrees with the secret. */
 static void
 report_mismatch(const char *name)
@@ -328,12 +316,11 @@ report_mismatch(const char *name)
 	    "on line 2 (the file was damaged or edited) — " FIX_DAMAGED, name);
 }
 
-/* Line 2: the secret; with derive, id->pub is computed from it (which
- * also checks that it is a valid scalar).  Returns 0, or -1 after
- * reporting. */
+/* Line 2: the secret (identity_check() tells whether it is a valid
+ * scalar).  Returns 0, or -1 after reporting. */
 static int
 parse_secret(const char *line, size_t len, const char *name,
-    struct identity *id, bool derive)
+    struct identity *id)
 {
 	size_t priv_len = 0;
 
@@ -345,15 +332,14 @@ parse_secret(const char *line, size_t len, const char *name,
 		    (size_t)BASE64_LEN(SUITE_PRIV_LEN));
 		return -1;
 	}
-	return derive ? derive_public(id, id->pub, name) : 0;
+	return 0;
 }
 
-/* Line 3: "public TOKEN" of id's suite.  With compare, it must equal
- * id->pub (derived from the secret); without, it becomes id->pub.  Returns
- * 0, or -1 after reporting. */
+/* Line 3: "public TOKEN" of id's suite, into id->pub (identity_check()
+ * compares it with the secret's).  Returns 0, or -1 after reporting. */
 static int
 parse_public(const char *line, size_t len, const char *name,
-    struct identity *id, bool compare)
+    struct identity *id)
 {
 	char token[TOKEN_MAX];
 	uint8_t pub[SUITE_PUB_MAX];
@@ -372,20 +358,18 @@ parse_public(const char *line, size_t len, const char *name,
 		    "— " FIX_DAMAGED, name);
 		return -1;
 	}
-	if (s != id->suite ||
-	    (compare && !ct_equal(pub, id->pub, s->pub_len))) {
+	if (s != id->suite) {
 		report_mismatch(name);
 		return -1;
 	}
-	if (!compare)
-		memcpy(id->pub, pub, s->pub_len);
+	memcpy(id->pub, pub, s->pub_len);
 	return 0;
 }
 
-/* keyfile_parse(); without check, as keyfile_load_unchecked() says. */
+/* keyfile_parse() without identity_check(). */
 static int
 parse_text(const char *text, size_t text_len, const char *name,
-    struct identity *id, bool check)
+    struct identity *id)
 {
 	const char *line[KEYFILE_LINES];
 	size_t line_len[KEYFILE_LINES];
@@ -403,9 +387,9 @@ parse_text(const char *text, size_t text_len, const char *name,
 		    FIX_DAMAGED, name, count, KEYFILE_LINES);
 		goto fail;
 	}
-	if (parse_secret(line[1], line_len[1], name, id, check) == -1)
+	if (parse_secret(line[1], line_len[1], name, id) == -1)
 		goto fail;
-	if (parse_public(line[2], line_len[2], name, id, check) == -1)
+	if (parse_public(line[2], line_len[2], name, id) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -414,20 +398,16 @@ fail:
 }
 
 int
-keyfile_parse(const char *text, size_t text_len, const char *name,
-    struct identity *id)
-{
-	return parse_text(text, text_len, name, id, true);
-}
-
-int
 identity_check(const struct identity *id, const char *name)
 {
 	uint8_t pub[SUITE_PUB_MAX];
 	int rc = -1;
 
-	if (derive_public(id, pub, name) == -1)
+	if (id->suite->pubkey(pub, id->priv) == -1) {
+		log_error("%s: line 2 is not a valid %s private key — "
+		    FIX_DAMAGED, name, id->suite->name);
 		goto out;
+	}
 	if (!ct_equal(pub, id->pub, id->suite->pub_len)) {
 		report_mismatch(name);
 		goto out;
@@ -436,6 +416,19 @@ identity_check(const struct identity *id, const char *name)
 out:
 	wipe(pub, sizeof(pub));
 	return rc;
+}
+
+int
+keyfile_parse(const char *text, size_t text_len, const char *name,
+    struct identity *id)
+{
+	if (parse_text(text, text_len, name, id) == -1)
+		return -1;
+	if (identity_check(id, name) == -1) {
+		identity_clear(id);
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens a key file for reading and checks what it is before reading a
@@ -483,7 +476,7 @@ fail:
 	return -1;
 }
 
-/* keyfile_load(); without check, as keyfile_load_unchecked() says. */
+/* keyfile_load(); without check, keyfile_load_unchecked(). */
 static int
 load(const char *path, struct identity *id, bool check)
 {
@@ -512,8 +505,12 @@ load(const char *path, struct identity *id, bool check)
 			break;
 		text_len += (size_t)n;
 	}
-	if (parse_text(text, text_len, path, id, check) == -1)
+	if (parse_text(text, text_len, path, id) == -1)
 		goto out;
+	if (check && identity_check(id, path) == -1) {
+		identity_clear(id);
+		goto out;
+	}
 	/*
 	 * Like ssh: a secret others can read (or replace) is no longer ours
 	 * alone.  Checked after parsing, so a wrong file (a .pub, say) is

@@ -72,7 +72,8 @@ int net_accept(int listen_fd, char *peer, size_t peer_cap);
 int net_connect(const char *host, const char *port, int family,
     long long deadline, const char *what, char *peer, size_t peer_cap);
 
-/* True if sa is a loopback address: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+/* True if sa is a loopback address: 127.0.0.0/8, ::1 or
+ * ::ffff:127.0.0.0/104. */
 bool net_is_loopback(const struct sockaddr *sa, socklen_t sa_len);
 
 /*
