@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,16 +13,16 @@
 #include "log.h"
 #include "util.h"
 
-static const char help_top[] =
+/* The top-level help around the command list, which cli_help() makes from
+ * the command table. */
+static const char help_top_head[] =
 "usage: sealcat <command> [options]\n"
 "\n"
 "A secure pipe: netcat with Noise XX authentication and encryption.\n"
 "\n"
-"commands:\n"
-"  keygen    create an identity key file and print its public token\n"
-"  pubkey    print the public token of an identity key file\n"
-"  listen    accept connections and relay them to stdio, a command or a port\n"
-"  connect   connect to a listener and relay stdio\n"
+"commands:\n";
+
+static const char help_top_tail[] =
 "\n"
 "  -h, --help       show this help (sealcat <command> --help for a command)\n"
 "  -V, --version    show the version\n"
@@ -52,6 +53,22 @@ static const char help_pubkey[] =
 "                       ~/.config/sealcat/id_x25519, else id_p256)\n"
 "  -h, --help           show this help\n";
 
+/* The lines of the options listen and connect share (CLI_PIPE_LONGOPTS). */
+#define HELP_PIPE_IDENTITY \
+"  -i, --identity FILE    identity key file\n" \
+"      --suite SUITE      x25519 or p256 (must match the identity)\n"
+#define HELP_PIPE_STREAM \
+"      --recv-only        do not read stdin\n" \
+"      --send-only        discard what arrives\n" \
+"      --exit-with-peer   stop reading stdin once the peer's stream ended\n"
+#define HELP_PIPE_COMMON \
+"      --idle SECS        give up after SECS without traffic (off)\n" \
+"      --keepalive SECS   send a keepalive every SECS (off)\n" \
+"  -4, -6                 IPv4 or IPv6 only\n" \
+"  -v, --verbose          report progress on stderr\n" \
+"  -q, --quiet            report errors only\n" \
+"  -h, --help             show this help\n"
+
 static const char help_listen[] =
 "usage: sealcat listen [options] [ADDRESS] PORT\n"
 "\n"
@@ -62,23 +79,15 @@ static const char help_listen[] =
 "  -A, --authorized FILE  accept the keys in FILE\n"
 "                         (default ~/.config/sealcat/authorized_peers)\n"
 "      --allow-any        accept any client key (still encrypted)\n"
-"  -i, --identity FILE    identity key file\n"
-"      --suite SUITE      x25519 or p256 (must match the identity)\n"
+HELP_PIPE_IDENTITY
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
 "      --forward HOST:PORT\n"
 "                         relay each connection to a TCP service\n"
 "      --max-conns N      concurrent connections with -e/--forward (64)\n"
-"      --recv-only        do not read stdin\n"
-"      --send-only        discard what arrives\n"
-"      --exit-with-peer   stop reading stdin once the peer's stream ended\n"
+HELP_PIPE_STREAM
 "  -w, --timeout SECS     handshake timeout (10)\n"
-"      --idle SECS        give up after SECS without traffic (off)\n"
-"      --keepalive SECS   send a keepalive every SECS (off)\n"
-"  -4, -6                 IPv4 or IPv6 only\n"
-"  -v, --verbose          report progress on stderr\n"
-"  -q, --quiet            report errors only\n"
-"  -h, --help             show this help\n";
+HELP_PIPE_COMMON;
 
 static const char help_connect[] =
 "usage: sealcat connect [options] HOST PORT\n"
@@ -89,40 +98,87 @@ static const char help_connect[] =
 "  -p, --peer TOKEN       the server's key (default: ~/.config/sealcat/\n"
 "                         known_peers)\n"
 "      --trust-new        trust and record an unknown server's key\n"
-"  -i, --identity FILE    identity key file\n"
-"      --suite SUITE      x25519 or p256 (must match the identity)\n"
+HELP_PIPE_IDENTITY
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
-"      --recv-only        do not read stdin\n"
-"      --send-only        discard what arrives\n"
-"      --exit-with-peer   stop reading stdin once the peer's stream ended\n"
+HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
-"      --idle SECS        give up after SECS without traffic (off)\n"
-"      --keepalive SECS   send a keepalive every SECS (off)\n"
-"  -4, -6                 IPv4 or IPv6 only\n"
-"  -v, --verbose          report progress on stderr\n"
-"  -q, --quiet            report errors only\n"
-"  -h, --help             show this help\n";
+HELP_PIPE_COMMON;
+
+static const struct command commands[] = {
+	{ "keygen", cmd_keygen,
+	    "create an identity key file and print its public token",
+	    help_keygen },
+	{ "pubkey", cmd_pubkey,
+	    "print the public token of an identity key file", help_pubkey },
+	{ "listen", cmd_listen,
+	    "accept connections and relay them to stdio, a command or a port",
+	    help_listen },
+	{ "connect", cmd_connect, "connect to a listener and relay stdio",
+	    help_connect },
+};
+
+const struct command *
+cli_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
 
 void
 cli_help(FILE *fp, const char *subcommand)
 {
-	static const struct {
-		const char *name;
-		const char *text;
-	} texts[] = {
-		{ "keygen", help_keygen },
-		{ "pubkey", help_pubkey },
-		{ "listen", help_listen },
-		{ "connect", help_connect },
-	};
+	const struct command *cmd;
 
-	if (subcommand != NULL)
-		for (size_t i = 0; i < ARRAY_LEN(texts); i++)
-			if (strcmp(texts[i].name, subcommand) == 0) {
-				fputs(texts[i].text, fp);
-				return;
-			}
-	fputs(help_top, fp);
+	if (subcommand != NULL && (cmd = cli_command(subcommand)) != NULL) {
+		fputs(cmd->help, fp);
+		return;
+	}
+	fputs(help_top_head, fp);
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(fp, "  %-9s %s\n", commands[i].name,
+		    commands[i].summary);
+	fputs(help_top_tail, fp);
+}
+
+int
+cli_unknown_command(const char *name)
+{
+	char list[128];
+	size_t used = 0;
+	int n;
+
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		n = snprintf(list + used, sizeof(list) - used, "%s%s",
+		    i == 0 ? "" : ", ", commands[i].name);
+		if (n < 0 || (size_t)n >= sizeof(list) - used)
+			break;
+		used += (size_t)n;
+	}
+	if (name[0] == '-')
+		return cli_usage(NULL, "unknown option '%s'", name);
+	log_error("unknown command '%s' — see 'sealcat --help' (commands: "
+	    "%s)", name, list);
+	return EXIT_USAGE;
+}
+
+int
+cli_bad_option(const char *subcommand, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+
+	if (c == ':') {
+		if (strncmp(arg, "--", 2) == 0)
+			return cli_usage(subcommand, "option '%.*s' needs an "
+			    "argument", len, arg);
+		return cli_usage(subcommand, "option '-%c' needs an argument",
+		    optopt);
+	}
+	if (optopt != 0)
+		return cli_usage(subcommand, "unknown option '-%c'", optopt);
+	return cli_usage(subcommand, "unknown option '%.*s'", len, arg);
 }
 
 int

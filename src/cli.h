@@ -23,8 +23,32 @@ int cmd_pubkey(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 
-/* Prints the --help text of a subcommand (NULL: the top level) to fp. */
+/* A row of the command table in cli.c: dispatch in main(), the command
+ * list of `sealcat --help` and the unknown-command error are made from it. */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;		/* one line for `sealcat --help` */
+	const char *help;		/* `sealcat NAME --help` */
+};
+
+/* The command called name, or NULL. */
+const struct command *cli_command(const char *name);
+
+/* Prints the --help text of a subcommand (NULL or unknown: the top level)
+ * to fp. */
 void cli_help(FILE *fp, const char *subcommand);
+
+/* Reports an unknown command (or top-level option) as a usage error and
+ * returns EXIT_USAGE. */
+int cli_unknown_command(const char *name);
+
+/*
+ * Reports what getopt_long() refused (it returned c, '?' or ':', with
+ * opterr off and ':' leading the short options) as a usage error and
+ * returns EXIT_USAGE.  Every subcommand reports getopt errors this way.
+ */
+int cli_bad_option(const char *subcommand, int c, char **argv);
 
 /*
  * Reports a usage error: "sealcat: <msg> — see 'sealcat SUB --help'"
@@ -71,6 +95,22 @@ enum {
 
 /* The shared letters, for a command's getopt_long() short options. */
 #define CLI_PIPE_SHORTOPTS "i:e:w:46vqh"
+
+/* The shared long options, for a command's struct option table (followed
+ * by its own and the terminating row). */
+#define CLI_PIPE_LONGOPTS \
+	{ "identity", required_argument, NULL, 'i' }, \
+	{ "suite", required_argument, NULL, CLI_OPT_SUITE }, \
+	{ "exec", required_argument, NULL, 'e' }, \
+	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY }, \
+	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY }, \
+	{ "exit-with-peer", no_argument, NULL, CLI_OPT_EXIT_WITH_PEER }, \
+	{ "timeout", required_argument, NULL, 'w' }, \
+	{ "idle", required_argument, NULL, CLI_OPT_IDLE }, \
+	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "help", no_argument, NULL, 'h' }
 
 void cli_pipe_defaults(struct pipe_opts *p);
 

@@ -34,18 +34,7 @@ struct connect_opts {
 static const struct option long_options[] = {
 	{ "peer", required_argument, NULL, 'p' },
 	{ "trust-new", no_argument, NULL, OPT_TRUST_NEW },
-	{ "identity", required_argument, NULL, 'i' },
-	{ "suite", required_argument, NULL, CLI_OPT_SUITE },
-	{ "exec", required_argument, NULL, 'e' },
-	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY },
-	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY },
-	{ "exit-with-peer", no_argument, NULL, CLI_OPT_EXIT_WITH_PEER },
-	{ "timeout", required_argument, NULL, 'w' },
-	{ "idle", required_argument, NULL, CLI_OPT_IDLE },
-	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
+	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -77,12 +66,8 @@ parse(int argc, char **argv, struct connect_opts *o)
 		case 'h':
 			cli_help(stdout, CMD);
 			return EXIT_OK;
-		case ':':
-			return cli_usage(CMD, "%s needs an argument",
-			    argv[optind - 1]);
 		default:
-			return cli_usage(CMD, "unknown option '%s'",
-			    argv[optind - 1]);
+			return cli_bad_option(CMD, c, argv);
 		}
 	}
 	if (argc - optind != 2)

@@ -24,28 +24,6 @@ struct keygen_opts {
 	bool help;	/* --help: printed, nothing else to do */
 };
 
-/*
- * Reports what getopt_long() refused (it returned c, '?' or ':', with
- * opterr off) as a usage error and returns EXIT_USAGE.
- */
-static int
-bad_option(const char *sub, int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-	int len = (int)strcspn(arg, "=");
-
-	if (c == ':') {
-		if (strncmp(arg, "--", 2) == 0)
-			return cli_usage(sub, "option '%.*s' needs an argument",
-			    len, arg);
-		return cli_usage(sub, "option '-%c' needs an argument",
-		    optopt);
-	}
-	if (optopt != 0)
-		return cli_usage(sub, "unknown option '-%c'", optopt);
-	return cli_usage(sub, "unknown option '%.*s'", len, arg);
-}
-
 /* Prints a token on stdout.  Returns an exit status. */
 static int
 print_token(const struct identity *id)
@@ -102,7 +80,7 @@ keygen_options(int argc, char **argv, struct keygen_opts *o)
 			o->help = true;
 			return EXIT_OK;
 		default:
-			return bad_option("keygen", c, argv);
+			return cli_bad_option("keygen", c, argv);
 		}
 	}
 	if (optind < argc)
@@ -166,7 +144,7 @@ cmd_pubkey(int argc, char **argv)
 			cli_help(stdout, "pubkey");
 			return EXIT_OK;
 		default:
-			return bad_option("pubkey", c, argv);
+			return cli_bad_option("pubkey", c, argv);
 		}
 	}
 	if (optind < argc)

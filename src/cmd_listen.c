@@ -54,21 +54,10 @@ static const struct option long_options[] = {
 	{ "allow", required_argument, NULL, 'a' },
 	{ "authorized", required_argument, NULL, 'A' },
 	{ "allow-any", no_argument, NULL, OPT_ALLOW_ANY },
-	{ "identity", required_argument, NULL, 'i' },
-	{ "suite", required_argument, NULL, CLI_OPT_SUITE },
+	CLI_PIPE_LONGOPTS,
 	{ "keep-open", no_argument, NULL, 'k' },
-	{ "exec", required_argument, NULL, 'e' },
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY },
-	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY },
-	{ "exit-with-peer", no_argument, NULL, CLI_OPT_EXIT_WITH_PEER },
-	{ "timeout", required_argument, NULL, 'w' },
-	{ "idle", required_argument, NULL, CLI_OPT_IDLE },
-	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -109,10 +98,8 @@ parse_option(struct listen_opts *o, int c, char **argv)
 	case 'h':
 		cli_help(stdout, CMD);
 		return EXIT_OK;
-	case ':':
-		return cli_usage(CMD, "%s needs an argument", argv[optind - 1]);
 	default:
-		return cli_usage(CMD, "unknown option '%s'", argv[optind - 1]);
+		return cli_bad_option(CMD, c, argv);
 	}
 }
 

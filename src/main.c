@@ -1,5 +1,6 @@
 /*
- * main.c - the subcommand table, --help and --version; nothing else.
+ * main.c - dispatch through the command table (cli.c), --help and
+ * --version; nothing else.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,20 +11,11 @@
 #include "suite.h"
 #include "util.h"
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} commands[] = {
-	{ "keygen", cmd_keygen },
-	{ "pubkey", cmd_pubkey },
-	{ "listen", cmd_listen },
-	{ "connect", cmd_connect },
-};
-
 int
 main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const struct command *command;
 
 	if (cmd == NULL) {
 		cli_help(stderr, NULL);
@@ -38,19 +30,14 @@ main(int argc, char **argv)
 		printf("sealcat %s\n", PACKAGE_VERSION);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
-		if (strcmp(cmd, commands[i].name) != 0)
-			continue;
-		/* Key material will be in memory: no core dumps, no ptrace by
-		 * other users' processes.  A closed stdout must come back as
-		 * EPIPE so the relay can say what happened. */
-		harden_process();
-		signal(SIGPIPE, SIG_IGN);
-		if (suite_init() == -1)
-			return EXIT_RUNTIME;
-		return commands[i].run(argc - 1, argv + 1);
-	}
-	if (cmd[0] == '-')
-		return cli_usage(NULL, "unknown option '%s'", cmd);
-	return cli_usage(NULL, "unknown command '%s'", cmd);
+	if ((command = cli_command(cmd)) == NULL)
+		return cli_unknown_command(cmd);
+	/* Key material will be in memory: no core dumps, no ptrace by other
+	 * users' processes.  A closed stdout must come back as EPIPE so the
+	 * relay can say what happened. */
+	harden_process();
+	signal(SIGPIPE, SIG_IGN);
+	if (suite_init() == -1)
+		return EXIT_RUNTIME;
+	return command->run(argc - 1, argv + 1);
 }
