@@ -10,11 +10,15 @@
  * them are checked against published handshakes too.  BLAKE2s and SHA-512
  * are in no sealcat suite; those vectors are skipped (a "#" line says so).
  * There are no published P-256 Noise vectors; sealcat/noise_xx_p256.json
- * was computed from PROTOCOL.md by an independent Python implementation.
+ * was computed from PROTOCOL.md by an independent Python implementation,
+ * with known answers for Rekey() (frames at nonces 65535..131072 through
+ * noise_encrypt() and frame_seal(), and a fixed key rekeyed three times)
+ * and for HKDF with three outputs.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
 #include "noise.h"
 #include "pair.h"
 #include "suite.h"
@@ -500,6 +504,174 @@ vector_transport_message(struct vector_sides *vs, int m, const uint8_t *pl,
 	}
 }
 
+/* A copy of cs with its nonce set to n after rekeys Rekey() calls. */
+static struct cipher_state
+at_nonce(const struct cipher_state *cs, uint64_t n, long long rekeys)
+{
+	struct cipher_state c = *cs;
+
+	for (long long i = 0; i < rekeys; i++)
+		noise_rekey(&c);
+	c.n = n;
+	return c;
+}
+
+/* One frame sealed at nonce n by noise_encrypt() after the Rekey() calls
+ * the vector names, opened by the receiver the same way; then by
+ * frame_seal() and frame_open(), which must make the last Rekey()
+ * themselves when n is a multiple of FRAME_REKEY_INTERVAL. */
+static bool
+rekey_message(struct cipher_state *send, struct cipher_state *recv,
+    uint64_t n, long long rekeys, const uint8_t *pl, size_t pl_len,
+    const uint8_t *ct, size_t ct_len)
+{
+	static uint8_t out[FRAME_BUF_LEN];
+	long long by_frame = n % FRAME_REKEY_INTERVAL == 0 ? 1 : 0;
+	struct cipher_state c;
+	enum frame_type type;
+	size_t out_len = 0, body_len = 0;
+	const char *why;
+	bool good;
+
+	if (pl_len < 1 || ct_len > FRAME_MAX_LEN || pl[0] != FRAME_DATA)
+		return false;
+	c = at_nonce(send, n, rekeys);
+	good = noise_encrypt(&c, NULL, 0, pl, pl_len, out, sizeof(out),
+	    &out_len) == 0 && out_len == ct_len &&
+	    memcmp(out, ct, ct_len) == 0;
+	c = at_nonce(recv, n, rekeys);
+	good = good && noise_decrypt(&c, NULL, 0, ct, ct_len, out,
+	    sizeof(out), &out_len) == 0 && out_len == pl_len &&
+	    memcmp(out, pl, pl_len) == 0;
+	c = at_nonce(send, n, rekeys - by_frame);
+	memcpy(out + FRAME_BODY_OFFSET, pl + 1, pl_len - 1);
+	good = good && frame_seal(&c, FRAME_DATA, out, sizeof(out),
+	    pl_len - 1, &out_len) == 0 && out_len == FRAME_HEADER_LEN +
+	    ct_len && get_be16(out) == ct_len &&
+	    memcmp(out + FRAME_HEADER_LEN, ct, ct_len) == 0;
+	c = at_nonce(recv, n, rekeys - by_frame);
+	memcpy(out, ct, ct_len);
+	good = good && frame_open(&c, out, ct_len, &type, &body_len,
+	    &why) == 0 && type == FRAME_DATA && body_len == pl_len - 1 &&
+	    memcmp(out + 1, pl + 1, body_len) == 0 && c.n == n + 1;
+	cipher_state_clear(&c);
+	return good;
+}
+
+/* Frames across Rekey() (gen_noise_xx_p256.py): the split keys of the
+ * vector, at nonces on both sides of 65536 and 131072. */
+static void
+vector_rekey_messages(struct vector_sides *vs, const json_t *list,
+    const char *id)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(list, i, m) {
+		bool initiator = strcmp(vectors_str(m, "sender"),
+		    "initiator") == 0;
+		long long n = vectors_int(m, "nonce");
+		long long rekeys = vectors_int(m, "rekeys");
+		size_t pl_len = 0, ct_len = 0;
+		uint8_t *pl = vectors_hex(m, "payload", &pl_len);
+		uint8_t *ct = vectors_hex(m, "ciphertext", &ct_len);
+
+		ok(pl != NULL && ct != NULL && n >= 0 && rekeys >= 0 &&
+		    rekey_message(initiator ? &vs->i_send : &vs->r_send,
+		    initiator ? &vs->r_recv : &vs->i_recv, (uint64_t)n,
+		    rekeys, pl, pl_len, ct, ct_len),
+		    "%s: %s frame at nonce %lld after %lld Rekey(): sealed "
+		    "and opened byte for byte, by noise_encrypt() and by "
+		    "frame_seal()", id, vectors_str(m, "sender"), n, rekeys);
+		free(pl);
+		free(ct);
+	}
+}
+
+/* Rekey() of a fixed key, applied three times in a row. */
+static void
+test_rekey_kat(const json_t *list)
+{
+	size_t i;
+	json_t *v;
+
+	ok(json_array_size(list) == 2, "sealcat/noise_xx_p256.json: %zu "
+	    "Rekey() cases (AESGCM, ChaChaPoly)", json_array_size(list));
+	json_array_foreach(list, i, v) {
+		const char *cipher = vectors_str(v, "cipher");
+		const json_t *chain = json_object_get(v, "rekeyed");
+		const struct suite *s = strcmp(cipher, "AESGCM") == 0 ?
+		    &suite_p256 : &suite_x25519;
+		struct cipher_state cs = { .suite = s, .has_key = true };
+		size_t k_len = 0, j;
+		uint8_t *k = vectors_hex(v, "k", &k_len);
+		bool good = k != NULL && k_len == SUITE_KEY_LEN &&
+		    json_array_size(chain) == 3;
+		json_t *want;
+
+		if (good)
+			memcpy(cs.k, k, SUITE_KEY_LEN);
+		json_array_foreach(chain, j, want) {
+			size_t w_len = 0;
+			uint8_t *w = hex_decode(json_string_value(want) != NULL ?
+			    json_string_value(want) : "x", &w_len);
+
+			cs.n = j;
+			noise_rekey(&cs);
+			good = good && w != NULL && w_len == SUITE_KEY_LEN &&
+			    memcmp(cs.k, w, SUITE_KEY_LEN) == 0 && cs.n == j;
+			free(w);
+		}
+		ok(good, "%s: Rekey() once, twice, three times gives the "
+		    "known keys, n unchanged", cipher);
+		free(k);
+		cipher_state_clear(&cs);
+	}
+}
+
+/* HKDF(ck, ikm, 3), as MixKeyAndHash() uses it, for both hashes. */
+static void
+test_hkdf_kat(const json_t *list)
+{
+	size_t i;
+	json_t *v;
+
+	ok(json_array_size(list) == 4, "sealcat/noise_xx_p256.json: %zu "
+	    "HKDF cases", json_array_size(list));
+	json_array_foreach(list, i, v) {
+		const char *hash = vectors_str(v, "hash");
+		const struct suite *s = strcmp(hash, "SHA256") == 0 ?
+		    &suite_p256 : &suite_x25519;
+		const json_t *outs = json_object_get(v, "outputs");
+		uint8_t out[3 * SUITE_HASH_MAX];
+		size_t ck_len = 0, ikm_len = 0, j;
+		uint8_t *ck = vectors_hex(v, "ck", &ck_len);
+		uint8_t *ikm = vectors_hex(v, "ikm", &ikm_len);
+		bool good = ck != NULL && ikm != NULL &&
+		    ck_len == s->hash_len && json_array_size(outs) == 3;
+		json_t *want;
+
+		memset(out, 0xcc, sizeof(out));
+		if (good)
+			noise_hkdf(s, ck, ck_len, ikm, ikm_len, 3, out);
+		json_array_foreach(outs, j, want) {
+			size_t w_len = 0;
+			uint8_t *w = hex_decode(json_string_value(want) != NULL ?
+			    json_string_value(want) : "x", &w_len);
+
+			good = good && w != NULL && w_len == s->hash_len &&
+			    memcmp(out + j * s->hash_len, w, w_len) == 0;
+			free(w);
+		}
+		for (j = 3 * s->hash_len; j < sizeof(out); j++)
+			good = good && out[j] == 0xcc;
+		ok(good, "%s: HKDF(ck, %zu-byte ikm, 3) gives the known three "
+		    "outputs, nothing written past them", hash, ikm_len);
+		free(ck);
+		free(ikm);
+	}
+}
+
 static void
 run_vector(const char *file, size_t index, const json_t *v)
 {
@@ -552,6 +724,7 @@ run_vector(const char *file, size_t index, const json_t *v)
 			    s->hash_len : 0, "%s: handshake hash matches", id);
 		free(want_h);
 	}
+	vector_rekey_messages(&vs, json_object_get(v, "rekey_messages"), id);
 	handshake_clear(&vs.ini);
 	handshake_clear(&vs.res);
 	cipher_state_clear(&vs.i_send);
@@ -574,6 +747,10 @@ test_vectors(const char *file)
 	    json_array_size(list));
 	json_array_foreach(list, i, v)
 		run_vector(file, i, v);
+	if (json_object_get(root, "rekey") != NULL) {
+		test_rekey_kat(json_object_get(root, "rekey"));
+		test_hkdf_kat(json_object_get(root, "hkdf"));
+	}
 	json_decref(root);
 }
 
