@@ -24,6 +24,8 @@
 struct suite {
 	const char *name;	/* "x25519", "p256": --suite and token prefix */
 	const char *protocol;	/* Noise protocol name, in the preamble */
+	const char *algorithms;	/* its DH, cipher and hash name sections
+				 * (Noise §8.2): "25519_ChaChaPoly_BLAKE2b" */
 	size_t pub_len;		/* public key in messages: 32 or 65 */
 	size_t hash_len;	/* HASHLEN: 64 or 32 */
 	size_t block_len;	/* hash block size for HMAC: 128 or 64 */

@@ -302,6 +302,7 @@ sha256_hmac(uint8_t *out, const uint8_t *key, size_t key_len,
 const struct suite suite_p256 = {
 	.name = "p256",
 	.protocol = "Noise_XX_P256_AESGCM_SHA256",
+	.algorithms = "P256_AESGCM_SHA256",
 	.pub_len = P256_PUB_LEN,
 	.hash_len = SHA256_LEN,
 	.block_len = SHA256_BLOCK,

@@ -130,6 +130,7 @@ blake2b_hmac(uint8_t *out, const uint8_t *key, size_t key_len,
 const struct suite suite_x25519 = {
 	.name = "x25519",
 	.protocol = "Noise_XX_25519_ChaChaPoly_BLAKE2b",
+	.algorithms = "25519_ChaChaPoly_BLAKE2b",
 	.pub_len = crypto_scalarmult_curve25519_BYTES,
 	.hash_len = BLAKE2B_LEN,
 	.block_len = BLAKE2B_BLOCK,

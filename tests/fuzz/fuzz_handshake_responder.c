@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(fuzz_all_zero(&hs, sizeof(hs)));
 		goto out;
 	}
-	FUZZ_ASSERT(out_len == noise_message_len(suite, 1));
+	FUZZ_ASSERT(out_len == noise_message_len(&hs.pattern, suite, 1));
 
 	if (!fuzz_next_record(data, size, &pos, &msg, &msg_len, &declared) ||
 	    !read_msg(&hs, offer_payload, msg, msg_len))

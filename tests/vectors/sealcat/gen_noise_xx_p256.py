@@ -1,11 +1,15 @@
 # gen_noise_xx_p256.py - fixed-key vectors for the p256 suite, computed from
 # PROTOCOL.md §2 by an implementation independent of sealcat's C code (on
-# pyca/cryptography).  Not run by make check; regenerate with
+# pyca/cryptography), and known answers for what no published Noise vector
+# covers: transport messages across Rekey() at the nonces where sealcat
+# rekeys (PROTOCOL.md §3.3), Rekey() of a fixed key for both ciphers, and
+# HKDF with three outputs (MixKeyAndHash, Noise §5.2) for both hashes.
+# Not run by make check; regenerate with
 #   python3 gen_noise_xx_p256.py > noise_xx_p256.json
 # and update the sha256 in ../README.md.
 import hashlib, hmac as _hmac, json, struct, sys
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 NAME = b"Noise_XX_P256_AESGCM_SHA256"
@@ -15,6 +19,13 @@ def H(d): return hashlib.sha256(d).digest()
 def HMAC(k, d): return _hmac.new(k, d, hashlib.sha256).digest()
 def HKDF(ck, ikm):
     t = HMAC(ck, ikm); o1 = HMAC(t, b"\x01"); o2 = HMAC(t, o1 + b"\x02"); return o1, o2
+def HKDF3(hashfn, ck, ikm):
+    # Noise §4.3 with num_outputs = 3, written out for any hash.
+    t = _hmac.new(ck, ikm, hashfn).digest()
+    o1 = _hmac.new(t, b"\x01", hashfn).digest()
+    o2 = _hmac.new(t, o1 + b"\x02", hashfn).digest()
+    o3 = _hmac.new(t, o2 + b"\x03", hashfn).digest()
+    return o1, o2, o3
 def priv_key(x): return ec.derive_private_key(int.from_bytes(x, "big"), ec.SECP256R1())
 def PUB(x): return priv_key(x).public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 def DH(x, pub):
@@ -22,6 +33,14 @@ def DH(x, pub):
 def nonce(n): return b"\0\0\0\0" + struct.pack(">Q", n)
 def ENC(k, n, ad, p): return AESGCM(k).encrypt(nonce(n), p, ad)
 def DEC(k, n, ad, c): return AESGCM(k).decrypt(nonce(n), c, ad)
+def nonce_le(n): return b"\0\0\0\0" + struct.pack("<Q", n)
+def ENC_CHACHA(k, n, ad, p): return ChaCha20Poly1305(k).encrypt(nonce_le(n), p, ad)
+MAXNONCE = 2**64 - 1
+# Rekey() of Noise §4.2: the first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32
+# zero bytes), for AESGCM (big-endian counter) and ChaChaPoly (little-endian).
+def REKEY(k): return ENC(k, MAXNONCE, b"", b"\0" * 32)[:32]
+def REKEY_CHACHA(k): return ENC_CHACHA(k, MAXNONCE, b"", b"\0" * 32)[:32]
+REKEY_INTERVAL = 65536  # PROTOCOL.md §3.3: Rekey() before frames 65536, 131072, ...
 
 class Side:
     def __init__(s, prologue, st, eph):
@@ -65,7 +84,21 @@ def run(prologue, i_s, i_e, r_s, r_e, payloads):
     for i, p in enumerate(payloads[3:]):
         if i % 2 == 0: msgs.append((p, ENC(c2, n2, b"", p))); n2 += 1
         else: msgs.append((p, ENC(c1, n1, b"", p))); n1 += 1
-    return I.h, msgs
+    return I.h, msgs, c1, c2
+
+def across_rekey(c1, c2):
+    # Frames (type byte 0x00 DATA || body, empty AD) sealed as sealcat seals
+    # the frame with nonce n: with the key after n // 65536 Rekey() calls.
+    out = []
+    for who, k in (("initiator", c1), ("responder", c2)):
+        for n in (REKEY_INTERVAL - 1, REKEY_INTERVAL, REKEY_INTERVAL + 1,
+                  2 * REKEY_INTERVAL - 1, 2 * REKEY_INTERVAL):
+            key = k
+            for _ in range(n // REKEY_INTERVAL): key = REKEY(key)
+            p = b"\x00" + ("%s frame %d" % (who, n)).encode()
+            out.append({"sender": who, "nonce": n, "rekeys": n // REKEY_INTERVAL,
+                        "payload": p.hex(), "ciphertext": ENC(key, n, b"", p).hex()})
+    return out
 
 def key(label):
     return H(b"sealcat p256 vector " + label)   # < n with overwhelming probability
@@ -79,7 +112,7 @@ for name, payloads in [
     i_s, i_e, r_s, r_e = key(b"init static"), key(b"init ephemeral"), key(b"resp static"), key(b"resp ephemeral")
     if name.startswith("non"):
         i_s, i_e, r_s, r_e = [H(k) for k in (i_s, i_e, r_s, r_e)]
-    hh, msgs = run(prologue, i_s, i_e, r_s, r_e, payloads)
+    hh, msgs, c1, c2 = run(prologue, i_s, i_e, r_s, r_e, payloads)
     vectors.append({
         "comment": name,
         "protocol_name": NAME.decode(),
@@ -89,11 +122,30 @@ for name, payloads in [
         "init_static_public": PUB(i_s).hex(), "resp_static_public": PUB(r_s).hex(),
         "handshake_hash": hh.hex(),
         "messages": [{"payload": p.hex(), "ciphertext": c.hex()} for p, c in msgs],
+        "rekey_messages": across_rekey(c1, c2),
     })
+
+rekeys = []
+for cipher, rekey in (("AESGCM", REKEY), ("ChaChaPoly", REKEY_CHACHA)):
+    k = H(b"sealcat rekey vector " + cipher.encode())
+    chain = []
+    for _ in range(3):
+        k2 = rekey(chain[-1] if chain else k); chain.append(k2)
+    rekeys.append({"cipher": cipher, "k": k.hex(), "rekeyed": [x.hex() for x in chain]})
+
+hkdfs = []
+for hname, hashfn in (("SHA256", hashlib.sha256), ("BLAKE2b", hashlib.blake2b)):
+    ck = hashfn(b"sealcat hkdf ck").digest()
+    for ikm in (b"", b"\x42" * 32):
+        hkdfs.append({"hash": hname, "ck": ck.hex(), "ikm": ikm.hex(),
+                      "outputs": [o.hex() for o in HKDF3(hashfn, ck, ikm)]})
 json.dump({"comment": "sealcat p256 suite, Noise_XX_P256_AESGCM_SHA256: fixed-key vectors "
            "computed from PROTOCOL.md with an independent Python implementation on "
            "pyca/cryptography (not sealcat's code, not a published vector). Same fields "
            "as the cacophony format; transport messages alternate, responder first, "
-           "with empty AD and no frame length prefix.",
-           "vectors": vectors}, sys.stdout, indent=1)
+           "with empty AD and no frame length prefix. rekey_messages: frames "
+           "sealed with the split keys at the given nonce after the given number "
+           "of Rekey() calls (PROTOCOL.md 3.3). rekey: k and Rekey() applied 1, "
+           "2, 3 times. hkdf: Noise HKDF(ck, ikm, 3).",
+           "vectors": vectors, "rekey": rekeys, "hkdf": hkdfs}, sys.stdout, indent=1)
 print()
