@@ -476,23 +476,20 @@ fail:
 	return -1;
 }
 
-/* keyfile_load(); without check, keyfile_load_unchecked(). */
+/* Reads the key file at path into text (text_cap bytes at most).  Returns
+ * 0 and sets *text_len, or -1 after reporting. */
 static int
-load(const char *path, struct identity *id, bool check)
+read_private(const char *path, char *text, size_t text_cap, size_t *text_len,
+    mode_t *mode)
 {
-	/* One spare byte tells a file that grew past KEYFILE_MAX. */
-	char text[KEYFILE_MAX + 1];
-	size_t text_len = 0;
-	mode_t mode = 0;
+	size_t len = 0;
 	int fd;
 	int rc = -1;
 
-	identity_clear(id);
-	lock_secret(text, sizeof(text));
-	if ((fd = open_private(path, &mode)) == -1)
-		goto out;
-	while (text_len < sizeof(text)) {
-		ssize_t n = read(fd, text + text_len, sizeof(text) - text_len);
+	if ((fd = open_private(path, mode)) == -1)
+		return -1;
+	while (len < text_cap) {
+		ssize_t n = read(fd, text + len, text_cap - len);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -503,8 +500,31 @@ load(const char *path, struct identity *id, bool check)
 		}
 		if (n == 0)
 			break;
-		text_len += (size_t)n;
+		len += (size_t)n;
 	}
+	*text_len = len;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* keyfile_load(); without check, keyfile_load_unchecked(). */
+static int
+load(const char *path, struct identity *id, bool check)
+{
+	/* One spare byte tells a file that grew past KEYFILE_MAX. */
+	const size_t text_cap = KEYFILE_MAX + 1;
+	char *text;
+	size_t text_len = 0;
+	mode_t mode = 0;
+	int rc = -1;
+
+	identity_clear(id);
+	if ((text = secret_alloc(text_cap)) == NULL)
+		return -1;
+	if (read_private(path, text, text_cap, &text_len, &mode) == -1)
+		goto out;
 	if (parse_text(text, text_len, path, id) == -1)
 		goto out;
 	if (check && identity_check(id, path) == -1) {
@@ -525,9 +545,7 @@ load(const char *path, struct identity *id, bool check)
 	}
 	rc = 0;
 out:
-	if (fd != -1)
-		close(fd);
-	unlock_secret(text, sizeof(text));
+	secret_free(text, text_cap);
 	return rc;
 }
 
@@ -643,7 +661,6 @@ keyfile_write(const char *path, const struct identity *id,
 	int rc = -1;
 	int n;
 
-	lock_secret(text, sizeof(text));
 	if (comment != NULL && (!printable(comment) || strlen(comment) > 255)) {
 		log_error("--comment: must be one line of printable ASCII, "
 		    "at most 255 characters — shorten or simplify it");
@@ -683,6 +700,6 @@ out:
 	/* Leave no private key behind without its .pub. */
 	if (rc == -1 && created)
 		(void)unlink(path);
-	unlock_secret(text, sizeof(text));
+	wipe(text, sizeof(text));
 	return rc;
 }

@@ -265,21 +265,103 @@ harden_process(void)
 }
 
 /*
- * Plain mlock(): sodium_mlock() adds madvise(MADV_DONTDUMP), which fails
- * on memory that does not start a page (all of ours: structs on the stack)
- * and is moot here anyway, as harden_process() turns core dumps off.
+ * The arena of util.h.  It is process-wide, like the memory locks it
+ * stands for; used[] marks the ARENA_CHUNK-byte chunks handed out.
  */
-void
-lock_secret(void *p, size_t len)
+#define ARENA_CHUNK 64
+#define ARENA_CHUNKS (SECRET_ARENA_LEN / ARENA_CHUNK)
+
+static struct {
+	uint8_t *base;
+	bool used[ARENA_CHUNKS];
+} arena;
+
+/*
+ * Maps and locks the arena.  A private mapping of a memfd: the memfd names
+ * it in /proc/PID/maps on any kernel (PR_SET_VMA_ANON_NAME needs a kernel
+ * option), and a private mapping keeps what a forked child writes its
+ * own.  The memfd's own pages only ever hold zeros.
+ */
+static int
+arena_map(void)
 {
-	(void)mlock(p, len);
+	void *p = MAP_FAILED;
+	int fd;
+
+	if ((fd = memfd_create("sealcat-secrets", MFD_CLOEXEC)) != -1) {
+		if (ftruncate(fd, SECRET_ARENA_LEN) == 0)
+			p = mmap(NULL, SECRET_ARENA_LEN, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE, fd, 0);
+		close(fd);
+	}
+	if (p == MAP_FAILED)
+		p = mmap(NULL, SECRET_ARENA_LEN, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		log_errno("cannot map memory for secrets");
+		return -1;
+	}
+	(void)madvise(p, SECRET_ARENA_LEN, MADV_DONTDUMP);
+	/* mlock() faults every page in, so it is locked from now on. */
+	(void)mlock(p, SECRET_ARENA_LEN);
+	arena.base = p;
+	return 0;
+}
+
+static size_t
+chunks_of(size_t len)
+{
+	return len == 0 ? 1 : (len - 1) / ARENA_CHUNK + 1;
+}
+
+void *
+secret_alloc(size_t len)
+{
+	size_t n = chunks_of(len);
+	size_t run = 0;
+
+	if (arena.base == NULL && arena_map() == -1)
+		return NULL;
+	for (size_t i = 0; i < ARENA_CHUNKS && n <= ARENA_CHUNKS; i++) {
+		run = arena.used[i] ? 0 : run + 1;
+		if (run == n) {
+			size_t first = i + 1 - n;
+			uint8_t *p = arena.base + first * ARENA_CHUNK;
+
+			memset(arena.used + first, true, n);
+			memset(p, 0, n * ARENA_CHUNK);
+			return p;
+		}
+	}
+	log_error("out of secret memory (%zu bytes wanted, the arena has %d) "
+	    "— this is a bug", len, SECRET_ARENA_LEN);
+	return NULL;
 }
 
 void
-unlock_secret(void *p, size_t len)
+secret_free(void *p, size_t len)
 {
-	wipe(p, len);
-	(void)munlock(p, len);
+	uintptr_t addr = (uintptr_t)p;
+	uintptr_t base = (uintptr_t)arena.base;
+	size_t first, n = chunks_of(len);
+
+	if (p == NULL)
+		return;
+	if (arena.base == NULL || addr < base ||
+	    addr >= base + SECRET_ARENA_LEN || (addr - base) % ARENA_CHUNK ||
+	    (first = (addr - base) / ARENA_CHUNK) + n > ARENA_CHUNKS) {
+		wipe(p, len);	/* not ours: a bug, but wipe it all the same */
+		return;
+	}
+	wipe(p, n * ARENA_CHUNK);
+	memset(arena.used + first, false, n);
+}
+
+void
+secret_relock(void)
+{
+	if (arena.base != NULL)
+		(void)mlock(arena.base, SECRET_ARENA_LEN);
 }
 
 static size_t

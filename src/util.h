@@ -1,7 +1,7 @@
 /*
  * util.h - small helpers any layer may use: wiping and comparing secrets,
- * wire byte order, base64, number parsing, configuration paths, and the
- * process hardening done once at start.
+ * wire byte order, base64, number parsing, configuration paths, secret
+ * memory and the process hardening done once at start.
  */
 #ifndef SEALCAT_UTIL_H
 #define SEALCAT_UTIL_H
@@ -72,11 +72,47 @@ int config_path(const char *name, bool create_dir, char *out, size_t out_cap);
  */
 void harden_process(void);
 
-/* Locks secret memory against swapping where the system allows; silent. */
-void lock_secret(void *p, size_t len);
+/*
+ * Secret memory.  One mechanism, by region: a secret is either in memory
+ * that holds nothing but secrets and is locked for as long as it is mapped,
+ * or it is not locked at all.
+ *
+ * - Every secret that outlives the function that made it (the identity, the
+ *   prepared ephemeral key, a connection's handshake and cipher states) and
+ *   the text of a key file while it is read or written come from
+ *   secret_alloc(): one arena of SECRET_ARENA_LEN bytes, mapped on first use,
+ *   locked against swapping as a whole, left out of core dumps and named
+ *   "sealcat-secrets" (a memfd, so /proc/PID/smaps shows it as
+ *   /memfd:sealcat-secrets).  The arena is never unlocked while mapped, so
+ *   there are no lock counts to keep: freeing one secret cannot release the
+ *   lock of another that shares its page.
+ * - Frame buffers, large and filled a frame at a time, are mappings of their
+ *   own from secret_map(), on the same terms.
+ * - Secrets that live and die inside one function (a DH output, the base64
+ *   of a key being formatted) stay on the stack: they are not locked (a
+ *   stack page is shared with whatever else lives there, which is why a lock
+ *   per stack buffer cannot work) and are wiped before the function returns.
+ *
+ * A lock the system refuses (RLIMIT_MEMLOCK, AddressSanitizer) is skipped
+ * silently: the secrets are then only wiped.
+ */
+#define SECRET_ARENA_LEN 8192
 
-/* Undoes lock_secret() after wiping the memory. */
-void unlock_secret(void *p, size_t len);
+/*
+ * len zeroed bytes from the arena, aligned for any type.  Free them with
+ * secret_free() and the same len.  Returns NULL after reporting when the
+ * arena cannot be mapped or has no room (a bug: sealcat's secrets are few
+ * and of fixed size).
+ */
+void *secret_alloc(size_t len);
+
+/* Wipes the len bytes at p (from secret_alloc()) and gives them back to the
+ * arena.  Accepts NULL. */
+void secret_free(void *p, size_t len);
+
+/* Locks the arena again in the child after fork(), which does not inherit
+ * memory locks. */
+void secret_relock(void);
 
 /*
  * A buffer of len bytes for secrets that arrive a little at a time (the
@@ -85,7 +121,7 @@ void unlock_secret(void *p, size_t len);
  * kernel lacks it, all of it at once), and left out of core dumps.  An
  * untouched page costs nothing, so a short connection does not pay for
  * 64 KiB it never uses.  Returns NULL when memory is short; a lock the
- * system refuses is silently skipped, as in lock_secret().
+ * system refuses is silently skipped, as in the arena.
  */
 void *secret_map(size_t len);
 
