@@ -561,66 +561,6 @@ keyfile_load_unchecked(const char *path, struct identity *id)
 	return load(path, id, false);
 }
 
-/*
- * Creates path afresh with mode: never through an existing file or
- * symlink.  With force, an existing entry is unlinked first (a symlink
- * itself, not its target), and O_EXCL still catches anything that appears
- * in between.  Returns the descriptor, or -1 after reporting.
- */
-static int
-create_excl(const char *path, mode_t mode, bool force)
-{
-	int fd;
-
-	if (force && unlink(path) == -1 && errno != ENOENT) {
-		log_error("%s: cannot remove the old file: %s — remove it "
-		    "yourself or choose another name with -o", path,
-		    strerror(errno));
-		return -1;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd == -1) {
-		if (errno == EEXIST)
-			log_error("%s: already exists — use --force to "
-			    "replace it, or choose another name with -o",
-			    path);
-		else
-			log_error("%s: cannot create: %s — check the "
-			    "directory exists and is writable", path,
-			    strerror(errno));
-	}
-	return fd;
-}
-
-/* Writes all of buf, syncs and closes fd.  Returns 0, or -1 after
- * reporting; fd is closed either way. */
-static int
-write_close(int fd, const char *path, const char *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_error("%s: cannot write: %s — check the disk",
-			    path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		log_error("%s: cannot write: %s — check the disk", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static bool
 printable(const char *s)
 {
@@ -647,20 +587,50 @@ targets_free(const char *path, const char *pub_path)
 	return true;
 }
 
+/*
+ * Puts the prepared key and .pub in place, in the order that leaves a
+ * usable pair behind at every step (keyfile.h):
+ *
+ *   1. (done by the caller) both new files are written in full beside
+ *      their targets and synced: a failure there changes nothing;
+ *   2. the new .pub replaces the old one, which keeps a spare name;
+ *   3. the new key replaces the old key: the new pair is in place.  If this
+ *      fails, the old .pub is put back: the old pair is in place;
+ *   4. the spare name goes and the directory is synced.
+ *
+ * The key goes last because it is the identity: until step 3 the old key
+ * is there, whole.  A crash between 2 and 3 leaves the old key with the new
+ * .pub; the key file names its own public key (line 3), which is what
+ * pubkey prints, so no sealcat command is misled.
+ */
+static int
+commit_pair(struct atomic_file *key, struct atomic_file *pub, bool force)
+{
+	if (atomic_file_commit(pub, force ? ATOMIC_REPLACE_UNDO :
+	    ATOMIC_CREATE) == -1)
+		return -1;
+	if (atomic_file_commit(key, force ? ATOMIC_REPLACE : ATOMIC_CREATE) ==
+	    -1) {
+		(void)atomic_file_undo(pub);
+		return -1;
+	}
+	return 0;
+}
+
 int
 keyfile_write(const char *path, const struct identity *id,
     const char *comment, bool force)
 {
-	char text[KEYFILE_MAX];
+	struct atomic_file key_file, pub_file;
+	char *text = NULL;
 	char pub_path[PATH_MAX];
 	char pub_line[TOKEN_MAX + 260];
 	char token[TOKEN_MAX];
 	size_t text_len = 0;
-	bool created = false;
-	int fd = -1;
 	int rc = -1;
 	int n;
 
+	key_file.path[0] = pub_file.path[0] = '\0';
 	if (comment != NULL && (!printable(comment) || strlen(comment) > 255)) {
 		log_error("--comment: must be one line of printable ASCII, "
 		    "at most 255 characters — shorten or simplify it");
@@ -671,8 +641,10 @@ keyfile_write(const char *path, const struct identity *id,
 		log_error("%s: path too long — choose a shorter name", path);
 		goto out;
 	}
+	if ((text = secret_alloc(KEYFILE_MAX)) == NULL)
+		goto out;
 	if (token_format(id->suite, id->pub, token, sizeof(token)) == -1 ||
-	    keyfile_format(id, text, sizeof(text), &text_len) == -1) {
+	    keyfile_format(id, text, KEYFILE_MAX, &text_len) == -1) {
 		log_error("%s: cannot format the key — this is a bug", path);
 		goto out;
 	}
@@ -683,23 +655,21 @@ keyfile_write(const char *path, const struct identity *id,
 		goto out;
 	if (!force && !targets_free(path, pub_path))
 		goto out;
-
-	if ((fd = create_excl(path, 0600, force)) == -1)
+	/* Replacing a service's key as root leaves it the service's. */
+	if (atomic_file_prepare(&key_file, path, text, text_len, 0600,
+	    force ? path : NULL) == -1 ||
+	    atomic_file_prepare(&pub_file, pub_path, pub_line, (size_t)n, 0644,
+	    force ? pub_path : NULL) == -1)
 		goto out;
-	created = true;
-	if (write_close(fd, path, text, text_len) == -1)
+	if (commit_pair(&key_file, &pub_file, force) == -1)
 		goto out;
-	if ((fd = create_excl(pub_path, 0644, force)) == -1)
-		goto out;
-	if (write_close(fd, pub_path, pub_line, (size_t)n) == -1) {
-		(void)unlink(pub_path);
-		goto out;
-	}
 	rc = 0;
 out:
-	/* Leave no private key behind without its .pub. */
-	if (rc == -1 && created)
-		(void)unlink(path);
-	wipe(text, sizeof(text));
+	/* Both, even after a failure: temporary files go either way. */
+	if (key_file.path[0] != '\0' && atomic_file_done(&key_file) == -1)
+		rc = -1;
+	if (pub_file.path[0] != '\0' && atomic_file_done(&pub_file) == -1)
+		rc = -1;
+	secret_free(text, KEYFILE_MAX);
 	return rc;
 }

@@ -1,14 +1,17 @@
 /*
  * util.h - small helpers any layer may use: wiping and comparing secrets,
- * wire byte order, base64, number parsing, configuration paths, secret
- * memory and the process hardening done once at start.
+ * wire byte order, base64, number parsing, configuration paths, files
+ * replaced atomically, secret memory and the process hardening done once
+ * at start.
  */
 #ifndef SEALCAT_UTIL_H
 #define SEALCAT_UTIL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -65,6 +68,62 @@ int parse_number(const char *s, unsigned long min, unsigned long max,
  * when missing.  Returns 0, or -1 after reporting why.
  */
 int config_path(const char *name, bool create_dir, char *out, size_t out_cap);
+
+/*
+ * Files written in full or not at all.  The new contents go to a temporary
+ * file beside the target (".NAME.XXXXXX" in the same directory, created
+ * with O_CREAT | O_EXCL | O_NOFOLLOW and the given mode), are synced, and
+ * the temporary file is then renamed over the target, so that a reader
+ * sees the old file or the new one, never a part; the directory is synced
+ * last.  A symlink at the target is replaced, never followed.  Errors are
+ * reported naming the target; a failure before the rename leaves the
+ * target as it was and no temporary file behind.
+ */
+struct atomic_file {
+	char path[PATH_MAX];	/* the target */
+	char tmp[PATH_MAX];	/* the new contents until committed, or "" */
+	char old[PATH_MAX];	/* the old target's spare name, or "" */
+	bool undoable;		/* committed, and atomic_file_undo() can */
+	bool changed;		/* the directory needs a sync */
+};
+
+enum atomic_commit {
+	ATOMIC_CREATE,		/* refuse (EEXIST) if the target exists */
+	ATOMIC_REPLACE,		/* replace the target */
+	ATOMIC_REPLACE_UNDO,	/* replace, keeping the old file under a
+				 * spare name until atomic_file_done() */
+};
+
+/*
+ * Writes len bytes of data to a new temporary file for path, with mode.
+ * With keep_owner_of naming an existing regular file (usually path itself),
+ * the new file gets that file's owner and group, so that root replacing a
+ * service's file leaves it the service's; if that is not permitted the
+ * write is refused.  The target is not touched yet.  Returns 0, or -1 after
+ * reporting.
+ */
+int atomic_file_prepare(struct atomic_file *f, const char *path,
+    const void *data, size_t len, mode_t mode, const char *keep_owner_of);
+
+/* Puts the prepared file in place.  Returns 0, or -1 after reporting (the
+ * target is then untouched and the temporary file still there). */
+int atomic_file_commit(struct atomic_file *f, enum atomic_commit how);
+
+/*
+ * After a commit with ATOMIC_REPLACE_UNDO or ATOMIC_CREATE: puts the old
+ * file back (or removes the new one if there was none), atomically.
+ * Returns 0, or -1 after reporting.
+ */
+int atomic_file_undo(struct atomic_file *f);
+
+/* Removes what is left (an uncommitted temporary file, the old file's
+ * spare name) and syncs the directory.  Returns 0, or -1 after reporting a
+ * failed sync.  Accepts a struct that was never prepared (zeroed). */
+int atomic_file_done(struct atomic_file *f);
+
+/* prepare, commit (ATOMIC_REPLACE) and done in one call. */
+int atomic_write_file(const char *path, const void *data, size_t len,
+    mode_t mode, const char *keep_owner_of);
 
 /*
  * Disables core dumps and makes the process non-dumpable, so key material

@@ -123,6 +123,118 @@ is_token() {
 	[ "$("$SEALCAT" pubkey -i k)" = "$output" ]
 }
 
+# only_files NAME...: the current directory holds exactly these entries
+# (no temporary file left behind).
+only_files() {
+	local want got
+	want=$(printf '%s\n' "$@" | sort)
+	got=$(ls -A | sort)
+	if [ "$got" != "$want" ]; then
+		echo "expected exactly: $*; the directory holds:" $got >&2
+		return 1
+	fi
+}
+
+# old_pair_intact: k and k.pub are still the pair saved in k.orig and
+# k.pub.orig, and k still loads as the same key.
+old_pair_intact() {
+	assert_same_file k k.orig
+	assert_same_file k.pub k.pub.orig
+	run --separate-stderr "$SEALCAT" pubkey -i k
+	assert_status 0
+	[ "$output" = "$(cat k.pub.orig)" ]
+}
+
+# make_old_pair: a key pair k and k.pub in a fresh directory d (the
+# current directory from now on), with copies k.orig and k.pub.orig.
+make_old_pair() {
+	mkdir d
+	cd d
+	"$SEALCAT" keygen -o k >/dev/null
+	cp -p k k.orig
+	cp -p k.pub k.pub.orig
+}
+
+@test "keygen --force that cannot write the new key leaves the old pair" {
+	make_old_pair
+	# A file size limit of 0: the first write fails with EFBIG (SIGXFSZ
+	# ignored), as on a full disk.
+	run bash -c 'trap "" XFSZ; ulimit -f 0; exec "$SEALCAT" keygen -f -o k'
+	assert_status 2
+	assert_one_line_error "^sealcat: k: cannot write: File too large — check the disk$"
+	old_pair_intact
+	only_files k k.pub k.orig k.pub.orig
+}
+
+@test "keygen --force with a directory at the .pub path leaves the old key" {
+	make_old_pair
+	mv k.pub k.pub.orig
+	mkdir k.pub
+	run "$SEALCAT" keygen -f -o k
+	assert_status 2
+	assert_one_line_error "^sealcat: k.pub: is a directory — remove it or choose another name$"
+	assert_same_file k k.orig
+	[ -d k.pub ]
+	run --separate-stderr "$SEALCAT" pubkey -i k
+	assert_status 0
+	[ "$output" = "$(cat k.pub.orig)" ]
+	only_files k k.pub k.orig k.pub.orig
+}
+
+teardown() {
+	# An immutable file would outlive the test directory.
+	[ ! -e "$BATS_TEST_TMPDIR/d/k" ] || chattr -i "$BATS_TEST_TMPDIR/d/k" \
+	    2>/dev/null || true
+}
+
+@test "keygen --force that cannot replace the key puts the old .pub back" {
+	make_old_pair
+	# An immutable key file: renaming over it fails (EPERM) after the
+	# new .pub is already in place.
+	chattr +i k 2>/dev/null ||
+	    skip "chattr +i needs root and a file system with attributes"
+	run "$SEALCAT" keygen -f -o k
+	chattr -i k
+	assert_status 2
+	assert_one_line_error "^sealcat: k: cannot replace: Operation not permitted"
+	old_pair_intact
+	only_files k k.pub k.orig k.pub.orig
+}
+
+@test "keygen --force as root keeps the owner and group of the old files" {
+	[ "$(id -u)" -eq 0 ] || skip "only root can give files away"
+	make_old_pair
+	chown 65534:65534 k k.pub
+	run --separate-stderr "$SEALCAT" keygen -f -o k
+	assert_status 0
+	[ "$(stat -c %u:%g k)" = 65534:65534 ]
+	[ "$(stat -c %u:%g k.pub)" = 65534:65534 ]
+	[ "$(mode_of k)" = 600 ]
+	[ "$(cat k.pub)" = "$output" ]
+	! cmp -s k k.orig || { echo "k was not replaced" >&2; return 1; }
+	only_files k k.pub k.orig k.pub.orig
+	# A new key (no old file) is the creator's.
+	run --separate-stderr "$SEALCAT" keygen -o fresh
+	assert_status 0
+	[ "$(stat -c %u k)" = 65534 ] && [ "$(stat -c %u fresh)" = 0 ]
+}
+
+@test "keygen --force that may not give the new key the old owner changes nothing" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to set up files of two users"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	make_old_pair
+	chmod 777 .
+	# nobody may replace root's files in a directory it can write, but
+	# cannot make the new ones root's: refused before anything changes.
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$SEALCAT" keygen -f -o k
+	[ "$status" -ne 126 ] || skip "nobody cannot run $SEALCAT from here"
+	assert_status 2
+	assert_one_line_error "^sealcat: k: cannot give the new file the owner of the old one \(uid 0, gid 0\): Operation not permitted"
+	old_pair_intact
+	only_files k k.pub k.orig k.pub.orig
+}
+
 @test "keygen --force with a lax old file still creates a 0600 file" {
 	"$SEALCAT" keygen -o k >/dev/null
 	chmod 666 k
