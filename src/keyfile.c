@@ -129,6 +129,37 @@ token_format(const struct suite *suite, const uint8_t *pub, char *out,
 	    out_cap - name_len - 1);
 }
 
+/*
+ * Decodes text (text_len characters) into out if it is the canonical
+ * base64 of exactly want bytes (at most SUITE_PUB_MAX).  Returns 0, or -1
+ * with a phrase for the message in why.
+ */
+static int
+decode_exact(const char *text, size_t text_len, uint8_t *out, size_t want,
+    const char *what, char *why, size_t why_cap)
+{
+	/* 4 characters are 3 bytes: room for whatever the text holds. */
+	uint8_t buf[BASE64_LEN(SUITE_PUB_MAX) / 4 * 3];
+	size_t len = 0;
+	int rc = -1;
+
+	if (text_len != BASE64_LEN(want))
+		snprintf(why, why_cap, "expected %zu base64 characters, got "
+		    "%zu", (size_t)BASE64_LEN(want), text_len);
+	else if (base64_decode(text, text_len, buf, sizeof(buf), &len) == -1)
+		snprintf(why, why_cap, "not canonical base64: only A-Z a-z 0-9 "
+		    "+ / with '=' padding, and no bits set past the last byte");
+	else if (len != want)
+		snprintf(why, why_cap, "it holds %zu bytes, a %s has %zu", len,
+		    what, want);
+	else {
+		memcpy(out, buf, want);
+		rc = 0;
+	}
+	wipe(buf, sizeof(buf));
+	return rc;
+}
+
 int
 token_parse(const char *token, const struct suite **suite, uint8_t *pub,
     const char *what)
@@ -136,8 +167,9 @@ token_parse(const char *token, const struct suite **suite, uint8_t *pub,
 	const char *colon = strchr(token, ':');
 	const struct suite *s;
 	uint8_t key[SUITE_PUB_MAX];
-	size_t key_len = 0;
-	size_t b64_len;
+	const char *problem;
+	char why[128];
+	char key_name[32];
 
 	if (colon == NULL) {
 		if (what != NULL)
@@ -154,24 +186,20 @@ token_parse(const char *token, const struct suite **suite, uint8_t *pub,
 			    colon - token), token, suite_names());
 		return -1;
 	}
-	/* Check the length first: base64_decode would also accept a shorter
-	 * key, and the message can say exactly what was expected. */
-	b64_len = strlen(colon + 1);
-	if (b64_len != BASE64_LEN(s->pub_len) ||
-	    base64_decode(colon + 1, b64_len, key, sizeof(key), &key_len) ==
-	    -1 || key_len != s->pub_len) {
+	snprintf(key_name, sizeof(key_name), "%s key", s->name);
+	if (decode_exact(colon + 1, strlen(colon + 1), key, s->pub_len,
+	    key_name, why, sizeof(why)) == -1) {
 		if (what != NULL)
-			log_error("%s: malformed %s key (expected %zu base64 "
-			    "characters after '%s:', got %zu) — " FIX_TOKEN,
-			    what, s->name, (size_t)BASE64_LEN(s->pub_len),
-			    s->name, b64_len);
+			log_error("%s: malformed %s key (%s) — " FIX_TOKEN,
+			    what, s->name, why);
 		return -1;
 	}
-	if (!s->pub_valid(key)) {
+	/* One key, one token: an alias would let two tokens (and two lines
+	 * of a trust file) name the same key. */
+	if ((problem = s->pub_problem(key)) != NULL) {
 		if (what != NULL)
-			log_error("%s: the %s key is not a valid public key "
-			    "(not a point on the curve) — " FIX_TOKEN, what,
-			    s->name);
+			log_error("%s: the %s key is %s — " FIX_TOKEN, what,
+			    s->name, problem);
 		return -1;
 	}
 	memcpy(pub, key, s->pub_len);
@@ -322,14 +350,12 @@ static int
 parse_secret(const char *line, size_t len, const char *name,
     struct identity *id)
 {
-	size_t priv_len = 0;
+	char why[128];
 
-	if (len != BASE64_LEN(SUITE_PRIV_LEN) ||
-	    base64_decode(line, len, id->priv, sizeof(id->priv), &priv_len) ==
-	    -1 || priv_len != SUITE_PRIV_LEN) {
-		log_error("%s: line 2 is not a %s secret key (expected %zu "
-		    "base64 characters) — " FIX_DAMAGED, name, id->suite->name,
-		    (size_t)BASE64_LEN(SUITE_PRIV_LEN));
+	if (decode_exact(line, len, id->priv, SUITE_PRIV_LEN, "secret key",
+	    why, sizeof(why)) == -1) {
+		log_error("%s: line 2 is not a %s secret key (%s) — "
+		    FIX_DAMAGED, name, id->suite->name, why);
 		return -1;
 	}
 	return 0;

@@ -391,6 +391,21 @@ teardown() {
 	[ "$output" = "$pubtok" ]
 }
 
+@test "a token that is a second name for a key is refused, saying why" {
+	t=$("$SEALCAT" keygen -o k)
+	# The same x25519 key with the top bit of u set: X25519 ignores it.
+	hex=$(printf '%s' "${t#x25519:}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+	hex=${hex:0:62}$(printf '%02x' $((0x${hex:62:2} | 0x80)))
+	alias=x25519:$(printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w0)
+	[ "$alias" != "$t" ]
+	run "$SEALCAT" connect -i k --peer "$alias" 127.0.0.1 1
+	assert_status 2
+	assert_one_line_error "^sealcat: --peer: the x25519 key is not canonical: the top bit is set, which X25519 ignores, so the token is a second name for another key — copy the whole token"
+	run "$SEALCAT" listen -i k --allow "$alias" 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: --allow: the x25519 key is not canonical"
+}
+
 @test "key files that are not files: missing, directory, FIFO, symlink" {
 	run "$SEALCAT" pubkey -i missing
 	assert_status 2
