@@ -69,7 +69,8 @@ can_lock() {
 	local pid
 	pid=$(sealcat_of "$LISTENER_PID")
 	[ "$(stat -c %u "/proc/$pid/fd")" -eq 0 ]
-	! cat "/proc/$pid/environ" >/dev/null 2>&1
+	run cat "/proc/$pid/environ"
+	assert_status 1
 }
 
 # secret_arena PID KEYFILE: finds the secret arena of PID in its smaps (the

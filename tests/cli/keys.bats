@@ -15,6 +15,16 @@ mode_of() {
 	stat -c %a "$1"
 }
 
+# refute_in FILE TEXT: FILE does not contain TEXT (a bare `! grep` in the
+# middle of a test would be ignored by bats).
+refute_in() {
+	if grep -qF -- "$2" "$1"; then
+		echo "$1 should not contain '$2'; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # is_token SUITE TEXT: TEXT is a token of SUITE with the right length.
 is_token() {
 	case $1 in
@@ -74,7 +84,7 @@ is_token() {
 	run --separate-stderr "$SEALCAT" keygen -o k -C "alice@laptop 2024"
 	assert_status 0
 	[ "$(cat k.pub)" = "$output alice@laptop 2024" ]
-	! grep -q alice k
+	refute_in k alice
 	run --separate-stderr "$SEALCAT" keygen -o k2 --comment=bob
 	[ "$(cat k2.pub)" = "$output bob" ]
 }
@@ -83,7 +93,8 @@ is_token() {
 	run "$SEALCAT" keygen -o k -C "$(printf 'a\nb')"
 	assert_status 2
 	assert_one_line_error "--comment: must be one line"
-	[ ! -e k ] && [ ! -e k.pub ]
+	[ ! -e k ]
+	[ ! -e k.pub ]
 }
 
 @test "keygen refuses to overwrite the key file without --force" {
@@ -211,12 +222,14 @@ teardown() {
 	[ "$(stat -c %u:%g k.pub)" = 65534:65534 ]
 	[ "$(mode_of k)" = 600 ]
 	[ "$(cat k.pub)" = "$output" ]
-	! cmp -s k k.orig || { echo "k was not replaced" >&2; return 1; }
+	run cmp -s k k.orig
+	assert_status 1
 	only_files k k.pub k.orig k.pub.orig
 	# A new key (no old file) is the creator's.
 	run --separate-stderr "$SEALCAT" keygen -o fresh
 	assert_status 0
-	[ "$(stat -c %u k)" = 65534 ] && [ "$(stat -c %u fresh)" = 0 ]
+	[ "$(stat -c %u k)" = 65534 ]
+	[ "$(stat -c %u fresh)" = 0 ]
 }
 
 @test "keygen --force that may not give the new key the old owner changes nothing" {
@@ -257,7 +270,8 @@ teardown() {
 	# With --force the link itself is replaced; its target is untouched.
 	run --separate-stderr "$SEALCAT" keygen -o k --force
 	assert_status 0
-	[ ! -L k ] && [ -f k ]
+	[ ! -L k ]
+	[ -f k ]
 	[ "$(cat victim)" = precious ]
 }
 
@@ -272,7 +286,8 @@ teardown() {
 	run --separate-stderr "$SEALCAT" keygen
 	assert_status 0
 	tok=$output
-	[ -f mykey ] && [ "$(cat mykey.pub)" = "$tok" ]
+	[ -f mykey ]
+	[ "$(cat mykey.pub)" = "$tok" ]
 	[ ! -e "$CFG/id_x25519" ]
 	run --separate-stderr "$SEALCAT" pubkey
 	assert_status 0
@@ -313,7 +328,8 @@ teardown() {
 	a=$("$SEALCAT" keygen -o a)
 	b=$("$SEALCAT" keygen -o b)
 	[ "$a" != "$b" ]
-	! cmp -s a b
+	run cmp -s a b
+	assert_status 1
 }
 
 @test "lax key file modes are refused with the chmod fix, exit 2" {
