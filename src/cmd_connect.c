@@ -129,31 +129,32 @@ cmd_connect(int argc, char **argv)
 {
 	struct connect_opts o;
 	struct conn_opts co;
-	struct identity id;
-	struct ephemeral eph;
+	struct identity *id = NULL;
+	struct ephemeral *eph = NULL;
 	struct trust trust;
 	char peer[NET_ADDR_MAX];
 	/* The key file, checked by conn_run() while the listener works. */
 	char id_file[PATH_MAX];
 	int rc, sock;
 
-	memset(&id, 0, sizeof(id));
-	memset(&eph, 0, sizeof(eph));
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	/* Before any descriptor is opened, so no socket becomes stdio. */
 	local_guard_stdio();
-	lock_secret(&id, sizeof(id));
-	lock_secret(&eph, sizeof(eph));
-	if (cli_pipe_identity(&o.pipe, &id, id_file, sizeof(id_file)) == -1 ||
-	    load_trust(&o, id.suite, &trust) == -1) {
+	if ((id = secret_alloc(sizeof(*id))) == NULL ||
+	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (cli_pipe_identity(&o.pipe, id, id_file, sizeof(id_file)) == -1 ||
+	    load_trust(&o, id->suite, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	/* Made before connecting, so message 1 goes out the moment the
 	 * connection is up, while the listener is still accepting it. */
-	conn_prepare_ephemeral(&eph, id.suite);
+	conn_prepare_ephemeral(eph, id->suite);
 	sock = net_connect(o.host, o.port, o.pipe.family,
 	    net_deadline(o.pipe.timeout_s), trust.host_port, peer,
 	    sizeof(peer));
@@ -164,7 +165,7 @@ cmd_connect(int argc, char **argv)
 	log_verbose("connected to %s", peer);
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
-	co.id = &id;
+	co.id = id;
 	co.trust = &trust;
 	co.timeout_s = o.pipe.timeout_s;
 	co.exec_cmd = o.pipe.exec_cmd;
@@ -174,7 +175,7 @@ cmd_connect(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
-	co.ephemeral = &eph;
+	co.ephemeral = eph;
 	co.id_unchecked = id_file;
 	switch (conn_run(sock, peer, &co)) {
 	case 0:
@@ -187,9 +188,8 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	}
 out:
-	identity_clear(&id);
-	unlock_secret(&id, sizeof(id));
-	unlock_secret(&eph, sizeof(eph));
+	secret_free(id, sizeof(*id));
+	secret_free(eph, sizeof(*eph));
 	trust_clear(&trust);
 	return rc;
 }

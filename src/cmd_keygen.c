@@ -93,7 +93,7 @@ int
 cmd_keygen(int argc, char **argv)
 {
 	struct keygen_opts o = { .suite = suite_default() };
-	struct identity id;
+	struct identity *id = NULL;
 	char path[PATH_MAX];
 	int rc;
 
@@ -105,15 +105,15 @@ cmd_keygen(int argc, char **argv)
 			return EXIT_USAGE;
 		o.output = path;
 	}
-	lock_secret(&id, sizeof(id));
-	if (identity_generate(o.suite, &id) == -1)
+	if ((id = secret_alloc(sizeof(*id))) == NULL)
 		rc = EXIT_RUNTIME;
-	else if (keyfile_write(o.output, &id, o.comment, o.force) == -1)
+	else if (identity_generate(o.suite, id) == -1)
+		rc = EXIT_RUNTIME;
+	else if (keyfile_write(o.output, id, o.comment, o.force) == -1)
 		rc = EXIT_USAGE;
 	else
-		rc = print_token(&id);
-	identity_clear(&id);
-	unlock_secret(&id, sizeof(id));
+		rc = print_token(id);
+	secret_free(id, sizeof(*id));
 	return rc;
 }
 
@@ -126,7 +126,7 @@ cmd_pubkey(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL;
-	struct identity id;
+	struct identity *id = NULL;
 	char path[PATH_MAX];
 	int c;
 	int rc;
@@ -155,12 +155,12 @@ cmd_pubkey(int argc, char **argv)
 			return EXIT_USAGE;
 		file = path;
 	}
-	lock_secret(&id, sizeof(id));
-	if (keyfile_load(file, &id) == -1)
+	if ((id = secret_alloc(sizeof(*id))) == NULL)
+		rc = EXIT_RUNTIME;
+	else if (keyfile_load(file, id) == -1)
 		rc = EXIT_USAGE;
 	else
-		rc = print_token(&id);
-	identity_clear(&id);
-	unlock_secret(&id, sizeof(id));
+		rc = print_token(id);
+	secret_free(id, sizeof(*id));
 	return rc;
 }

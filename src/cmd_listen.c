@@ -264,9 +264,8 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, orig_mask, NULL);
 	/* Memory locks are not inherited across fork(): lock our copy of
-	 * the private key again. */
-	lock_secret(id, sizeof(*id));
-	lock_secret(co->ephemeral, sizeof(*co->ephemeral));
+	 * the secrets again. */
+	secret_relock();
 	close_all(fds, count);
 	log_verbose("connection from %s", peer);
 	rc = conn_run(sock, peer, co);
@@ -356,29 +355,30 @@ cmd_listen(int argc, char **argv)
 {
 	struct listen_opts o;
 	struct conn_opts co;
-	struct identity id;
-	struct ephemeral eph;
+	struct identity *id = NULL;
+	struct ephemeral *eph = NULL;
 	struct trust trust;
 	int fds[NET_LISTEN_MAX];
 	size_t count = 0;
 	int rc;
 
-	memset(&id, 0, sizeof(id));
-	memset(&eph, 0, sizeof(eph));
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	local_guard_stdio();
-	lock_secret(&id, sizeof(id));
-	lock_secret(&eph, sizeof(eph));
-	if (cli_pipe_identity(&o.pipe, &id, NULL, 0) == -1 ||
+	if ((id = secret_alloc(sizeof(*id))) == NULL ||
+	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (cli_pipe_identity(&o.pipe, id, NULL, 0) == -1 ||
 	    load_trust(&o, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_RESPONDER;
-	co.id = &id;
+	co.id = id;
 	co.trust = &trust;
 	co.timeout_s = o.pipe.timeout_s;
 	co.exec_cmd = o.pipe.exec_cmd;
@@ -388,7 +388,7 @@ cmd_listen(int argc, char **argv)
 	}
 	co.family = o.pipe.family;
 	co.keep_output = o.keep_open;
-	co.ephemeral = &eph;
+	co.ephemeral = eph;
 	co.relay.recv_only = o.pipe.recv_only;
 	co.relay.send_only = o.pipe.send_only;
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
@@ -400,14 +400,13 @@ cmd_listen(int argc, char **argv)
 		goto out;
 	}
 	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
-		rc = serve_concurrent(fds, count, &o, &co, &id);
+		rc = serve_concurrent(fds, count, &o, &co, id);
 	else
 		rc = serve_serial(fds, count, &o, &co);
 	close_all(fds, count);
 out:
-	identity_clear(&id);
-	unlock_secret(&id, sizeof(id));
-	unlock_secret(&eph, sizeof(eph));
+	secret_free(id, sizeof(*id));
+	secret_free(eph, sizeof(*eph));
 	trust_clear(&trust);
 	return rc;
 }

@@ -56,14 +56,21 @@ struct hs_io {
 	size_t payload_used;
 };
 
+/* A connection's secrets, in secret memory (util.h) for its lifetime. */
+struct session_secrets {
+	struct handshake_state hs;
+	struct cipher_state send;
+	struct cipher_state recv;
+};
+
 struct session {
 	int sock;
 	const char *peer;
 	const struct conn_opts *o;
 	long long deadline;
-	struct handshake_state hs;
-	struct cipher_state send;
-	struct cipher_state recv;
+	struct handshake_state *hs;	/* these three in *secrets */
+	struct cipher_state *send;
+	struct cipher_state *recv;
 	struct relay *relay;		/* zeroed; buffers mapped early */
 	bool bad_identity;		/* identity_check() failed */
 	uint8_t peer_pub[SUITE_PUB_MAX];	/* rs, kept past Split() */
@@ -106,7 +113,7 @@ send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i,
 
 	size_t len;
 
-	if (noise_write_message(&s->hs, NULL, 0, io->out + prefix_len + 2,
+	if (noise_write_message(s->hs, NULL, 0, io->out + prefix_len + 2,
 	    sizeof(io->out) - prefix_len - 2, &len) == -1) {
 		log_error("handshake with %s failed: cannot build message %d",
 		    s->peer, i + 1);
@@ -163,7 +170,7 @@ recv_message(struct session *s, struct hs_io *io, int i, const char *eof_hint)
 	/* The payload is never longer than the message. */
 	if (len > io->payload_used)
 		io->payload_used = len;
-	if (noise_read_message(&s->hs, io->in, len, io->payload,
+	if (noise_read_message(s->hs, io->in, len, io->payload,
 	    sizeof(io->payload), &payload_len) == -1) {
 		log_error("handshake with %s failed: message %d did not verify "
 		    "— the peer is not a sealcat peer, or the data was altered "
@@ -181,7 +188,7 @@ use_prepared_ephemeral(struct session *s)
 	const struct ephemeral *e = s->o->ephemeral;
 
 	if (e != NULL && e->ready)
-		(void)noise_use_ephemeral(&s->hs, e->priv, e->pub);
+		(void)noise_use_ephemeral(s->hs, e->priv, e->pub);
 }
 
 /* A protocol name from the peer, as a suite name when we know it. */
@@ -238,7 +245,7 @@ initiator_handshake(struct session *s, struct hs_io *io)
 	/* Our line, then message 1 right behind it in the same write. */
 	if ((ours_len = preamble_build(suite, ours, PREAMBLE_MAX + 1)) == 0)
 		return -1;
-	if (noise_init(&s->hs, suite, ROLE_INITIATOR, io->out, ours_len,
+	if (noise_init(s->hs, suite, ROLE_INITIATOR, io->out, ours_len,
 	    s->o->id->priv, s->o->id->pub) == -1)
 		return -1;
 	use_prepared_ephemeral(s);
@@ -268,7 +275,7 @@ initiator_handshake(struct session *s, struct hs_io *io)
 		return -1;
 	/* Check rs before writing message 3: an untrusted server never
 	 * learns who we are. */
-	if (!trust_allows(s->o->trust, suite, noise_remote_static(&s->hs)))
+	if (!trust_allows(s->o->trust, suite, noise_remote_static(s->hs)))
 		return -1;
 	/* Held back to share a packet with the first frames: the relay
 	 * pushes it before it waits for anything (relay.corked). */
@@ -356,7 +363,7 @@ responder_handshake(struct session *s, struct hs_io *io)
 		prefix_len = 0;
 	}
 	/* The prologue is the initiator's line, which equals ours. */
-	if (noise_init(&s->hs, suite, ROLE_RESPONDER, (const uint8_t *)ours,
+	if (noise_init(s->hs, suite, ROLE_RESPONDER, (const uint8_t *)ours,
 	    ours_len, s->o->id->priv, s->o->id->pub) == -1)
 		return -1;
 	use_prepared_ephemeral(s);
@@ -389,13 +396,13 @@ handshake(struct session *s)
 	else
 		rc = responder_handshake(s, io);
 	if (rc == 0) {
-		memcpy(s->peer_pub, noise_remote_static(&s->hs),
+		memcpy(s->peer_pub, noise_remote_static(s->hs),
 		    s->o->id->suite->pub_len);
 		if (token_format(s->o->id->suite, s->peer_pub, s->peer_token,
 		    sizeof(s->peer_token)) == -1)
 			rc = -1;
 	}
-	if (rc == 0 && noise_split(&s->hs, &s->send, &s->recv, NULL) == -1) {
+	if (rc == 0 && noise_split(s->hs, s->send, s->recv, NULL) == -1) {
 		log_error("handshake with %s failed: incomplete", s->peer);
 		rc = -1;
 	}
@@ -473,7 +480,7 @@ client_allowed(struct session *s)
 
 	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
 		return true;
-	if (relay_init(s->relay, s->sock, NULL, &s->send, &s->recv, &none,
+	if (relay_init(s->relay, s->sock, NULL, s->send, s->recv, &none,
 	    s->peer) == 0)
 		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
 	return false;
@@ -485,16 +492,19 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	struct relay relay = { 0 };
 	struct session s = { .sock = sock, .peer = peer, .o = o,
 	    .relay = &relay };
+	struct session_secrets *secrets;
 	struct local local;
 	enum relay_end end;
 	double start;
 	const char *reason;
 	int rc = -1;
 
-	/* s holds the handshake state and both cipher states: out of swap
-	 * for the whole connection (unlock_secret() wipes it at the end). */
-	lock_secret(&s, sizeof(s));
 	local_init(&local);
+	if ((secrets = secret_alloc(sizeof(*secrets))) == NULL)
+		goto out;
+	s.hs = &secrets->hs;
+	s.send = &secrets->send;
+	s.recv = &secrets->recv;
 	s.deadline = net_deadline(o->timeout_s);
 	if (handshake(&s) == -1) {
 		/* Message 2 may be on its way: a plain close() with it unread
@@ -509,7 +519,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	    s.peer_token, o->id->suite->name, s.handshake_ms);
 	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
 		goto out;
-	if (relay_init(&relay, s.sock, &local, &s.send, &s.recv, &o->relay,
+	if (relay_init(&relay, s.sock, &local, s.send, s.recv, &o->relay,
 	    peer) == -1)
 		goto out;
 	/* The initiator's message 3 waits to share a packet with the first
@@ -532,15 +542,15 @@ out:
 	/* A prepared ephemeral key serves one connection, used or not. */
 	if (o->ephemeral != NULL)
 		conn_clear_ephemeral(o->ephemeral);
-	handshake_clear(&s.hs);
-	cipher_state_clear(&s.send);
-	cipher_state_clear(&s.recv);
+	handshake_clear(s.hs);
+	cipher_state_clear(s.send);
+	cipher_state_clear(s.recv);
 	relay_free(&relay);
 	if (s.sock != -1)
 		close(s.sock);
 	local_finish(&local, rc != 0);
 	if (s.bad_identity)
 		rc = CONN_BAD_IDENTITY;
-	unlock_secret(&s, sizeof(s));
+	secret_free(secrets, sizeof(*secrets));
 	return rc;
 }

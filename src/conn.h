@@ -27,7 +27,8 @@ struct ephemeral {
 };
 
 /* Makes a pair for suite unless e holds one; on failure e stays empty and
- * the handshake makes its own.  Lock e (lock_secret()) before. */
+ * the handshake makes its own.  e belongs in secret memory (secret_alloc()).
+ */
 void conn_prepare_ephemeral(struct ephemeral *e, const struct suite *suite);
 
 /* Wipes e: it is not ready any more. */

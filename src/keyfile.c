@@ -129,6 +129,37 @@ token_format(const struct suite *suite, const uint8_t *pub, char *out,
 	    out_cap - name_len - 1);
 }
 
+/*
+ * Decodes text (text_len characters) into out if it is the canonical
+ * base64 of exactly want bytes (at most SUITE_PUB_MAX).  Returns 0, or -1
+ * with a phrase for the message in why.
+ */
+static int
+decode_exact(const char *text, size_t text_len, uint8_t *out, size_t want,
+    const char *what, char *why, size_t why_cap)
+{
+	/* 4 characters are 3 bytes: room for whatever the text holds. */
+	uint8_t buf[BASE64_LEN(SUITE_PUB_MAX) / 4 * 3];
+	size_t len = 0;
+	int rc = -1;
+
+	if (text_len != BASE64_LEN(want))
+		snprintf(why, why_cap, "expected %zu base64 characters, got "
+		    "%zu", (size_t)BASE64_LEN(want), text_len);
+	else if (base64_decode(text, text_len, buf, sizeof(buf), &len) == -1)
+		snprintf(why, why_cap, "not canonical base64: only A-Z a-z 0-9 "
+		    "+ / with '=' padding, and no bits set past the last byte");
+	else if (len != want)
+		snprintf(why, why_cap, "it holds %zu bytes, a %s has %zu", len,
+		    what, want);
+	else {
+		memcpy(out, buf, want);
+		rc = 0;
+	}
+	wipe(buf, sizeof(buf));
+	return rc;
+}
+
 int
 token_parse(const char *token, const struct suite **suite, uint8_t *pub,
     const char *what)
@@ -136,8 +167,9 @@ token_parse(const char *token, const struct suite **suite, uint8_t *pub,
 	const char *colon = strchr(token, ':');
 	const struct suite *s;
 	uint8_t key[SUITE_PUB_MAX];
-	size_t key_len = 0;
-	size_t b64_len;
+	const char *problem;
+	char why[128];
+	char key_name[32];
 
 	if (colon == NULL) {
 		if (what != NULL)
@@ -154,24 +186,20 @@ token_parse(const char *token, const struct suite **suite, uint8_t *pub,
 			    colon - token), token, suite_names());
 		return -1;
 	}
-	/* Check the length first: base64_decode would also accept a shorter
-	 * key, and the message can say exactly what was expected. */
-	b64_len = strlen(colon + 1);
-	if (b64_len != BASE64_LEN(s->pub_len) ||
-	    base64_decode(colon + 1, b64_len, key, sizeof(key), &key_len) ==
-	    -1 || key_len != s->pub_len) {
+	snprintf(key_name, sizeof(key_name), "%s key", s->name);
+	if (decode_exact(colon + 1, strlen(colon + 1), key, s->pub_len,
+	    key_name, why, sizeof(why)) == -1) {
 		if (what != NULL)
-			log_error("%s: malformed %s key (expected %zu base64 "
-			    "characters after '%s:', got %zu) — " FIX_TOKEN,
-			    what, s->name, (size_t)BASE64_LEN(s->pub_len),
-			    s->name, b64_len);
+			log_error("%s: malformed %s key (%s) — " FIX_TOKEN,
+			    what, s->name, why);
 		return -1;
 	}
-	if (!s->pub_valid(key)) {
+	/* One key, one token: an alias would let two tokens (and two lines
+	 * of a trust file) name the same key. */
+	if ((problem = s->pub_problem(key)) != NULL) {
 		if (what != NULL)
-			log_error("%s: the %s key is not a valid public key "
-			    "(not a point on the curve) — " FIX_TOKEN, what,
-			    s->name);
+			log_error("%s: the %s key is %s — " FIX_TOKEN, what,
+			    s->name, problem);
 		return -1;
 	}
 	memcpy(pub, key, s->pub_len);
@@ -322,14 +350,12 @@ static int
 parse_secret(const char *line, size_t len, const char *name,
     struct identity *id)
 {
-	size_t priv_len = 0;
+	char why[128];
 
-	if (len != BASE64_LEN(SUITE_PRIV_LEN) ||
-	    base64_decode(line, len, id->priv, sizeof(id->priv), &priv_len) ==
-	    -1 || priv_len != SUITE_PRIV_LEN) {
-		log_error("%s: line 2 is not a %s secret key (expected %zu "
-		    "base64 characters) — " FIX_DAMAGED, name, id->suite->name,
-		    (size_t)BASE64_LEN(SUITE_PRIV_LEN));
+	if (decode_exact(line, len, id->priv, SUITE_PRIV_LEN, "secret key",
+	    why, sizeof(why)) == -1) {
+		log_error("%s: line 2 is not a %s secret key (%s) — "
+		    FIX_DAMAGED, name, id->suite->name, why);
 		return -1;
 	}
 	return 0;
@@ -476,23 +502,20 @@ fail:
 	return -1;
 }
 
-/* keyfile_load(); without check, keyfile_load_unchecked(). */
+/* Reads the key file at path into text (text_cap bytes at most).  Returns
+ * 0 and sets *text_len, or -1 after reporting. */
 static int
-load(const char *path, struct identity *id, bool check)
+read_private(const char *path, char *text, size_t text_cap, size_t *text_len,
+    mode_t *mode)
 {
-	/* One spare byte tells a file that grew past KEYFILE_MAX. */
-	char text[KEYFILE_MAX + 1];
-	size_t text_len = 0;
-	mode_t mode = 0;
+	size_t len = 0;
 	int fd;
 	int rc = -1;
 
-	identity_clear(id);
-	lock_secret(text, sizeof(text));
-	if ((fd = open_private(path, &mode)) == -1)
-		goto out;
-	while (text_len < sizeof(text)) {
-		ssize_t n = read(fd, text + text_len, sizeof(text) - text_len);
+	if ((fd = open_private(path, mode)) == -1)
+		return -1;
+	while (len < text_cap) {
+		ssize_t n = read(fd, text + len, text_cap - len);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -503,8 +526,31 @@ load(const char *path, struct identity *id, bool check)
 		}
 		if (n == 0)
 			break;
-		text_len += (size_t)n;
+		len += (size_t)n;
 	}
+	*text_len = len;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* keyfile_load(); without check, keyfile_load_unchecked(). */
+static int
+load(const char *path, struct identity *id, bool check)
+{
+	/* One spare byte tells a file that grew past KEYFILE_MAX. */
+	const size_t text_cap = KEYFILE_MAX + 1;
+	char *text;
+	size_t text_len = 0;
+	mode_t mode = 0;
+	int rc = -1;
+
+	identity_clear(id);
+	if ((text = secret_alloc(text_cap)) == NULL)
+		return -1;
+	if (read_private(path, text, text_cap, &text_len, &mode) == -1)
+		goto out;
 	if (parse_text(text, text_len, path, id) == -1)
 		goto out;
 	if (check && identity_check(id, path) == -1) {
@@ -525,9 +571,7 @@ load(const char *path, struct identity *id, bool check)
 	}
 	rc = 0;
 out:
-	if (fd != -1)
-		close(fd);
-	unlock_secret(text, sizeof(text));
+	secret_free(text, text_cap);
 	return rc;
 }
 
@@ -541,66 +585,6 @@ int
 keyfile_load_unchecked(const char *path, struct identity *id)
 {
 	return load(path, id, false);
-}
-
-/*
- * Creates path afresh with mode: never through an existing file or
- * symlink.  With force, an existing entry is unlinked first (a symlink
- * itself, not its target), and O_EXCL still catches anything that appears
- * in between.  Returns the descriptor, or -1 after reporting.
- */
-static int
-create_excl(const char *path, mode_t mode, bool force)
-{
-	int fd;
-
-	if (force && unlink(path) == -1 && errno != ENOENT) {
-		log_error("%s: cannot remove the old file: %s — remove it "
-		    "yourself or choose another name with -o", path,
-		    strerror(errno));
-		return -1;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd == -1) {
-		if (errno == EEXIST)
-			log_error("%s: already exists — use --force to "
-			    "replace it, or choose another name with -o",
-			    path);
-		else
-			log_error("%s: cannot create: %s — check the "
-			    "directory exists and is writable", path,
-			    strerror(errno));
-	}
-	return fd;
-}
-
-/* Writes all of buf, syncs and closes fd.  Returns 0, or -1 after
- * reporting; fd is closed either way. */
-static int
-write_close(int fd, const char *path, const char *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_error("%s: cannot write: %s — check the disk",
-			    path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		log_error("%s: cannot write: %s — check the disk", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static bool
@@ -629,21 +613,50 @@ targets_free(const char *path, const char *pub_path)
 	return true;
 }
 
+/*
+ * Puts the prepared key and .pub in place, in the order that leaves a
+ * usable pair behind at every step (keyfile.h):
+ *
+ *   1. (done by the caller) both new files are written in full beside
+ *      their targets and synced: a failure there changes nothing;
+ *   2. the new .pub replaces the old one, which keeps a spare name;
+ *   3. the new key replaces the old key: the new pair is in place.  If this
+ *      fails, the old .pub is put back: the old pair is in place;
+ *   4. the spare name goes and the directory is synced.
+ *
+ * The key goes last because it is the identity: until step 3 the old key
+ * is there, whole.  A crash between 2 and 3 leaves the old key with the new
+ * .pub; the key file names its own public key (line 3), which is what
+ * pubkey prints, so no sealcat command is misled.
+ */
+static int
+commit_pair(struct atomic_file *key, struct atomic_file *pub, bool force)
+{
+	if (atomic_file_commit(pub, force ? ATOMIC_REPLACE_UNDO :
+	    ATOMIC_CREATE) == -1)
+		return -1;
+	if (atomic_file_commit(key, force ? ATOMIC_REPLACE : ATOMIC_CREATE) ==
+	    -1) {
+		(void)atomic_file_undo(pub);
+		return -1;
+	}
+	return 0;
+}
+
 int
 keyfile_write(const char *path, const struct identity *id,
     const char *comment, bool force)
 {
-	char text[KEYFILE_MAX];
+	struct atomic_file key_file, pub_file;
+	char *text = NULL;
 	char pub_path[PATH_MAX];
 	char pub_line[TOKEN_MAX + 260];
 	char token[TOKEN_MAX];
 	size_t text_len = 0;
-	bool created = false;
-	int fd = -1;
 	int rc = -1;
 	int n;
 
-	lock_secret(text, sizeof(text));
+	key_file.path[0] = pub_file.path[0] = '\0';
 	if (comment != NULL && (!printable(comment) || strlen(comment) > 255)) {
 		log_error("--comment: must be one line of printable ASCII, "
 		    "at most 255 characters — shorten or simplify it");
@@ -654,8 +667,10 @@ keyfile_write(const char *path, const struct identity *id,
 		log_error("%s: path too long — choose a shorter name", path);
 		goto out;
 	}
+	if ((text = secret_alloc(KEYFILE_MAX)) == NULL)
+		goto out;
 	if (token_format(id->suite, id->pub, token, sizeof(token)) == -1 ||
-	    keyfile_format(id, text, sizeof(text), &text_len) == -1) {
+	    keyfile_format(id, text, KEYFILE_MAX, &text_len) == -1) {
 		log_error("%s: cannot format the key — this is a bug", path);
 		goto out;
 	}
@@ -666,23 +681,21 @@ keyfile_write(const char *path, const struct identity *id,
 		goto out;
 	if (!force && !targets_free(path, pub_path))
 		goto out;
-
-	if ((fd = create_excl(path, 0600, force)) == -1)
+	/* Replacing a service's key as root leaves it the service's. */
+	if (atomic_file_prepare(&key_file, path, text, text_len, 0600,
+	    force ? path : NULL) == -1 ||
+	    atomic_file_prepare(&pub_file, pub_path, pub_line, (size_t)n, 0644,
+	    force ? pub_path : NULL) == -1)
 		goto out;
-	created = true;
-	if (write_close(fd, path, text, text_len) == -1)
+	if (commit_pair(&key_file, &pub_file, force) == -1)
 		goto out;
-	if ((fd = create_excl(pub_path, 0644, force)) == -1)
-		goto out;
-	if (write_close(fd, pub_path, pub_line, (size_t)n) == -1) {
-		(void)unlink(pub_path);
-		goto out;
-	}
 	rc = 0;
 out:
-	/* Leave no private key behind without its .pub. */
-	if (rc == -1 && created)
-		(void)unlink(path);
-	unlock_secret(text, sizeof(text));
+	/* Both, even after a failure: temporary files go either way. */
+	if (key_file.path[0] != '\0' && atomic_file_done(&key_file) == -1)
+		rc = -1;
+	if (pub_file.path[0] != '\0' && atomic_file_done(&pub_file) == -1)
+		rc = -1;
+	secret_free(text, KEYFILE_MAX);
 	return rc;
 }

@@ -55,9 +55,14 @@ int keyfile_format(const struct identity *id, char *out, size_t out_cap,
     size_t *out_len);
 
 /*
- * Writes the private key file at path (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600)
- * and path.pub ("TOKEN[ comment]\n").  Without force, an existing file of
- * either name is refused.  Returns 0, or -1 after reporting.
+ * Writes the private key file at path (mode 0600) and path.pub ("TOKEN[
+ * comment]\n", 0644), each through a temporary file that is renamed into
+ * place (util.h: atomic_file_*), never writing through an existing file or
+ * symlink.  Without force, an existing file of either name is refused.
+ * With force both are replaced, keeping the owner and group of the files
+ * they replace; a failure at any step leaves the old pair as it was, and
+ * once the key is renamed (the last step) the new pair is complete.
+ * Returns 0, or -1 after reporting.
  */
 int keyfile_write(const char *path, const struct identity *id,
     const char *comment, bool force);

@@ -42,9 +42,18 @@ struct suite {
 	/*
 	 * True if pub (pub_len bytes) is an acceptable public key: for p256 a
 	 * 65-byte uncompressed point on the curve; for x25519 any 32 bytes
-	 * (a low-order point is caught by dh()).  Used to check tokens.
+	 * (a low-order point is caught by dh()).  Used on handshake messages.
 	 */
 	bool (*pub_valid)(const uint8_t *pub);
+
+	/*
+	 * For tokens (PROTOCOL.md §4), where a key must have exactly one
+	 * spelling: NULL if pub is the canonical encoding of a valid public
+	 * key, else why not, as a phrase that starts "not canonical: " (an
+	 * alias of a key, e.g. x25519 with the top bit set) or "not a valid
+	 * public key".  Stricter than pub_valid() for x25519.
+	 */
+	const char *(*pub_problem)(const uint8_t *pub);
 
 	/*
 	 * DH(priv, pub) into out.  pub is pub_len bytes as received.  Returns

@@ -149,6 +149,36 @@ p256_pub_valid(const uint8_t *pub)
 	return valid;
 }
 
+static const char *
+p256_pub_problem(const uint8_t *pub)
+{
+	uint8_t point[P256_PUB_LEN];
+
+	if (pub[0] == 0x06 || pub[0] == 0x07) {
+		/* SEC 1's hybrid form: a point again, with the parity of y
+		 * in the prefix. */
+		memcpy(point, pub, sizeof(point));
+		point[0] = 0x04;
+		if ((pub[0] & 1) == (pub[P256_PUB_LEN - 1] & 1) &&
+		    p256_pub_valid(point))
+			return "not canonical: the hybrid form (0x06/0x07) of "
+			    "a point, whose one token is its uncompressed "
+			    "form (0x04)";
+	}
+	if (pub[0] != 0x04)
+		return "not a valid public key (a 65-byte point starts with "
+		    "0x04)";
+	if (!less_than(pub + 1, p256_p))
+		return "not canonical: x is not reduced mod p, and a point "
+		    "has one spelling, with coordinates below p";
+	if (!less_than(pub + 1 + P256_COORD_LEN, p256_p))
+		return "not canonical: y is not reduced mod p, and a point "
+		    "has one spelling, with coordinates below p";
+	if (!p256_pub_valid(pub))
+		return "not a valid public key (not a point on the curve)";
+	return NULL;
+}
+
 static int
 p256_dh(uint8_t out[SUITE_DH_LEN], const uint8_t priv[SUITE_PRIV_LEN],
     const uint8_t *pub)
@@ -309,6 +339,7 @@ const struct suite suite_p256 = {
 	.keypair = p256_keypair,
 	.pubkey = p256_pubkey,
 	.pub_valid = p256_pub_valid,
+	.pub_problem = p256_pub_problem,
 	.dh = p256_dh,
 	.seal = aesgcm_seal,
 	.open = aesgcm_open,

@@ -37,6 +37,28 @@ x25519_pub_valid(const uint8_t *pub)
 	return true;
 }
 
+static const char *
+x25519_pub_problem(const uint8_t *pub)
+{
+	bool below_p = false;
+
+	/* RFC 7748 §5: X25519 ignores the top bit and reduces u mod p, so
+	 * these name a key that has a shorter spelling. */
+	if ((pub[31] & 0x80) != 0)
+		return "not canonical: the top bit is set, which X25519 "
+		    "ignores, so the token is a second name for another key";
+	/* u < p = 2^255 - 19 unless u is 0x7fff...ff and pub[0] >= 0xed. */
+	if (pub[31] != 0x7f || pub[0] < 0xed)
+		below_p = true;
+	for (int i = 1; i < 31 && !below_p; i++)
+		if (pub[i] != 0xff)
+			below_p = true;
+	if (!below_p)
+		return "not canonical: u is not reduced mod 2^255-19, so the "
+		    "token is a second name for another key";
+	return NULL;
+}
+
 static int
 x25519_dh(uint8_t out[SUITE_DH_LEN], const uint8_t priv[SUITE_PRIV_LEN],
     const uint8_t *pub)
@@ -137,6 +159,7 @@ const struct suite suite_x25519 = {
 	.keypair = x25519_keypair,
 	.pubkey = x25519_pubkey,
 	.pub_valid = x25519_pub_valid,
+	.pub_problem = x25519_pub_problem,
 	.dh = x25519_dh,
 	.seal = chacha_seal,
 	.open = chacha_open,

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,288 @@ config_path(const char *name, bool create_dir, char *out, size_t out_cap)
 	return 0;
 }
 
+/* The directory part of path ("." when it has none) into out. */
+static int
+dir_of(const char *path, char *out, size_t out_cap)
+{
+	const char *slash = strrchr(path, '/');
+	int n;
+
+	if (slash == NULL)
+		n = snprintf(out, out_cap, ".");
+	else if (slash == path)
+		n = snprintf(out, out_cap, "/");
+	else
+		n = snprintf(out, out_cap, "%.*s", (int)(slash - path), path);
+	return n < 0 || (size_t)n >= out_cap ? -1 : 0;
+}
+
+/* A new random name ".BASE.XXXXXXXX" beside path, into out (PATH_MAX). */
+static int
+spare_name(const char *path, char *out, size_t out_cap)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	const char *slash = strrchr(path, '/');
+	size_t dir_len = slash == NULL ? 0 : (size_t)(slash - path) + 1;
+	uint8_t rnd[8];
+	char suffix[sizeof(rnd) + 1];
+	int n;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		suffix[i] = digits[rnd[i] % (sizeof(digits) - 1)];
+	suffix[sizeof(rnd)] = '\0';
+	n = snprintf(out, out_cap, "%.*s.%s.%s", (int)dir_len, path,
+	    path + dir_len, suffix);
+	return n < 0 || (size_t)n >= out_cap ? -1 : 0;
+}
+
+/* Creates f->tmp afresh.  Returns the descriptor, or -1 after reporting. */
+static int
+create_tmp(struct atomic_file *f, mode_t mode)
+{
+	int fd = -1;
+
+	/* A name that exists already (from a crash, or planted) is never
+	 * opened: O_EXCL, and another name. */
+	for (int tries = 0; fd == -1 && tries < 16; tries++) {
+		if (spare_name(f->path, f->tmp, sizeof(f->tmp)) == -1) {
+			log_error("%s: path too long — choose a shorter name",
+			    f->path);
+			break;
+		}
+		fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+		if (fd == -1 && errno != EEXIST) {
+			log_error("%s: cannot create: %s — check the "
+			    "directory exists and is writable", f->path,
+			    strerror(errno));
+			break;
+		}
+	}
+	if (fd == -1)
+		f->tmp[0] = '\0';
+	return fd;
+}
+
+/* Gives fd the owner and group of the regular file at from, if it has
+ * another.  Returns 0, or -1 after reporting. */
+static int
+keep_owner(int fd, const char *path, const char *from)
+{
+	struct stat old, now;
+
+	if (lstat(from, &old) == -1 || !S_ISREG(old.st_mode))
+		return 0;
+	if (fstat(fd, &now) == -1) {
+		log_error("%s: cannot stat the new file: %s — check the disk",
+		    path, strerror(errno));
+		return -1;
+	}
+	if (now.st_uid == old.st_uid && now.st_gid == old.st_gid)
+		return 0;
+	if (fchown(fd, old.st_uid, old.st_gid) == 0)
+		return 0;
+	log_error("%s: cannot give the new file the owner of the old one "
+	    "(uid %u, gid %u): %s — run this as that user or as root",
+	    path, (unsigned)old.st_uid, (unsigned)old.st_gid, strerror(errno));
+	return -1;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+atomic_file_prepare(struct atomic_file *f, const char *path,
+    const void *data, size_t len, mode_t mode, const char *keep_owner_of)
+{
+	struct stat st;
+	int fd = -1;
+	int rc = -1;
+	int n;
+
+	memset(f, 0, sizeof(*f));
+	n = snprintf(f->path, sizeof(f->path), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(f->path)) {
+		log_error("%s: path too long — choose a shorter name", path);
+		f->path[0] = '\0';
+		return -1;
+	}
+	/* rename() would refuse too, but only after the other files of a
+	 * set may have been replaced. */
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		log_error("%s: is a directory — remove it or choose another "
+		    "name", path);
+		return -1;
+	}
+	if ((fd = create_tmp(f, mode)) == -1)
+		goto out;
+	if (keep_owner_of != NULL && keep_owner(fd, path, keep_owner_of) == -1)
+		goto out;
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		log_error("%s: cannot write: %s — check the disk", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc == -1)
+		log_error("%s: cannot write: %s — check the disk", path,
+		    strerror(errno));
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc == -1 && f->tmp[0] != '\0') {
+		(void)unlink(f->tmp);
+		f->tmp[0] = '\0';
+	}
+	return rc;
+}
+
+/* Gives the current target a spare name (a hard link) for
+ * atomic_file_undo().  Returns 0, or -1 after reporting. */
+static int
+keep_old(struct atomic_file *f)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		if (spare_name(f->path, f->old, sizeof(f->old)) == -1)
+			break;
+		if (link(f->path, f->old) == 0)
+			return 0;
+		if (errno == ENOENT) {
+			f->old[0] = '\0';	/* nothing to keep */
+			return 0;
+		}
+		if (errno != EEXIST) {
+			log_error("%s: cannot keep the old file while it is "
+			    "replaced: %s — check the directory is writable",
+			    f->path, strerror(errno));
+			break;
+		}
+	}
+	f->old[0] = '\0';
+	return -1;
+}
+
+int
+atomic_file_commit(struct atomic_file *f, enum atomic_commit how)
+{
+	if (f->tmp[0] == '\0')
+		return -1;
+	if (how == ATOMIC_CREATE) {
+		/* link() fails with EEXIST where rename() would replace,
+		 * whatever appeared at the target since we looked. */
+		if (link(f->tmp, f->path) == -1) {
+			if (errno == EEXIST)
+				log_error("%s: already exists — remove it or "
+				    "choose another name", f->path);
+			else
+				log_error("%s: cannot create: %s — check the "
+				    "directory is writable", f->path,
+				    strerror(errno));
+			return -1;
+		}
+		(void)unlink(f->tmp);
+	} else {
+		if (how == ATOMIC_REPLACE_UNDO && keep_old(f) == -1)
+			return -1;
+		if (rename(f->tmp, f->path) == -1) {
+			log_error("%s: cannot replace: %s — check the file and "
+			    "its directory", f->path, strerror(errno));
+			if (f->old[0] != '\0')
+				(void)unlink(f->old);
+			f->old[0] = '\0';
+			return -1;
+		}
+	}
+	f->tmp[0] = '\0';
+	f->undoable = how != ATOMIC_REPLACE;
+	f->changed = true;
+	return 0;
+}
+
+int
+atomic_file_undo(struct atomic_file *f)
+{
+	int rc;
+
+	if (!f->undoable)
+		return -1;
+	if (f->old[0] != '\0')
+		rc = rename(f->old, f->path);
+	else
+		rc = unlink(f->path);
+	if (rc == -1) {
+		log_error("%s: cannot put the old file back: %s — check the "
+		    "file", f->path, strerror(errno));
+		return -1;
+	}
+	f->old[0] = '\0';
+	f->undoable = false;
+	return 0;
+}
+
+int
+atomic_file_done(struct atomic_file *f)
+{
+	char dir[PATH_MAX];
+	int fd;
+	int rc = 0;
+
+	if (f->tmp[0] != '\0')
+		(void)unlink(f->tmp);
+	if (f->old[0] != '\0')
+		(void)unlink(f->old);
+	f->tmp[0] = f->old[0] = '\0';
+	f->undoable = false;
+	if (!f->changed)
+		return 0;
+	f->changed = false;
+	/* The rename is only durable once the directory is on disk. */
+	if (dir_of(f->path, dir, sizeof(dir)) == -1)
+		return -1;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (fsync(fd) == -1 && errno != EINVAL)) {
+		/* EINVAL: a file system that cannot sync directories. */
+		log_error("%s: cannot sync its directory: %s — check the disk",
+		    f->path, strerror(errno));
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+int
+atomic_write_file(const char *path, const void *data, size_t len,
+    mode_t mode, const char *keep_owner_of)
+{
+	struct atomic_file f;
+	int rc = -1;
+
+	if (atomic_file_prepare(&f, path, data, len, mode, keep_owner_of) ==
+	    0 && atomic_file_commit(&f, ATOMIC_REPLACE) == 0)
+		rc = 0;
+	if (f.path[0] != '\0' && atomic_file_done(&f) == -1)
+		rc = -1;
+	return rc;
+}
+
 void
 harden_process(void)
 {
@@ -265,21 +548,103 @@ harden_process(void)
 }
 
 /*
- * Plain mlock(): sodium_mlock() adds madvise(MADV_DONTDUMP), which fails
- * on memory that does not start a page (all of ours: structs on the stack)
- * and is moot here anyway, as harden_process() turns core dumps off.
+ * The arena of util.h.  It is process-wide, like the memory locks it
+ * stands for; used[] marks the ARENA_CHUNK-byte chunks handed out.
  */
-void
-lock_secret(void *p, size_t len)
+#define ARENA_CHUNK 64
+#define ARENA_CHUNKS (SECRET_ARENA_LEN / ARENA_CHUNK)
+
+static struct {
+	uint8_t *base;
+	bool used[ARENA_CHUNKS];
+} arena;
+
+/*
+ * Maps and locks the arena.  A private mapping of a memfd: the memfd names
+ * it in /proc/PID/maps on any kernel (PR_SET_VMA_ANON_NAME needs a kernel
+ * option), and a private mapping keeps what a forked child writes its
+ * own.  The memfd's own pages only ever hold zeros.
+ */
+static int
+arena_map(void)
 {
-	(void)mlock(p, len);
+	void *p = MAP_FAILED;
+	int fd;
+
+	if ((fd = memfd_create("sealcat-secrets", MFD_CLOEXEC)) != -1) {
+		if (ftruncate(fd, SECRET_ARENA_LEN) == 0)
+			p = mmap(NULL, SECRET_ARENA_LEN, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE, fd, 0);
+		close(fd);
+	}
+	if (p == MAP_FAILED)
+		p = mmap(NULL, SECRET_ARENA_LEN, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		log_errno("cannot map memory for secrets");
+		return -1;
+	}
+	(void)madvise(p, SECRET_ARENA_LEN, MADV_DONTDUMP);
+	/* mlock() faults every page in, so it is locked from now on. */
+	(void)mlock(p, SECRET_ARENA_LEN);
+	arena.base = p;
+	return 0;
+}
+
+static size_t
+chunks_of(size_t len)
+{
+	return len == 0 ? 1 : (len - 1) / ARENA_CHUNK + 1;
+}
+
+void *
+secret_alloc(size_t len)
+{
+	size_t n = chunks_of(len);
+	size_t run = 0;
+
+	if (arena.base == NULL && arena_map() == -1)
+		return NULL;
+	for (size_t i = 0; i < ARENA_CHUNKS && n <= ARENA_CHUNKS; i++) {
+		run = arena.used[i] ? 0 : run + 1;
+		if (run == n) {
+			size_t first = i + 1 - n;
+			uint8_t *p = arena.base + first * ARENA_CHUNK;
+
+			memset(arena.used + first, true, n);
+			memset(p, 0, n * ARENA_CHUNK);
+			return p;
+		}
+	}
+	log_error("out of secret memory (%zu bytes wanted, the arena has %d) "
+	    "— this is a bug", len, SECRET_ARENA_LEN);
+	return NULL;
 }
 
 void
-unlock_secret(void *p, size_t len)
+secret_free(void *p, size_t len)
 {
-	wipe(p, len);
-	(void)munlock(p, len);
+	uintptr_t addr = (uintptr_t)p;
+	uintptr_t base = (uintptr_t)arena.base;
+	size_t first, n = chunks_of(len);
+
+	if (p == NULL)
+		return;
+	if (arena.base == NULL || addr < base ||
+	    addr >= base + SECRET_ARENA_LEN || (addr - base) % ARENA_CHUNK ||
+	    (first = (addr - base) / ARENA_CHUNK) + n > ARENA_CHUNKS) {
+		wipe(p, len);	/* not ours: a bug, but wipe it all the same */
+		return;
+	}
+	wipe(p, n * ARENA_CHUNK);
+	memset(arena.used + first, false, n);
+}
+
+void
+secret_relock(void)
+{
+	if (arena.base != NULL)
+		(void)mlock(arena.base, SECRET_ARENA_LEN);
 }
 
 static size_t

@@ -73,7 +73,8 @@ start_flood() {
 # The listening process itself: the watchdog's only child.
 listener_process() {
 	SERVER_PID=$(children_of "$LISTENER_PID")
-	[ -n "$SERVER_PID" ] && [ -d "/proc/$SERVER_PID" ]
+	[ -n "$SERVER_PID" ]
+	[ -d "/proc/$SERVER_PID" ]
 	FD0=$(fd_count "$SERVER_PID")
 	RSS0=$(rss_kb "$SERVER_PID")
 }

@@ -69,15 +69,67 @@ can_lock() {
 	local pid
 	pid=$(sealcat_of "$LISTENER_PID")
 	[ "$(stat -c %u "/proc/$pid/fd")" -eq 0 ]
-	! cat "/proc/$pid/environ" >/dev/null 2>&1
+	run cat "/proc/$pid/environ"
+	assert_status 1
 }
 
-@test "a waiting listener keeps its private key locked in memory" {
+# secret_arena PID KEYFILE: finds the secret arena of PID in its smaps (the
+# mapping named /memfd:sealcat-secrets) and prints "SIZE LOCKED FLAGS HAS":
+# its size and locked kB, its VmFlags joined by commas, and "key" if it
+# holds KEYFILE's private key (read from /proc/PID/mem), else "nokey".
+# Prints nothing (and why, on stderr) unless PID has exactly one arena.
+secret_arena() {
+	timeout 30 "${PYTHON3:-python3}" - "$1" "$2" <<'EOF'
+import base64, re, sys
+pid, keyfile = sys.argv[1], sys.argv[2]
+secret = base64.b64decode(open(keyfile).read().split("\n")[1])
+arenas, cur = [], None
+for line in open("/proc/%s/smaps" % pid):
+    m = re.match(r"([0-9a-f]+)-([0-9a-f]+) ", line)
+    if m:
+        cur = None
+        if line.rstrip("\n").endswith("/memfd:sealcat-secrets (deleted)"):
+            cur = {"lo": int(m.group(1), 16), "hi": int(m.group(2), 16)}
+            arenas.append(cur)
+    elif cur is not None:
+        key, _, value = line.partition(":")
+        cur[key] = value.strip()
+if len(arenas) != 1:
+    print("%d secret arenas in smaps" % len(arenas), file=sys.stderr)
+    sys.exit(0)
+a = arenas[0]
+with open("/proc/%s/mem" % pid, "rb") as mem:
+    mem.seek(a["lo"])
+    data = mem.read(a["hi"] - a["lo"])
+print(a["Size"].split()[0], a["Locked"].split()[0],
+      a["VmFlags"].replace(" ", ","), "key" if secret in data else "nokey")
+EOF
+}
+
+@test "a waiting listener keeps its private key in the locked secret arena" {
+	# The identity lives in one mapping that holds nothing but secrets:
+	# that mapping must hold this listener's private key and be locked,
+	# every page of it.
+	[ "$(id -u)" -eq 0 ] ||
+	    skip "the smaps and memory of a non-dumpable process are root's — test_secrets checks the arena from inside"
 	start_listener --allow "$CLIENT_TOKEN"
-	local pid
+	local pid size locked flags has
 	pid=$(sealcat_of "$LISTENER_PID")
-	can_lock "$pid" 4 || skip "$LOCK_SKIP"
-	[ "$(locked_kb "$pid")" -ge 4 ]
+	run --separate-stderr secret_arena "$pid" "$SERVER_ID"
+	assert_status 0
+	echo "# arena: ${output:-none ($stderr)}" >&3
+	read -r size locked flags has <<<"$output"
+	if [ -z "$size" ] || [ "$has" != key ]; then
+		echo "want the key in one secret arena; got:" \
+		    "${output:-$stderr}" >&2
+		return 1
+	fi
+	can_lock "$pid" 8 || skip "$LOCK_SKIP"
+	if [[ ,$flags, != *,lo,* ]] || [ "$locked" -ne "$size" ]; then
+		echo "want the arena locked (VmFlags lo, Locked == Size); got:" \
+		    "$output" >&2
+		return 1
+	fi
 }
 
 @test "during a connection both ends keep the relay buffers (plaintext) locked" {

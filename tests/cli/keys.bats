@@ -15,6 +15,16 @@ mode_of() {
 	stat -c %a "$1"
 }
 
+# refute_in FILE TEXT: FILE does not contain TEXT (a bare `! grep` in the
+# middle of a test would be ignored by bats).
+refute_in() {
+	if grep -qF -- "$2" "$1"; then
+		echo "$1 should not contain '$2'; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # is_token SUITE TEXT: TEXT is a token of SUITE with the right length.
 is_token() {
 	case $1 in
@@ -74,7 +84,7 @@ is_token() {
 	run --separate-stderr "$SEALCAT" keygen -o k -C "alice@laptop 2024"
 	assert_status 0
 	[ "$(cat k.pub)" = "$output alice@laptop 2024" ]
-	! grep -q alice k
+	refute_in k alice
 	run --separate-stderr "$SEALCAT" keygen -o k2 --comment=bob
 	[ "$(cat k2.pub)" = "$output bob" ]
 }
@@ -83,7 +93,8 @@ is_token() {
 	run "$SEALCAT" keygen -o k -C "$(printf 'a\nb')"
 	assert_status 2
 	assert_one_line_error "--comment: must be one line"
-	[ ! -e k ] && [ ! -e k.pub ]
+	[ ! -e k ]
+	[ ! -e k.pub ]
 }
 
 @test "keygen refuses to overwrite the key file without --force" {
@@ -123,6 +134,120 @@ is_token() {
 	[ "$("$SEALCAT" pubkey -i k)" = "$output" ]
 }
 
+# only_files NAME...: the current directory holds exactly these entries
+# (no temporary file left behind).
+only_files() {
+	local want got
+	want=$(printf '%s\n' "$@" | sort)
+	got=$(ls -A | sort)
+	if [ "$got" != "$want" ]; then
+		echo "expected exactly: $*; the directory holds:" $got >&2
+		return 1
+	fi
+}
+
+# old_pair_intact: k and k.pub are still the pair saved in k.orig and
+# k.pub.orig, and k still loads as the same key.
+old_pair_intact() {
+	assert_same_file k k.orig
+	assert_same_file k.pub k.pub.orig
+	run --separate-stderr "$SEALCAT" pubkey -i k
+	assert_status 0
+	[ "$output" = "$(cat k.pub.orig)" ]
+}
+
+# make_old_pair: a key pair k and k.pub in a fresh directory d (the
+# current directory from now on), with copies k.orig and k.pub.orig.
+make_old_pair() {
+	mkdir d
+	cd d
+	"$SEALCAT" keygen -o k >/dev/null
+	cp -p k k.orig
+	cp -p k.pub k.pub.orig
+}
+
+@test "keygen --force that cannot write the new key leaves the old pair" {
+	make_old_pair
+	# A file size limit of 0: the first write fails with EFBIG (SIGXFSZ
+	# ignored), as on a full disk.
+	run bash -c 'trap "" XFSZ; ulimit -f 0; exec "$SEALCAT" keygen -f -o k'
+	assert_status 2
+	assert_one_line_error "^sealcat: k: cannot write: File too large — check the disk$"
+	old_pair_intact
+	only_files k k.pub k.orig k.pub.orig
+}
+
+@test "keygen --force with a directory at the .pub path leaves the old key" {
+	make_old_pair
+	mv k.pub k.pub.orig
+	mkdir k.pub
+	run "$SEALCAT" keygen -f -o k
+	assert_status 2
+	assert_one_line_error "^sealcat: k.pub: is a directory — remove it or choose another name$"
+	assert_same_file k k.orig
+	[ -d k.pub ]
+	run --separate-stderr "$SEALCAT" pubkey -i k
+	assert_status 0
+	[ "$output" = "$(cat k.pub.orig)" ]
+	only_files k k.pub k.orig k.pub.orig
+}
+
+teardown() {
+	# An immutable file would outlive the test directory.
+	[ ! -e "$BATS_TEST_TMPDIR/d/k" ] || chattr -i "$BATS_TEST_TMPDIR/d/k" \
+	    2>/dev/null || true
+}
+
+@test "keygen --force that cannot replace the key puts the old .pub back" {
+	make_old_pair
+	# An immutable key file: renaming over it fails (EPERM) after the
+	# new .pub is already in place.
+	chattr +i k 2>/dev/null ||
+	    skip "chattr +i needs root and a file system with attributes"
+	run "$SEALCAT" keygen -f -o k
+	chattr -i k
+	assert_status 2
+	assert_one_line_error "^sealcat: k: cannot replace: Operation not permitted"
+	old_pair_intact
+	only_files k k.pub k.orig k.pub.orig
+}
+
+@test "keygen --force as root keeps the owner and group of the old files" {
+	[ "$(id -u)" -eq 0 ] || skip "only root can give files away"
+	make_old_pair
+	chown 65534:65534 k k.pub
+	run --separate-stderr "$SEALCAT" keygen -f -o k
+	assert_status 0
+	[ "$(stat -c %u:%g k)" = 65534:65534 ]
+	[ "$(stat -c %u:%g k.pub)" = 65534:65534 ]
+	[ "$(mode_of k)" = 600 ]
+	[ "$(cat k.pub)" = "$output" ]
+	run cmp -s k k.orig
+	assert_status 1
+	only_files k k.pub k.orig k.pub.orig
+	# A new key (no old file) is the creator's.
+	run --separate-stderr "$SEALCAT" keygen -o fresh
+	assert_status 0
+	[ "$(stat -c %u k)" = 65534 ]
+	[ "$(stat -c %u fresh)" = 0 ]
+}
+
+@test "keygen --force that may not give the new key the old owner changes nothing" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to set up files of two users"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	make_old_pair
+	chmod 777 .
+	# nobody may replace root's files in a directory it can write, but
+	# cannot make the new ones root's: refused before anything changes.
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$SEALCAT" keygen -f -o k
+	[ "$status" -ne 126 ] || skip "nobody cannot run $SEALCAT from here"
+	assert_status 2
+	assert_one_line_error "^sealcat: k: cannot give the new file the owner of the old one \(uid 0, gid 0\): Operation not permitted"
+	old_pair_intact
+	only_files k k.pub k.orig k.pub.orig
+}
+
 @test "keygen --force with a lax old file still creates a 0600 file" {
 	"$SEALCAT" keygen -o k >/dev/null
 	chmod 666 k
@@ -145,7 +270,8 @@ is_token() {
 	# With --force the link itself is replaced; its target is untouched.
 	run --separate-stderr "$SEALCAT" keygen -o k --force
 	assert_status 0
-	[ ! -L k ] && [ -f k ]
+	[ ! -L k ]
+	[ -f k ]
 	[ "$(cat victim)" = precious ]
 }
 
@@ -160,7 +286,8 @@ is_token() {
 	run --separate-stderr "$SEALCAT" keygen
 	assert_status 0
 	tok=$output
-	[ -f mykey ] && [ "$(cat mykey.pub)" = "$tok" ]
+	[ -f mykey ]
+	[ "$(cat mykey.pub)" = "$tok" ]
 	[ ! -e "$CFG/id_x25519" ]
 	run --separate-stderr "$SEALCAT" pubkey
 	assert_status 0
@@ -201,7 +328,8 @@ is_token() {
 	a=$("$SEALCAT" keygen -o a)
 	b=$("$SEALCAT" keygen -o b)
 	[ "$a" != "$b" ]
-	! cmp -s a b
+	run cmp -s a b
+	assert_status 1
 }
 
 @test "lax key file modes are refused with the chmod fix, exit 2" {
@@ -277,6 +405,21 @@ is_token() {
 	run --separate-stderr "$SEALCAT" pubkey -i p
 	assert_status 0
 	[ "$output" = "$pubtok" ]
+}
+
+@test "a token that is a second name for a key is refused, saying why" {
+	t=$("$SEALCAT" keygen -o k)
+	# The same x25519 key with the top bit of u set: X25519 ignores it.
+	hex=$(printf '%s' "${t#x25519:}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+	hex=${hex:0:62}$(printf '%02x' $((0x${hex:62:2} | 0x80)))
+	alias=x25519:$(printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w0)
+	[ "$alias" != "$t" ]
+	run "$SEALCAT" connect -i k --peer "$alias" 127.0.0.1 1
+	assert_status 2
+	assert_one_line_error "^sealcat: --peer: the x25519 key is not canonical: the top bit is set, which X25519 ignores, so the token is a second name for another key — copy the whole token"
+	run "$SEALCAT" listen -i k --allow "$alias" 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: --allow: the x25519 key is not canonical"
 }
 
 @test "key files that are not files: missing, directory, FIFO, symlink" {

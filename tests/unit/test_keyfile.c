@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "tap.h"
 #include "helpers.h"
 #include "keyfile.h"
@@ -124,13 +126,15 @@ test_bad_tokens(void)
 	check_bad_token(bad, "malformed x25519 key", "trailing newline");
 	snprintf(bad, sizeof(bad), "%s", token);
 	bad[10] = '*';
-	check_bad_token(bad, "malformed x25519 key", "character outside base64");
+	check_bad_token(bad, "malformed x25519 key (not canonical base64",
+	    "character outside base64");
 	snprintf(bad, sizeof(bad), "%s", token);
 	bad[len - 2] = '=';
 	check_bad_token(bad, "malformed x25519 key", "'==' padding (31 bytes)");
 	snprintf(bad, sizeof(bad), "%s", token);
 	bad[len - 1] = 'A';
-	check_bad_token(bad, "malformed x25519 key", "no padding (33 bytes)");
+	check_bad_token(bad, "malformed x25519 key (it holds 33 bytes",
+	    "no padding (33 bytes)");
 	/* 32 bytes leave 2 spare bits in the last character; canonical
 	 * base64 has them zero. */
 	snprintf(bad, sizeof(bad), "%s", token);
@@ -138,6 +142,8 @@ test_bad_tokens(void)
 	    1];
 	ok(token_parse(bad, &s, pub, NULL) == -1,
 	    "token with non-zero trailing bits refused (%s)", bad);
+	check_bad_token(bad, "malformed x25519 key (not canonical base64",
+	    "non-zero trailing bits");
 	snprintf(bad, sizeof(bad), "x25519:x25519:%s", b64);
 	check_bad_token(bad, "malformed x25519 key", "prefix twice");
 	identity_clear(&id);
@@ -226,6 +232,9 @@ test_every_corruption(const struct suite *s)
 	identity_clear(&id);
 }
 
+static const char b64_digits[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /* keyfile_parse(text) fails with one line naming the file and expect. */
 static void
 check_bad_file(const char *text, size_t len, const char *expect,
@@ -308,12 +317,22 @@ test_bad_files(void)
 	    token);
 	memset(raw, 7, sizeof(raw));
 	base64_encode(raw, sizeof(raw), long_secret, sizeof(long_secret));
-	BAD("33-byte secret", "line 2 is not a x25519 secret key",
+	BAD("33-byte secret", "line 2 is not a x25519 secret key (it holds "
+	    "33 bytes, a secret key has 32)",
 	    "sealcat private key v1 x25519\n%s\npublic %s\n", long_secret,
 	    token);
-	BAD("secret not base64", "line 2 is not a x25519 secret key",
+	BAD("secret not base64", "line 2 is not a x25519 secret key (not "
+	    "canonical base64",
 	    "sealcat private key v1 x25519\n%.42s!=\npublic %s\n", secret,
 	    token);
+	/* 44 characters, but bits set past the last byte: not the one
+	 * spelling of any 32 bytes. */
+	secret[42] = b64_digits[(strchr(b64_digits, secret[42]) - b64_digits) |
+	    1];
+	BAD("secret with stray bits", "line 2 is not a x25519 secret key (not "
+	    "canonical base64",
+	    "sealcat private key v1 x25519\n%s\npublic %s\n", secret, token);
+	base64_encode(id.priv, sizeof(id.priv), secret, sizeof(secret));
 	BAD("no 'public ' label", "line 3 should be 'public TOKEN'",
 	    "sealcat private key v1 x25519\n%s\n%s\n", secret, token);
 	BAD("'public' twice spaced", "line 3 does not hold a valid public key",
@@ -407,6 +426,170 @@ test_bad_p256_tokens(void)
 	snprintf(token, sizeof(token), "x25519:");
 	base64_encode(id.pub, 65, token + 7, sizeof(token) - 7);
 	check_bad_token(token, "malformed x25519 key", "p256 key as x25519");
+	identity_clear(&id);
+}
+
+/* An x25519 token of 32 raw bytes, canonical or not. */
+static void
+x25519_token(const uint8_t raw[32], char *out, size_t out_cap)
+{
+	int n = snprintf(out, out_cap, "x25519:");
+
+	base64_encode(raw, 32, out + n, out_cap - (size_t)n);
+}
+
+/* u = 2^255 - 19 + add, little-endian (add < 19 + 2^255 - p fits). */
+static void
+x25519_p_plus(uint8_t raw[32], unsigned add)
+{
+	memset(raw, 0xff, 32);
+	raw[31] = 0x7f;
+	raw[0] = (uint8_t)(0xed + add);
+}
+
+/*
+ * A token is a key's one name (PROTOCOL.md §4): the aliases X25519 would
+ * accept as the same key (top bit set, u >= p) are refused, saying why.
+ */
+static void
+test_noncanonical_x25519(void)
+{
+	struct identity id;
+	char token[TOKEN_MAX], again[TOKEN_MAX];
+	const struct suite *s = NULL;
+	uint8_t raw[32], pub[SUITE_PUB_MAX];
+	size_t accepted = 0, refused = 0, wrong = 0;
+
+	identity_generate(&suite_x25519, &id);
+	memcpy(raw, id.pub, 32);
+	raw[31] |= 0x80;
+	x25519_token(raw, token, sizeof(token));
+	check_bad_token(token, "not canonical: the top bit is set",
+	    "x25519 key with the top bit set (an alias of the key)");
+	x25519_p_plus(raw, 0);
+	x25519_token(raw, token, sizeof(token));
+	check_bad_token(token, "not canonical: u is not reduced mod "
+	    "2^255-19", "x25519 u = p (an alias of 0)");
+	x25519_p_plus(raw, 1);
+	x25519_token(raw, token, sizeof(token));
+	check_bad_token(token, "not canonical: u is not reduced",
+	    "x25519 u = p + 1 (an alias of 1)");
+	x25519_p_plus(raw, 18);
+	x25519_token(raw, token, sizeof(token));
+	check_bad_token(token, "not canonical: u is not reduced",
+	    "x25519 u = 2^255 - 1");
+	memset(raw, 0xff, sizeof(raw));
+	x25519_token(raw, token, sizeof(token));
+	check_bad_token(token, "not canonical: the top bit is set",
+	    "x25519 u = 2^256 - 1");
+	x25519_p_plus(raw, 0);
+	raw[0] = 0xec;
+	x25519_token(raw, token, sizeof(token));
+	ok(token_parse(token, &s, pub, NULL) == 0 && s == &suite_x25519,
+	    "x25519 u = p - 1 is canonical and accepted");
+	memset(raw, 0, sizeof(raw));
+	x25519_token(raw, token, sizeof(token));
+	ok(token_parse(token, &s, pub, NULL) == 0,
+	    "x25519 u = 0 is canonical (dh() refuses low-order points)");
+
+	/* Random strings: accepted exactly when canonical, and an accepted
+	 * token formats back to itself. */
+	for (int i = 0; i < 2000; i++) {
+		randombytes_buf(raw, sizeof(raw));
+		x25519_token(raw, token, sizeof(token));
+		if (token_parse(token, &s, pub, NULL) == 0) {
+			accepted++;
+			if ((raw[31] & 0x80) != 0 ||
+			    token_format(s, pub, again, sizeof(again)) != 0 ||
+			    strcmp(again, token) != 0)
+				wrong++;
+		} else {
+			refused++;
+			if ((raw[31] & 0x80) == 0)
+				wrong++;
+		}
+	}
+	ok(wrong == 0 && accepted > 0 && refused > 0, "x25519: of 2000 random "
+	    "keys, those with the top bit clear are accepted and format back "
+	    "to the same token, the others refused (%zu accepted, %zu "
+	    "refused, %zu wrong)", accepted, refused, wrong);
+	identity_clear(&id);
+}
+
+/* 0x04 || x || y from big-endian hex, for p256 points. */
+static void
+p256_point(uint8_t out[65], const char *x_hex, const char *y_hex)
+{
+	out[0] = 0x04;
+	for (int i = 0; i < 32; i++) {
+		sscanf(x_hex + 2 * i, "%2hhx", &out[1 + i]);
+		sscanf(y_hex + 2 * i, "%2hhx", &out[33 + i]);
+	}
+}
+
+/* p and p + 5, the two points (0, Y0) and (5, Y5) on P-256. */
+#define P256_P_HEX \
+	"ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"
+#define P256_P5_HEX \
+	"ffffffff00000001000000000000000000000001000000000000000000000004"
+#define P256_ZERO_HEX \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+#define P256_FIVE_HEX \
+	"0000000000000000000000000000000000000000000000000000000000000005"
+#define P256_MAX_HEX \
+	"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+#define P256_Y0_HEX \
+	"66485c780e2f83d72433bd5d84a06bb6541c2af31dae871728bf856a174f93f4"
+#define P256_Y5_HEX \
+	"459243b9aa581806fe913bce99817ade11ca503c64d9a3c533415c083248fbcc"
+
+/* The p256 equivalents: unreduced coordinates and the hybrid form. */
+static void
+test_noncanonical_p256(void)
+{
+	struct identity id;
+	uint8_t point[65], pub[SUITE_PUB_MAX];
+	char token[TOKEN_MAX];
+	const struct suite *s = NULL;
+
+	p256_point(point, P256_ZERO_HEX, P256_Y0_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	ok(token_parse(token, &s, pub, NULL) == 0 && s == &suite_p256,
+	    "p256 (0, y0) is a point, and accepted");
+	p256_point(point, P256_FIVE_HEX, P256_Y5_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	ok(token_parse(token, &s, pub, NULL) == 0,
+	    "p256 (5, y5) is a point, and accepted");
+	p256_point(point, P256_P_HEX, P256_Y0_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not canonical: x is not reduced mod p",
+	    "p256 x = p (an alias of (0, y0))");
+	p256_point(point, P256_P5_HEX, P256_Y5_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not canonical: x is not reduced mod p",
+	    "p256 x = p + 5 (an alias of (5, y5))");
+	p256_point(point, P256_MAX_HEX, P256_Y0_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not canonical: x is not reduced mod p",
+	    "p256 x = 2^256 - 1");
+	p256_point(point, P256_ZERO_HEX, P256_P_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not canonical: y is not reduced mod p",
+	    "p256 y = p");
+	p256_point(point, P256_ZERO_HEX, P256_MAX_HEX);
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not canonical: y is not reduced mod p",
+	    "p256 y = 2^256 - 1");
+	identity_generate(&suite_p256, &id);
+	memcpy(point, id.pub, 65);
+	point[0] = (uint8_t)(0x06 | (point[64] & 1));
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not canonical: the hybrid form",
+	    "p256 hybrid encoding 0x06/0x07 of a fresh key");
+	point[0] ^= 1;
+	p256_token(point, 65, token, sizeof(token));
+	check_bad_token(token, "not a valid public key",
+	    "p256 hybrid prefix with the wrong parity");
 	identity_clear(&id);
 }
 
@@ -755,9 +938,11 @@ main(void)
 		test_every_corruption(suites[i]);
 	}
 	test_bad_tokens();
+	test_noncanonical_x25519();
 	test_bad_files();
 	if (suite_by_name("p256") != NULL) {
 		test_bad_p256_tokens();
+		test_noncanonical_p256();
 		test_bad_p256_files();
 	}
 	test_load();

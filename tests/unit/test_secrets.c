@@ -2,21 +2,26 @@
  * test_secrets.c - secret hygiene where a test can see it: every way a
  * handshake ends leaves its state all zeros, the ephemeral key goes as soon
  * as its last DH is done, the _clear() functions wipe, a key file that
- * fails to parse leaves no half-decoded secret, unlock_secret() wipes,
- * lock_secret() really locks where the system allows, and
- * harden_process() turns core dumps and ptrace-style access off.
+ * fails to parse leaves no half-decoded secret, the secret arena is locked
+ * (and stays locked when one of two secrets sharing a page is freed, and
+ * again after fork()), secret_free() wipes, and harden_process() turns
+ * core dumps and ptrace-style access off.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "keyfile.h"
 #include "noise.h"
 #include "suite.h"
 #include "tap.h"
+#include "helpers.h"
 #include "util.h"
 
 static bool
@@ -28,6 +33,24 @@ all_zero(const void *p, size_t len)
 		if (b[i] != 0)
 			return false;
 	return true;
+}
+
+/* True if fn() returns normally in a child process (a NULL dereference, or
+ * anything else that kills it, makes this false). */
+static bool
+survives(void (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == -1)
+		return false;
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0;
 }
 
 static void
@@ -99,6 +122,13 @@ test_handshake(const struct suite *suite)
 }
 
 static void
+clear_null(void)
+{
+	handshake_clear(NULL);
+	cipher_state_clear(NULL);
+}
+
+static void
 test_failed_handshake(const struct suite *suite)
 {
 	static uint8_t msg[NOISE_MSG_MAX];
@@ -135,10 +165,9 @@ test_failed_handshake(const struct suite *suite)
 	ok(all_zero(&ini, sizeof(ini)),
 	    "%s: handshake_clear() leaves all zeros", suite->name);
 	handshake_clear(&res);
-	handshake_clear(NULL);
-	cipher_state_clear(NULL);
-	ok(true, "%s: handshake_clear(NULL) and cipher_state_clear(NULL) "
-	    "do nothing", suite->name);
+	ok(survives(clear_null), "%s: handshake_clear(NULL) and "
+	    "cipher_state_clear(NULL) do nothing (a child process calling "
+	    "them exits normally)", suite->name);
 }
 
 static void
@@ -201,60 +230,179 @@ under_asan(void)
 #endif
 }
 
-static long
-locked_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
+/*
+ * What /proc/self/smaps says about the mapping that holds p: its name (the
+ * end of its first line), Size and Locked in kB, and whether VmFlags has
+ * "lo" (VM_LOCKED).  Returns false if no mapping holds p.
+ */
+struct mapping {
+	char name[256];
+	long size_kb;
+	long locked_kb;
+	bool vm_locked;
+};
 
+static bool
+mapping_of(const void *p, struct mapping *m)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long lo, hi, addr = (unsigned long)p;
+	bool in = false, found = false;
+	char line[512];
+	int name_at;
+
+	memset(m, 0, sizeof(*m));
 	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		name_at = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi,
+		    &name_at) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = addr >= lo && addr < hi;
+			if (in) {
+				found = true;
+				snprintf(m->name, sizeof(m->name), "%s",
+				    line + name_at);
+				m->name[strcspn(m->name, "\n")] = '\0';
+			}
+		} else if (in) {
+			(void)sscanf(line, "Size: %ld kB", &m->size_kb);
+			(void)sscanf(line, "Locked: %ld kB", &m->locked_kb);
+			if (strncmp(line, "VmFlags:", 8) == 0) {
+				m->vm_locked = strstr(line, " lo") != NULL;
+				break;
+			}
+		}
+	}
 	fclose(f);
-	return kb;
+	return found;
+}
+
+/* Every page of the mapping holding p is locked and resident. */
+static bool
+all_locked(const void *p)
+{
+	struct mapping m;
+
+	return mapping_of(p, &m) && m.vm_locked && m.size_kb > 0 &&
+	    m.locked_kb == m.size_kb;
+}
+
+/* Why locking cannot be checked here, or NULL. */
+static const char *
+lock_skip(size_t len)
+{
+	struct rlimit lim;
+
+	if (under_asan())
+		return "AddressSanitizer turns mlock() into a no-op";
+	if (geteuid() != 0 && getrlimit(RLIMIT_MEMLOCK, &lim) == 0 &&
+	    lim.rlim_cur < len)
+		return "RLIMIT_MEMLOCK is too low here: sealcat goes on "
+		    "without locking";
+	return NULL;
+}
+
+static bool
+all_value(const uint8_t *p, size_t len, uint8_t v)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* In a child: the arena is not locked after fork(), and is after
+ * secret_relock().  Exits 0 when both hold. */
+static void
+relock_in_child(const uint8_t *p)
+{
+	struct mapping m;
+	bool unlocked;
+
+	unlocked = mapping_of(p, &m) && !m.vm_locked;
+	secret_relock();
+	_exit(unlocked && all_locked(p) ? 0 : 1);
 }
 
 static void
-test_locking(void)
+free_null(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	struct rlimit lim;
-	uint8_t *buf;
-	long before, during;
+	secret_free(NULL, 100);
+}
 
-	if (page <= 0 || posix_memalign((void **)&buf, (size_t)page,
-	    (size_t)page) != 0) {
-		printf("Bail out! no memory\n");
-		exit(1);
-	}
-	memset(buf, 0x5a, (size_t)page);
-	before = locked_kb();
-	lock_secret(buf, (size_t)page);
-	during = locked_kb();
-	ok(buf[0] == 0x5a && buf[page - 1] == 0x5a,
-	    "lock_secret() leaves the contents alone");
-	if (under_asan())
-		ok(true, "lock_secret() locks the page # SKIP AddressSanitizer "
-		    "turns mlock() into a no-op");
-	else if (getrlimit(RLIMIT_MEMLOCK, &lim) == 0 &&
-	    lim.rlim_cur < (rlim_t)page && geteuid() != 0)
-		ok(true, "lock_secret() locks the page # SKIP RLIMIT_MEMLOCK "
-		    "is below a page here: lock_secret() goes on silently");
-	else if (before < 0)
-		ok(true, "lock_secret() locks the page # SKIP no VmLck in "
-		    "/proc/self/status here");
+static void
+unmap_null(void)
+{
+	secret_unmap(NULL, 100);
+}
+
+static void
+test_arena(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	const char *skip = lock_skip(SECRET_ARENA_LEN);
+	uint8_t *a, *b, *c;
+	struct mapping m;
+	bool found;
+	pid_t pid;
+	int status;
+
+	a = secret_alloc(100);
+	b = secret_alloc(100);
+	ok(a != NULL && b != NULL, "secret_alloc() gives two secrets");
+	if (a == NULL || b == NULL)
+		return;
+	ok((uintptr_t)a / page == (uintptr_t)b / page,
+	    "the two secrets share a page");
+	ok((uintptr_t)a % 64 == 0 && (uintptr_t)b % 64 == 0 && b >= a + 100,
+	    "they are aligned and do not overlap");
+	ok(all_zero(a, 100) && all_zero(b, 100), "they start zeroed");
+	found = mapping_of(a, &m);
+	ok(found &&
+	    strcmp(m.name, "/memfd:sealcat-secrets (deleted)") == 0 &&
+	    m.size_kb * 1024 == SECRET_ARENA_LEN,
+	    "the arena is its own mapping, named sealcat-secrets, %d bytes "
+	    "(smaps: '%s', %ld kB)", SECRET_ARENA_LEN, m.name, m.size_kb);
+	memset(a, 0x5a, 100);
+	memset(b, 0xa5, 100);
+	if (skip != NULL)
+		ok(true, "the arena is locked # SKIP %s", skip);
 	else
-		ok(during >= before + page / 1024,
-		    "lock_secret() locks the page (VmLck %ld -> %ld kB)",
-		    before, during);
-	unlock_secret(buf, (size_t)page);
-	ok(all_zero(buf, (size_t)page), "unlock_secret() wipes");
-	ok(before < 0 || locked_kb() == before || under_asan(),
-	    "unlock_secret() unlocks (VmLck back to %ld kB)", before);
-	free(buf);
+		ok(all_locked(b), "the arena is locked, every page (smaps: "
+		    "VmFlags lo, Locked %ld of %ld kB)", m.locked_kb,
+		    m.size_kb);
+	secret_free(a, 100);
+	ok(all_zero(a, 128), "secret_free() wipes (all of its chunks)");
+	ok(all_value(b, 100, 0xa5), "secret_free() leaves the other secret "
+	    "alone");
+	if (skip != NULL)
+		ok(true, "the page of the other secret stays locked # SKIP %s",
+		    skip);
+	else
+		ok(all_locked(b), "freeing one of two secrets that share a "
+		    "page leaves that page locked (smaps: VmFlags lo, Locked "
+		    "== Size)");
+	c = secret_alloc(64);
+	ok(c == a, "freed space is used again");
+	secret_free(c, 64);
+	capture_begin();
+	c = secret_alloc(SECRET_ARENA_LEN + 1);
+	capture_end();
+	ok(c == NULL && captured_line_has("out of secret memory", NULL),
+	    "a secret larger than the arena is refused with one line");
+	if (skip != NULL)
+		ok(true, "secret_relock() locks a forked child's arena # SKIP "
+		    "%s", skip);
+	else if ((pid = fork()) == 0)
+		relock_in_child(b);
+	else
+		ok(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "fork() leaves a child's arena unlocked; secret_relock() "
+		    "locks it");
+	secret_free(b, 100);
+	ok(survives(free_null), "secret_free(NULL) does nothing");
 }
 
 /* Pages of [p, p + pages * page) that are resident, as a bit mask. */
@@ -328,8 +476,9 @@ test_secret_map(void)
 	ok(mask == 0x12, "secret_wipe() leaves untouched pages alone "
 	    "(resident pages %#lx, want 0x12)", mask);
 	secret_unmap(p, len);
-	secret_unmap(NULL, len);
-	ok(true, "secret_unmap() unmaps, and takes NULL");
+	ok(mincore(p, len, (unsigned char[8]){ 0 }) == -1 && errno == ENOMEM,
+	    "secret_unmap() unmaps all of it (mincore: ENOMEM)");
+	ok(survives(unmap_null), "secret_unmap(NULL) does nothing");
 }
 
 static void
@@ -358,7 +507,7 @@ main(void)
 	test_failed_handshake(&suite_x25519);
 	test_failed_handshake(&suite_p256);
 	test_identity();
-	test_locking();
+	test_arena();
 	test_secret_map();
 	test_harden_process();
 	return tap_done();

@@ -1,13 +1,17 @@
 /*
  * test_util.c - byte order, constant-time compare, strict base64, number
- * parsing and configuration paths.
+ * parsing, configuration paths and files replaced atomically.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "tap.h"
+#include "helpers.h"
 #include "util.h"
 
 static void
@@ -179,6 +183,127 @@ test_config_path(void)
 	    "config_path refuses a short buffer");
 }
 
+/* The number of entries in test_dir (not counting . and ..). */
+static int
+entries(void)
+{
+	DIR *d = opendir(test_dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static bool
+owned_by(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void
+test_atomic_write(void)
+{
+	char f[sizeof(test_dir) + 8];
+	struct atomic_file af;
+	int rc;
+
+	snprintf(f, sizeof(f), "%s/f", test_dir);
+	umask(022);
+	ok(atomic_write_file(f, "one\n", 4, 0600, f) == 0 &&
+	    strcmp(test_read_file(f), "one\n") == 0 && mode_of(f) == 0600 &&
+	    entries() == 1, "atomic_write_file() creates a file, mode 0600, "
+	    "and leaves no temporary file");
+	ok(atomic_write_file(f, "two\n", 4, 0644, f) == 0 &&
+	    strcmp(test_read_file(f), "two\n") == 0 && mode_of(f) == 0644 &&
+	    entries() == 1, "atomic_write_file() replaces it");
+
+	/* A symlink at the target is replaced, its target left alone. */
+	test_write_file("victim", "precious\n", 9, 0644);
+	unlink(f);
+	symlink(test_path("victim"), f);
+	ok(atomic_write_file(f, "new\n", 4, 0600, f) == 0 &&
+	    mode_of(f) == 0600 &&
+	    strcmp(test_read_file(test_path("victim")), "precious\n") == 0,
+	    "atomic_write_file() replaces a symlink, not its target");
+	unlink(test_path("victim"));
+
+	mkdir(test_path("dir"), 0700);
+	capture_begin();
+	rc = atomic_write_file(test_path("dir"), "x", 1, 0600, NULL);
+	capture_end();
+	ok(rc == -1 && captured_line_has("dir: is a directory", NULL) &&
+	    entries() == 2, "a directory at the target is refused, nothing "
+	    "left behind");
+	rmdir(test_path("dir"));
+	capture_begin();
+	rc = atomic_write_file(test_path("no/such/f"), "x", 1, 0600, NULL);
+	capture_end();
+	ok(rc == -1 && captured_line_has("no/such/f: cannot create",
+	    "No such file", NULL), "a missing directory is reported");
+
+	/* Create: never over an existing file. */
+	ok(atomic_file_prepare(&af, f, "three\n", 6, 0600, NULL) == 0 &&
+	    entries() == 2, "prepare writes a temporary file beside the "
+	    "target");
+	capture_begin();
+	rc = atomic_file_commit(&af, ATOMIC_CREATE);
+	capture_end();
+	ok(rc == -1 && captured_line_has("already exists", NULL) &&
+	    strcmp(test_read_file(f), "new\n") == 0,
+	    "ATOMIC_CREATE refuses an existing target and leaves it alone");
+	ok(atomic_file_done(&af) == 0 && entries() == 1,
+	    "done removes the uncommitted temporary file");
+
+	/* Replace, then undo: the old file is back. */
+	ok(atomic_file_prepare(&af, f, "four\n", 5, 0600, NULL) == 0 &&
+	    atomic_file_commit(&af, ATOMIC_REPLACE_UNDO) == 0 &&
+	    strcmp(test_read_file(f), "four\n") == 0,
+	    "ATOMIC_REPLACE_UNDO replaces the target");
+	ok(atomic_file_undo(&af) == 0 &&
+	    strcmp(test_read_file(f), "new\n") == 0,
+	    "undo puts the old file back");
+	ok(atomic_file_done(&af) == 0 && entries() == 1,
+	    "done leaves nothing else behind");
+	unlink(f);
+	ok(atomic_file_prepare(&af, f, "five\n", 5, 0600, NULL) == 0 &&
+	    atomic_file_commit(&af, ATOMIC_REPLACE_UNDO) == 0 &&
+	    atomic_file_undo(&af) == 0 && mode_of(f) == (mode_t)-1 &&
+	    atomic_file_done(&af) == 0 && entries() == 0,
+	    "undo with no old file removes the new one");
+
+	if (geteuid() != 0) {
+		ok(true, "keeps the old owner # SKIP only root can give files "
+		    "away");
+		return;
+	}
+	test_write_file("f", "old\n", 4, 0600);
+	chown(f, 65534, 65534);
+	ok(atomic_write_file(f, "new\n", 4, 0600, f) == 0 &&
+	    owned_by(f, 65534, 65534) && mode_of(f) == 0600,
+	    "root replacing a file of uid/gid 65534 keeps its owner and group");
+	ok(atomic_write_file(test_path("g"), "x", 1, 0600, test_path("g")) ==
+	    0 && owned_by(test_path("g"), 0, 0),
+	    "a file that replaces nothing is its creator's");
+	unlink(test_path("g"));
+	unlink(f);
+}
+
 int
 main(void)
 {
@@ -190,5 +315,8 @@ main(void)
 	test_text_for_terminal();
 	test_parse_number();
 	test_config_path();
+	test_dir_create();
+	test_atomic_write();
+	test_dir_remove();
 	return tap_done();
 }
