@@ -559,7 +559,8 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
  * before it; a peer that failed instead closes with our data unread, which
  * arrives here as a reset.  So wait for its end before calling the
  * transfer complete, after sending ours (shutdown) so the wait is mutual;
- * unless we sent no data at all.
+ * unless we sent no data at all.  Anything but that end (--idle expiring,
+ * an error) leaves the transfer unconfirmed: a failure.
  */
 static enum relay_end
 await_peer_close(struct relay *r)
@@ -567,6 +568,7 @@ await_peer_close(struct relay *r)
 	long long deadline = NET_NO_DEADLINE;
 	struct pollfd pfd = { .fd = r->sock, .events = POLLIN };
 	ssize_t n;
+	int rc;
 
 	if (r->opts.idle_s > 0)
 		deadline = net_deadline(r->opts.idle_s);
@@ -589,10 +591,22 @@ await_peer_close(struct relay *r)
 			    "the whole stream", r->peer);
 			return RELAY_PEER_FAILED;
 		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return RELAY_DONE;	/* both streams did end */
-		if (poll(&pfd, 1, net_remaining_ms(deadline)) == 0)
-			return RELAY_DONE;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_errno("connection with %s failed before it "
+			    "confirmed the end of our stream", r->peer);
+			return RELAY_PEER_FAILED;
+		}
+		if ((rc = poll(&pfd, 1, net_remaining_ms(deadline))) == 0) {
+			log_error("%s did not close the connection within "
+			    "%u s (--idle) of the end of both streams — it "
+			    "may not have received the whole stream", r->peer,
+			    r->opts.idle_s);
+			return RELAY_IDLE;
+		}
+		if (rc == -1 && errno != EINTR) {
+			log_errno("poll failed");
+			return RELAY_PEER_FAILED;
+		}
 	}
 }
 

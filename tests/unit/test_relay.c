@@ -407,6 +407,21 @@ test_wait_for_peer_end(void)
 	rig_teardown(&g);
 }
 
+/* --idle expiring while the relay waits for the peer's end is a failure:
+ * nothing says the peer read what we sent. */
+static void
+test_peer_end_never_comes(void)
+{
+	struct rig g;
+
+	rig_setup(&g, &suite_x25519, "abc", 3);
+	g.opts.idle_s = 1;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	ok(rig_run(&g) == RELAY_IDLE,
+	    "data sent, the peer never closes: --idle ends it as a failure");
+	rig_teardown(&g);
+}
+
 int
 main(void)
 {
@@ -430,5 +445,6 @@ main(void)
 	test_recv_only();
 	test_big_input();
 	test_wait_for_peer_end();
+	test_peer_end_never_comes();
 	return tap_done();
 }
