@@ -8,13 +8,17 @@
  * at most one frame in hand: while it waits to be written, the source of
  * that direction is not read (back-pressure).  Every descriptor the loop
  * reads or writes is non-blocking except a terminal on standard input,
- * which is only read after poll() says so.
+ * which is only read after poll() says so.  poll() is asked only about
+ * what the loop waits for, and whatever it reports, an error or a hang-up
+ * included, is acted on at once: nothing can wake the loop over and over
+ * for nothing.
  *
  * The ending rules: input EOF sends CLOSE and keeps receiving; the peer's
  * CLOSE, once everything is written out, closes our output; the relay ends
  * when both CLOSEs have gone their way.  TCP EOF before the peer's CLOSE
- * is a truncation.  A frame that fails to open ends the relay before any
- * byte of it moves.
+ * is a truncation; any end of the connection before ours has gone means
+ * the peer did not get all of our stream.  A frame that fails to open
+ * ends the relay before any byte of it moves.
  */
 #include "relay.h"
 
@@ -348,6 +352,9 @@ take_frame(struct relay *r, struct relay_loop *lp)
 		r->peer_closed = true;
 		if (r->r_len > r->r_off)
 			return protocol_error(r, lp, "data after CLOSE");
+		/* Nothing more is due: look again only when poll() says the
+		 * socket has news (read_after_close()). */
+		lp->rx_ready = false;
 		break;
 	case FRAME_ERROR:
 		report_peer_error(ct + 1, body_len);
@@ -407,6 +414,43 @@ read_socket(struct relay *r, struct relay_loop *lp)
 	return STEP_FAILED;
 }
 
+/*
+ * After the peer's CLOSE nothing may arrive (PROTOCOL.md §3.2), and the peer
+ * closes the connection only once it has our CLOSE too.  So whatever the
+ * socket says now, before ours has gone, ends the relay: more data breaks
+ * the rule; an end or a reset means the peer went away without all of our
+ * stream (over TCP a reset shows up only here: our input may stay idle for
+ * hours).
+ */
+static int
+read_after_close(struct relay *r, struct relay_loop *lp)
+{
+	uint8_t byte;
+	ssize_t n;
+
+	n = recv(r->sock, &byte, 1, 0);
+	if (n > 0)
+		return protocol_error(r, lp, "data after CLOSE");
+	if (n == -1 && errno == EINTR)
+		return STEP_MORE;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		lp->rx_ready = false;
+		return STEP_BLOCKED;
+	}
+	if (n == 0)
+		log_error("%s closed the connection before the end of our "
+		    "stream — the peer did not receive the whole stream",
+		    r->peer);
+	else if (errno == ECONNRESET)
+		log_error("%s reset the connection before the end of our "
+		    "stream — the peer did not receive the whole stream",
+		    r->peer);
+	else
+		log_errno("connection with %s failed", r->peer);
+	lp->end = RELAY_PEER_FAILED;
+	return STEP_FAILED;
+}
+
 /* Socket -> frames -> output. */
 static int
 rx_progress(struct relay *r, struct relay_loop *lp)
@@ -423,7 +467,8 @@ rx_progress(struct relay *r, struct relay_loop *lp)
 				return STEP_BLOCKED;
 		}
 		if (r->peer_closed)
-			return STEP_BLOCKED;
+			return lp->rx_ready ? read_after_close(r, lp) :
+			    STEP_BLOCKED;
 		if ((rc = take_frame(r, lp)) == STEP_FAILED)
 			return STEP_FAILED;
 		if (rc == 1)
@@ -453,8 +498,18 @@ after_peer_close(struct relay *r)
 		r->in_open = false;
 }
 
+/* A keepalive PING can be sealed: nothing else is in hand. */
+static bool
+can_ping(const struct relay *r, const struct relay_loop *lp)
+{
+	return r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
+	    !lp->tx_dead;
+}
+
+/* Until the next timer that will act: a keepalive that cannot be sent
+ * (the socket is full) must not wake us at once, over and over. */
 static int
-poll_timeout(const struct relay *r, bool busy)
+poll_timeout(const struct relay *r, const struct relay_loop *lp, bool busy)
 {
 	long long now, next = -1, t;
 
@@ -463,7 +518,7 @@ poll_timeout(const struct relay *r, bool busy)
 	now = net_now_ms();
 	if (r->opts.idle_s > 0)
 		next = r->last_traffic + (long long)r->opts.idle_s * 1000;
-	if (r->opts.keepalive_s > 0 && !r->close_queued) {
+	if (can_ping(r, lp)) {
 		t = r->last_sent + (long long)r->opts.keepalive_s * 1000;
 		if (next == -1 || t < next)
 			next = t;
@@ -487,8 +542,7 @@ timers(struct relay *r, struct relay_loop *lp)
 		lp->end = RELAY_IDLE;
 		return STEP_FAILED;
 	}
-	if (r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
-	    !lp->tx_dead &&
+	if (can_ping(r, lp) &&
 	    now - r->last_sent >= (long long)r->opts.keepalive_s * 1000) {
 		if (seal(r, FRAME_PING, 0, false) == -1) {
 			lp->end = RELAY_INPUT_FAILED;
@@ -498,22 +552,32 @@ timers(struct relay *r, struct relay_loop *lp)
 	return STEP_BLOCKED;
 }
 
+/*
+ * Waits for what the loop can act on, and nothing else: a descriptor
+ * polled with no events still reports POLLERR and POLLHUP, which the loop
+ * would then ignore, at 100% CPU.  So the socket is left out while the
+ * loop neither reads it (output blocked) nor writes it; POLLIN is asked for
+ * even after the peer's CLOSE, to learn at once that it went away.
+ */
 static int
 wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 {
 	struct pollfd pfd[3];
-	int sock_i, in_i = -1, out_i = -1;
+	int sock_i = -1, in_i = -1, out_i = -1;
+	short sock_events = 0;
 	size_t n = 0;
 	int rc;
 
-	sock_i = (int)n;
-	pfd[n].fd = r->sock;
-	pfd[n].events = 0;
-	if (!r->peer_closed && r->out_len == 0)
-		pfd[n].events |= POLLIN;
+	if (r->out_len == 0)
+		sock_events |= POLLIN;
 	if (r->s_len > 0 && !lp->tx_dead)
-		pfd[n].events |= POLLOUT;
-	n++;
+		sock_events |= POLLOUT;
+	if (sock_events != 0) {
+		sock_i = (int)n;
+		pfd[n].fd = r->sock;
+		pfd[n].events = sock_events;
+		n++;
+	}
 	if (r->in_open && r->s_len == 0 && !lp->tx_dead) {
 		in_i = (int)n;
 		pfd[n].fd = r->local->in_fd;
@@ -532,7 +596,7 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 		pfd[out_i].events |= POLLOUT;
 	}
 	relay_push(r);
-	rc = poll(pfd, n, poll_timeout(r, busy));
+	rc = poll(pfd, n, poll_timeout(r, lp, busy));
 	if (rc == -1 && errno != EINTR) {
 		log_errno("poll failed");
 		lp->end = RELAY_PEER_FAILED;
@@ -541,9 +605,11 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 	if (rc > 0) {
 		short any = POLLHUP | POLLERR | POLLNVAL;
 
-		if (pfd[sock_i].revents & (POLLIN | any))
+		/* An error or a hang-up wakes both directions: the next
+		 * recv() or send() says what it is. */
+		if (sock_i != -1 && (pfd[sock_i].revents & (POLLIN | any)))
 			lp->rx_ready = true;
-		if (pfd[sock_i].revents & (POLLOUT | any))
+		if (sock_i != -1 && (pfd[sock_i].revents & (POLLOUT | any)))
 			lp->tx_ready = true;
 		if (in_i != -1 && (pfd[in_i].revents & (POLLIN | any)))
 			lp->in_ready = true;

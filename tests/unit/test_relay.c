@@ -8,10 +8,13 @@
 #include "relay.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,7 +148,8 @@ static void
 rig_teardown(struct rig *g)
 {
 	close(g->sock);
-	close(g->peer);
+	if (g->peer != -1)
+		close(g->peer);
 	unlink(g->in_path);
 	unlink(g->out_path);
 }
@@ -422,6 +426,183 @@ test_peer_end_never_comes(void)
 	rig_teardown(&g);
 }
 
+/* Replaces the rig's input with a pipe holding in[0..in_len) whose write
+ * end stays open (returned): input that has not ended. */
+static int
+rig_pipe_input(struct rig *g, const void *in, size_t in_len)
+{
+	int fds[2];
+
+	if (pipe(fds) == -1 || write(fds[1], in, in_len) != (ssize_t)in_len)
+		abort();
+	close(g->local.in_fd);
+	g->local.in_fd = fds[0];
+	(void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	return fds[1];
+}
+
+/* After its CLOSE, a peer closes the connection only once it has ours: an
+ * end before that, while our input is idle, fails at once. */
+static void
+test_peer_gone_after_close(void)
+{
+	struct rig g;
+	double start, took;
+	enum relay_end end;
+	int hold;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	hold = rig_pipe_input(&g, "", 0);
+	g.opts.idle_s = 5;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	shutdown(g.peer, SHUT_WR);
+	start = seconds_now();
+	end = rig_run(&g);
+	took = seconds_now() - start;
+	ok(end == RELAY_PEER_FAILED && took < 3,
+	    "the peer ends the connection after its CLOSE, our input idle: "
+	    "failed at once (%.1f s)", took);
+	close(hold);
+	rig_teardown(&g);
+}
+
+/* CPU time (user + system, in clock ticks) a process has used so far. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], text[1024], *p;
+	unsigned long user, sys;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	/* Fields 14 and 15, counted after the command name's ')'. */
+	if ((p = strrchr(text, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &user, &sys) != 2)
+		return -1;
+	return (long)(user + sys);
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s,
+	    .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* Runs the relay in a child process; the child drops the test's end of the
+ * connection, so closing it in the parent ends the connection. */
+static pid_t
+rig_start(struct rig *g)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		abort();
+	if (pid == 0) {
+		close(g->peer);
+		_exit((int)rig_run(g));
+	}
+	return pid;
+}
+
+/* CPU ticks a running relay uses over 2 s; -1 if it is not running. */
+static long
+ticks_over_2s(pid_t pid)
+{
+	long before = cpu_ticks(pid), after;
+
+	sleep_s(2.0);
+	after = cpu_ticks(pid);
+	if (before < 0 || after < 0 || waitpid(pid, NULL, WNOHANG) != 0)
+		return -1;
+	return after - before;
+}
+
+static void
+rig_kill(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The connection ends (here a hang-up; over TCP a reset) while our output
+ * is blocked by a reader that does not read: the relay waits for the
+ * reader without spinning.  Over a busy loop it would use ~200 ticks.
+ */
+static void
+test_no_spin_output_blocked(void)
+{
+	static uint8_t big[60000];
+	int out[2], hold, avail = 0;
+	struct rig g;
+	double start;
+	long ticks;
+	pid_t pid;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	hold = rig_pipe_input(&g, "", 0);
+	if (pipe(out) == -1)
+		abort();
+	close(g.local.out_fd);
+	g.local.out_fd = out[1];
+	(void)fcntl(out[1], F_SETFL, O_NONBLOCK);
+	memset(big, 'x', sizeof(big));
+	for (int i = 0; i < 3; i++)
+		peer_send(&g, FRAME_DATA, big, sizeof(big), false);
+	pid = rig_start(&g);
+	close(out[1]);
+	close(g.peer);
+	g.peer = -1;
+	start = seconds_now();
+	/* More than one frame in the pipe: the second is stuck in it. */
+	while (seconds_now() - start < 10 &&
+	    (ioctl(out[0], FIONREAD, &avail) == -1 ||
+	    avail <= (int)sizeof(big)))
+		sleep_s(0.01);
+	ticks = ticks_over_2s(pid);
+	ok(avail > (int)sizeof(big) && ticks >= 0 && ticks < 30,
+	    "connection gone, output blocked: the relay waits without "
+	    "spinning (%ld ticks in 2 s, %d bytes in the pipe)", ticks, avail);
+	rig_kill(pid);
+	close(out[0]);
+	close(hold);
+	rig_teardown(&g);
+}
+
+/* A peer that does not read blocks our sending for longer than
+ * --keepalive: no PING can go, so its timer must not wake the loop. */
+static void
+test_no_spin_keepalive(void)
+{
+	static uint8_t in[4 << 20];
+	struct rig g;
+	long ticks;
+	pid_t pid;
+
+	rig_setup(&g, &suite_x25519, in, sizeof(in));
+	g.opts.keepalive_s = 1;
+	pid = rig_start(&g);
+	sleep_s(1.5);
+	ticks = ticks_over_2s(pid);
+	ok(ticks >= 0 && ticks < 30, "sending blocked past --keepalive: no "
+	    "spinning (%ld ticks in 2 s)", ticks);
+	rig_kill(pid);
+	rig_teardown(&g);
+}
+
 int
 main(void)
 {
@@ -446,5 +627,8 @@ main(void)
 	test_big_input();
 	test_wait_for_peer_end();
 	test_peer_end_never_comes();
+	test_peer_gone_after_close();
+	test_no_spin_output_blocked();
+	test_no_spin_keepalive();
 	return tap_done();
 }
