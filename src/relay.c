@@ -6,12 +6,11 @@
  * frames are opened in place in rbuf and their bodies written out from
  * there.  Nothing is copied or allocated per frame.  Each direction has
  * at most one frame in hand: while it waits to be written, the source of
- * that direction is not read (back-pressure).  Every descriptor the loop
- * reads or writes is non-blocking except a terminal on standard input,
- * which is only read after poll() says so.  poll() is asked only about
- * what the loop waits for, and whatever it reports, an error or a hang-up
- * included, is acted on at once: nothing can wake the loop over and over
- * for nothing.
+ * that direction is not read (back-pressure).  The socket is non-blocking;
+ * local.c says how the local side is read and written without blocking
+ * (local_read(), local_write()).  poll() is asked only about what the loop
+ * waits for, and whatever it reports, an error or a hang-up included, is
+ * acted on at once: nothing can wake the loop over and over for nothing.
  *
  * The ending rules: input EOF sends CLOSE and keeps receiving; the peer's
  * CLOSE, once everything is written out, closes our output; the relay ends
@@ -207,7 +206,7 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 		}
 		if (!lp->in_ready)
 			return STEP_BLOCKED;
-		n = read(r->local->in_fd, r->sbuf + FRAME_BODY_OFFSET,
+		n = local_read(r->local, r->sbuf + FRAME_BODY_OFFSET,
 		    FRAME_BODY_MAX);
 		if (n > 0) {
 			if (r->local->in_blocking)
@@ -246,11 +245,15 @@ write_output(struct relay *r, struct relay_loop *lp)
 	ssize_t n;
 
 	while (r->out_len > 0) {
-		n = write(r->local->out_fd, r->out_ptr, r->out_len);
+		if (!lp->out_ready)
+			return 0;
+		n = local_write(r->local, r->out_ptr, r->out_len);
 		if (n > 0) {
 			r->out_ptr += n;
 			r->out_len -= (size_t)n;
 			r->last_traffic = net_now_ms();
+			if (r->local->out_blocking)
+				lp->out_ready = false;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -684,7 +687,7 @@ relay_run(struct relay *r)
 		.in_ready = !r->local->in_blocking,
 		.rx_ready = true,
 		.tx_ready = true,
-		.out_ready = true,
+		.out_ready = !r->local->out_blocking,
 	};
 	int rx, tx;
 

@@ -9,6 +9,7 @@
 load helpers
 
 PROXY=$SEALCAT_SRCDIR/tests/cli/rst_proxy.py
+CHECK=$SEALCAT_SRCDIR/tests/cli/stdio_check.py
 
 setup() {
 	common_setup
@@ -126,4 +127,56 @@ wait_exit() {
 	wait_bg "$LISTENER_PID"
 	assert_status 0
 	[ "$(cat listener.out)" = "to the listener" ]
+}
+
+# flags_test KIND: stdio_check.py flags KIND around a client whose
+# listener sends hello.
+flags_test() {
+	printf 'hello' >listener.in
+	LISTEN_IN=listener.in start_listener --allow "$CLIENT_TOKEN"
+	run "${PYTHON3:-python3}" "$CHECK" flags "$1" -- timeout "$WATCHDOG" \
+	    "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
+	    127.0.0.1 "$PORT"
+	assert_status 0
+	[ "$output" = "during: stdin=blocking stdout=blocking
+after: stdin=blocking stdout=blocking
+exit 0" ]
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+}
+
+@test "stdin and stdout pipes shared with others: their flags never change" {
+	flags_test pipe
+}
+
+@test "stdin and stdout a shared socket: its flags never change" {
+	flags_test socket
+}
+
+@test "stdin and stdout a terminal: its flags never change" {
+	flags_test pty
+}
+
+@test "stdout and stderr one full pipe (2>&1): the last message arrives" {
+	random_file listener.in 300000
+	LISTEN_IN=listener.in start_listener --allow "$CLIENT_TOKEN"
+	run "${PYTHON3:-python3}" "$CHECK" errline 4 -- timeout "$WATCHDOG" \
+	    "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
+	    --idle 1 127.0.0.1 "$PORT"
+	assert_status 0
+	[ "${lines[0]}" = "exit 1" ]
+	[[ ${lines[1]} =~ ^"sealcat: no traffic with 127.0.0.1:$PORT for 1 s (--idle)" ]]
+}
+
+@test "a paused terminal on stdout does not stop --idle" {
+	random_file listener.in 1000000
+	LISTEN_IN=listener.in start_listener --allow "$CLIENT_TOKEN"
+	run "${PYTHON3:-python3}" "$CHECK" paused-tty 15 -- \
+	    "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
+	    --idle 2 127.0.0.1 "$PORT"
+	assert_status 0
+	echo "$output" >&2
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} =~ ^"sealcat: no traffic with 127.0.0.1:$PORT for 2 s (--idle)" ]]
+	[ "${lines[1]}" = "exit 1" ]
 }
