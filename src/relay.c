@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -172,6 +173,7 @@ send_frame(struct relay *r)
 static int
 tx_progress(struct relay *r, struct relay_loop *lp)
 {
+	size_t want;
 	ssize_t n;
 	int rc;
 
@@ -206,11 +208,18 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 		}
 		if (!lp->in_ready)
 			return STEP_BLOCKED;
-		n = local_read(r->local, r->sbuf + FRAME_BODY_OFFSET,
-		    FRAME_BODY_MAX);
+		want = FRAME_BODY_MAX;
+		if (r->in_left > 0 && r->in_left < want)
+			want = r->in_left;
+		n = local_read(r->local, r->sbuf + FRAME_BODY_OFFSET, want);
+		if (n > 0 && r->in_left > 0) {
+			/* Known to be there: read on without poll(). */
+			r->in_left -= (size_t)n;
+			if (r->in_left == 0)
+				r->in_open = false;
+		} else if (n > 0 && r->local->in_blocking)
+			lp->in_ready = false;
 		if (n > 0) {
-			if (r->local->in_blocking)
-				lp->in_ready = false;
 			r->bytes_sent += (size_t)n;
 			r->last_traffic = net_now_ms();
 			/* A short read is followed by another read at once
@@ -224,6 +233,8 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 			r->in_open = false;
 		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			lp->in_ready = false;
+			if (r->in_left > 0)	/* someone else read it */
+				r->in_open = false;
 			return STEP_BLOCKED;
 		} else if (errno != EINTR) {
 			log_errno("cannot read %s", r->local->in_name);
@@ -484,9 +495,30 @@ rx_progress(struct relay *r, struct relay_loop *lp)
 	return STEP_MORE;
 }
 
+/*
+ * Ends our input by rule, after what can be read of it now: what a person
+ * typed ahead while waiting must go to the peer, not be left for the
+ * shell to run once we exit.  FIONREAD counts only what a read() returns
+ * without waiting (on a terminal in canonical mode: whole lines).
+ */
+static void
+end_input(struct relay *r, struct relay_loop *lp)
+{
+	int avail = 0;
+
+	if (!r->in_open)
+		return;
+	if (ioctl(r->local->in_fd, FIONREAD, &avail) == -1 || avail <= 0) {
+		r->in_open = false;
+		return;
+	}
+	r->in_left = (size_t)avail;
+	lp->in_ready = true;
+}
+
 /* The ending rules that follow from the peer's CLOSE. */
 static void
-after_peer_close(struct relay *r)
+after_peer_close(struct relay *r, struct relay_loop *lp)
 {
 	if (!r->peer_closed || r->out_len > 0 || r->output_done)
 		return;
@@ -498,7 +530,7 @@ after_peer_close(struct relay *r)
 	 * our side too. */
 	if ((r->local != NULL && r->local->in_is_tty) ||
 	    r->opts.exit_with_peer)
-		r->in_open = false;
+		end_input(r, lp);
 }
 
 /* A keepalive PING can be sealed: nothing else is in hand. */
@@ -695,7 +727,7 @@ relay_run(struct relay *r)
 	for (;;) {
 		if ((rx = rx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
-		after_peer_close(r);
+		after_peer_close(r, &loop);
 		if ((tx = tx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
 		if (r->output_done && r->close_sent)

@@ -180,3 +180,20 @@ exit 0" ]
 	[[ ${lines[0]} =~ ^"sealcat: no traffic with 127.0.0.1:$PORT for 2 s (--idle)" ]]
 	[ "${lines[1]}" = "exit 1" ]
 }
+
+@test "what was typed ahead at a terminal goes to the peer, not the shell" {
+	start_bg listener /dev/null "${PYTHON3:-python3}" "$CHECK" typeahead \
+	    $'echo INJECTED-RAN\n' 20 -- "$SEALCAT" listen -v -i "$SERVER_ID" \
+	    --allow "$CLIENT_TOKEN" 127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	run bash -c 'printf hi | "$@"' _ timeout "$WATCHDOG" "$SEALCAT" \
+	    connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT"
+	assert_status 0
+	[ "$output" = "echo INJECTED-RAN" ]
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = "hi" ]
+	assert_line_in listener.err '^exit 0$'
+	assert_line_in listener.err '^left for the shell: 0 bytes$'
+}

@@ -441,6 +441,36 @@ rig_pipe_input(struct rig *g, const void *in, size_t in_len)
 	return fds[1];
 }
 
+/*
+ * The terminal rule (and --exit-with-peer) ends our input when the peer's
+ * stream ends; what was already typed goes first, or the shell would get
+ * it.  The peer's CLOSE is here before the relay has looked at its input.
+ */
+static void
+test_typed_ahead(bool tty)
+{
+	const char *what = tty ? "terminal rule" : "--exit-with-peer";
+	uint8_t body[FRAME_BODY_MAX];
+	struct rig g;
+	size_t len;
+	int hold;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	hold = rig_pipe_input(&g, "typed ahead\n", 12);
+	g.local.in_is_tty = tty;
+	g.opts.exit_with_peer = !tty;
+	g.opts.idle_s = 1;	/* the test never closes its end */
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	(void)rig_run(&g);
+	ok(peer_recv(&g, body, &len) == FRAME_DATA && len == 12 &&
+	    memcmp(body, "typed ahead\n", 12) == 0,
+	    "%s: what was already readable is sent", what);
+	ok(peer_recv(&g, body, &len) == FRAME_CLOSE,
+	    "%s: then CLOSE", what);
+	close(hold);
+	rig_teardown(&g);
+}
+
 /* After its CLOSE, a peer closes the connection only once it has ours: an
  * end before that, while our input is idle, fails at once. */
 static void
@@ -627,6 +657,8 @@ main(void)
 	test_big_input();
 	test_wait_for_peer_end();
 	test_peer_end_never_comes();
+	test_typed_ahead(true);
+	test_typed_ahead(false);
 	test_peer_gone_after_close();
 	test_no_spin_output_blocked();
 	test_no_spin_keepalive();
