@@ -8,12 +8,14 @@
 #include "relay.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -633,6 +635,80 @@ test_no_spin_keepalive(void)
 	rig_teardown(&g);
 }
 
+/* local_stdio() with fd on descriptor std (0 or 1), which is put back
+ * afterwards; the flags of fd's open file description are checked. */
+static void
+stdio_case(const char *what, int std, int fd, bool want_private,
+    bool want_blocking, bool want_dontwait)
+{
+	int saved = dup(std), flags = fcntl(fd, F_GETFL);
+	struct local l;
+	bool private, blocking, dontwait, same_flags;
+
+	fflush(stdout);
+	if (saved == -1 || dup2(fd, std) == -1)
+		abort();
+	local_stdio(&l, false, std != STDIN_FILENO, std != STDOUT_FILENO);
+	private = (std == STDIN_FILENO ? l.in_fd : l.out_fd) > STDERR_FILENO;
+	blocking = std == STDIN_FILENO ? l.in_blocking : l.out_blocking;
+	dontwait = std == STDIN_FILENO ? l.in_dontwait : l.out_dontwait;
+	local_finish(&l, false);
+	same_flags = fcntl(fd, F_GETFL) == flags && !(flags & O_NONBLOCK);
+	if (dup2(saved, std) == -1)
+		abort();
+	close(saved);
+	ok(private == want_private && blocking == want_blocking &&
+	    dontwait == want_dontwait && same_flags,
+	    "local_stdio, %s: %s%s%s, its flags untouched", what,
+	    private ? "a private descriptor" : "the shared one",
+	    blocking ? ", poll first" : "", dontwait ? ", MSG_DONTWAIT" : "");
+}
+
+/* How standard input and output are used, by kind (local.c). */
+static void
+test_local_stdio(void)
+{
+	int fds[2], sv[2], master, slave, file;
+	char name[] = "/tmp/relay-stdio-XXXXXX";
+	static char big[3 * PIPE_BUF];
+	struct local l;
+
+	if (pipe(fds) == -1 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
+	    (master = posix_openpt(O_RDWR | O_NOCTTY)) == -1 ||
+	    grantpt(master) == -1 || unlockpt(master) == -1 ||
+	    (slave = open(ptsname(master), O_RDWR | O_NOCTTY)) == -1 ||
+	    (file = mkstemp(name)) == -1)
+		abort();
+	stdio_case("a pipe in", STDIN_FILENO, fds[0], true, false, false);
+	stdio_case("a pipe out", STDOUT_FILENO, fds[1], true, false, false);
+	stdio_case("a socket in", STDIN_FILENO, sv[0], false, false, true);
+	stdio_case("a socket out", STDOUT_FILENO, sv[0], false, false, true);
+	stdio_case("a terminal in", STDIN_FILENO, slave, true, false, false);
+	stdio_case("a terminal out", STDOUT_FILENO, slave, true, false, false);
+	/* Opening a pty master again would make a new pty. */
+	stdio_case("a pty master in", STDIN_FILENO, master, false, true,
+	    false);
+	stdio_case("a pty master out", STDOUT_FILENO, master, false, true,
+	    false);
+	stdio_case("a file in", STDIN_FILENO, file, false, false, false);
+	stdio_case("a file out", STDOUT_FILENO, file, false, false, false);
+
+	/* A shared blocking pipe, written after poll(): PIPE_BUF at most. */
+	local_init(&l);
+	l.out_fd = fds[1];
+	l.out_blocking = true;
+	ok(local_write(&l, big, sizeof(big)) == PIPE_BUF,
+	    "a blocking output takes PIPE_BUF bytes per write");
+	close(fds[0]);
+	close(fds[1]);
+	close(sv[0]);
+	close(sv[1]);
+	close(master);
+	close(slave);
+	close(file);
+	unlink(name);
+}
+
 int
 main(void)
 {
@@ -662,5 +738,6 @@ main(void)
 	test_peer_gone_after_close();
 	test_no_spin_output_blocked();
 	test_no_spin_keepalive();
+	test_local_stdio();
 	return tap_done();
 }
