@@ -1,15 +1,18 @@
 /*
  * local.c - the plaintext side of a connection, see local.h.  The stream
- * itself is moved by relay.c; this file only opens, closes and reaps.
+ * itself is moved by relay.c; this file opens, closes and reaps, and says
+ * how each descriptor is read and written without blocking.
  */
 #include "local.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,8 +28,6 @@ local_init(struct local *l)
 	l->in_fd = -1;
 	l->out_fd = -1;
 	l->pid = -1;
-	l->in_flags = -1;
-	l->out_flags = -1;
 	l->in_name = "input";
 	l->out_name = "output";
 }
@@ -49,34 +50,124 @@ local_guard_stdio(void)
 	}
 }
 
-/* Non-blocking unless a terminal (which is shared with the shell and
- * must be left as we found it).  Returns the flags to restore, or -1. */
+/*
+ * Standard input and output are open file descriptions we share with the
+ * shell, with whoever else holds the pipe, and with standard error under
+ * 2>&1.  O_NONBLOCK belongs to the description, so setting it on them
+ * would make the shell's (and our own stderr's) writes fail with EAGAIN,
+ * and a signal would leave it set.  It is never touched.  Instead, each
+ * of them is used in the first way that fits:
+ *
+ *  - a socket: recv() and send() with MSG_DONTWAIT, per call;
+ *  - a regular file or block device: as it is; it never makes us wait
+ *    for another process;
+ *  - a pipe, FIFO or terminal: opened again through /proc/self/fd, which
+ *    gives a new open file description of the same pipe or terminal, and
+ *    that one, ours alone, is made non-blocking.  A terminal paused with
+ *    Ctrl-S then stalls only the direction that writes to it;
+ *  - anything else (another device; a pipe or terminal we cannot open
+ *    again: no /proc, or another user's terminal after su): the shared
+ *    descriptor, blocking, read and written only after poll() says so,
+ *    and written PIPE_BUF bytes at a time, which a pipe reported writable
+ *    takes without blocking.  (A terminal may still block a write there:
+ *    the cost of having no thread and no shared flags.)
+ *
+ * A pty master is not opened again: that would make a new pty.
+ */
 static int
-stdio_nonblock(int fd)
+open_private(int fd, int mode, const struct stat *st)
 {
-	if (isatty(fd))
+	char path[sizeof("/proc/self/fd/") + 12];
+	struct stat got;
+	int ptn, priv;
+
+	if (isatty(fd) && ioctl(fd, TIOCGPTN, &ptn) == 0)
 		return -1;
-	return net_set_nonblock(fd, true);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* O_NONBLOCK also keeps the open of a FIFO from waiting for the
+	 * other end; O_NOCTTY keeps a terminal from becoming ours. */
+	priv = open(path, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (priv == -1)
+		return -1;
+	if (fstat(priv, &got) == -1 || got.st_dev != st->st_dev ||
+	    got.st_ino != st->st_ino) {
+		close(priv);
+		return -1;
+	}
+	return priv;
+}
+
+enum stdio_kind {
+	STDIO_AS_IS,		/* a file: never waits for another process */
+	STDIO_SOCKET,		/* shared socket: MSG_DONTWAIT */
+	STDIO_PRIVATE,		/* *use is our own non-blocking descriptor */
+	STDIO_DEVICE,		/* another device: poll() before reading */
+	STDIO_SHARED		/* pipe or terminal, shared and blocking */
+};
+
+/* Sets *use to the descriptor to use for fd; says how to use it. */
+static enum stdio_kind
+stdio_open(int fd, int mode, int *use)
+{
+	struct stat st;
+
+	*use = fd;
+	if (fstat(fd, &st) == -1)
+		return STDIO_SHARED;
+	if (S_ISSOCK(st.st_mode))
+		return STDIO_SOCKET;
+	if (S_ISFIFO(st.st_mode) || isatty(fd)) {
+		if ((*use = open_private(fd, mode, &st)) != -1)
+			return STDIO_PRIVATE;
+		*use = fd;
+		return STDIO_SHARED;
+	}
+	if (S_ISCHR(st.st_mode))
+		return STDIO_DEVICE;
+	return STDIO_AS_IS;
 }
 
 void
 local_stdio(struct local *l, bool keep_output, bool no_input,
     bool no_output)
 {
+	enum stdio_kind kind;
+
 	local_init(l);
+	l->is_stdio = true;
 	l->keep_output = keep_output;
 	l->in_name = "standard input";
 	l->out_name = "standard output";
 	if (!no_input) {
-		l->in_fd = STDIN_FILENO;
 		l->in_is_tty = isatty(STDIN_FILENO);
-		l->in_flags = stdio_nonblock(STDIN_FILENO);
-		l->in_blocking = l->in_flags == -1;
+		kind = stdio_open(STDIN_FILENO, O_RDONLY, &l->in_fd);
+		l->in_blocking = kind == STDIO_DEVICE || kind == STDIO_SHARED;
+		l->in_dontwait = kind == STDIO_SOCKET;
 	}
 	if (!no_output) {
-		l->out_fd = STDOUT_FILENO;
-		l->out_flags = stdio_nonblock(STDOUT_FILENO);
+		/* Devices (/dev/null, ...) take whole writes at once. */
+		kind = stdio_open(STDOUT_FILENO, O_WRONLY, &l->out_fd);
+		l->out_blocking = kind == STDIO_SHARED;
+		l->out_dontwait = kind == STDIO_SOCKET;
 	}
+}
+
+ssize_t
+local_read(const struct local *l, void *buf, size_t len)
+{
+	if (l->in_dontwait)
+		return recv(l->in_fd, buf, len, MSG_DONTWAIT);
+	return read(l->in_fd, buf, len);
+}
+
+ssize_t
+local_write(const struct local *l, const void *buf, size_t len)
+{
+	if (l->out_dontwait)
+		return send(l->out_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (l->out_blocking && len > PIPE_BUF)
+		len = PIPE_BUF;
+	return write(l->out_fd, buf, len);
 }
 
 /* In the child, between fork() and exec: only async-signal-safe calls,
@@ -182,11 +273,12 @@ local_close_output(struct local *l)
 		(void)shutdown(l->out_fd, SHUT_WR);
 	if (l->out_fd == l->in_fd)
 		return;		/* one socket: its read side lives on */
-	if (l->out_fd == STDOUT_FILENO) {
-		/* Keep descriptor 1 taken so nothing else lands on it. */
-		if (l->out_flags != -1)
-			(void)fcntl(STDOUT_FILENO, F_SETFL, l->out_flags);
-		l->out_flags = -1;
+	if (l->is_stdio) {
+		/* Our reader sees the end once every descriptor of ours on
+		 * it is gone: the private one and descriptor 1, which stays
+		 * taken (on /dev/null) so nothing else lands on it. */
+		if (l->out_fd > STDERR_FILENO)
+			close(l->out_fd);
 		null_fd = open("/dev/null", O_WRONLY);
 		if (null_fd != -1) {
 			dup2(null_fd, STDOUT_FILENO);
@@ -222,8 +314,6 @@ void
 local_finish(struct local *l, bool failed)
 {
 	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
-	bool is_stdio = l->in_fd == STDIN_FILENO ||
-	    l->out_fd == STDOUT_FILENO;
 
 	/* A truncated stream must not look finished to whoever consumes
 	 * it: "cat > f && mv f backup" must never reach the mv. */
@@ -233,18 +323,12 @@ local_finish(struct local *l, bool failed)
 		(void)setsockopt(l->in_fd, SOL_SOCKET, SO_LINGER, &reset,
 		    sizeof(reset));
 
-	if (l->in_flags != -1)
-		(void)fcntl(STDIN_FILENO, F_SETFL, l->in_flags);
-	if (l->out_flags != -1)
-		(void)fcntl(STDOUT_FILENO, F_SETFL, l->out_flags);
-	l->in_flags = -1;
-	l->out_flags = -1;
-	if (!is_stdio) {
-		if (l->in_fd != -1)
-			close(l->in_fd);
-		if (l->out_fd != -1 && l->out_fd != l->in_fd)
-			close(l->out_fd);
-	}
+	/* Of standard input and output only our private descriptors. */
+	if (l->in_fd != -1 && (!l->is_stdio || l->in_fd > STDERR_FILENO))
+		close(l->in_fd);
+	if (l->out_fd != -1 && l->out_fd != l->in_fd &&
+	    (!l->is_stdio || l->out_fd > STDERR_FILENO))
+		close(l->out_fd);
 	l->in_fd = -1;
 	l->out_fd = -1;
 	if (l->pid > 0)

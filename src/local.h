@@ -12,14 +12,18 @@
 struct local {
 	int in_fd;		/* plaintext to send is read here */
 	int out_fd;		/* plaintext received is written here */
-	bool in_blocking;	/* a terminal: read only after poll() */
+	bool in_blocking;	/* blocking: read only after poll() says so */
+	bool out_blocking;	/* blocking: write only after poll() says so,
+				 * PIPE_BUF bytes at most */
+	bool in_dontwait;	/* a shared socket: recv(MSG_DONTWAIT) */
+	bool out_dontwait;	/* a shared socket: send(MSG_DONTWAIT) */
 	bool in_is_tty;		/* the ending rule for terminals applies */
+	bool is_stdio;		/* standard input and output (in_fd and out_fd
+				 * may be private descriptors of them) */
 	bool keep_output;	/* listen -k on stdio: never close stdout */
 	bool output_closed;
 	bool is_socket;		/* --forward: in_fd == out_fd, a TCP socket */
 	pid_t pid;		/* the --exec child, or -1 */
-	int in_flags;		/* stdio: file status flags to restore, or -1 */
-	int out_flags;
 	const char *in_name;	/* for messages: "standard input", ... */
 	const char *out_name;
 };
@@ -31,14 +35,24 @@ struct local {
 void local_guard_stdio(void);
 
 /*
- * Standard input and output.  Pipes and sockets are made non-blocking for
- * the relay (and restored by local_finish()); a terminal stays blocking.
- * keep_output keeps stdout open after the peer's stream ends (listen -k).
- * With no_input (--recv-only) stdin is left alone and in_fd is -1; with
- * no_output (--send-only) stdout is left alone and out_fd is -1.
+ * Standard input and output, for reading and writing without blocking and
+ * without changing their file status flags, which we share with the shell
+ * and others (how: see local.c).  Nothing shared is changed, so no exit
+ * path, a signal included, has anything to put back.  keep_output keeps
+ * stdout open after the peer's stream ends (listen -k).  With no_input
+ * (--recv-only) stdin is left alone and in_fd is -1; with no_output
+ * (--send-only) stdout is left alone and out_fd is -1.
  */
 void local_stdio(struct local *l, bool keep_output, bool no_input,
     bool no_output);
+
+/*
+ * read() and write() on in_fd and out_fd as the flags above say.  Both
+ * return what read() and write() return; -1 with EAGAIN means "poll
+ * first" (a local_write() may write less than len).
+ */
+ssize_t local_read(const struct local *l, void *buf, size_t len);
+ssize_t local_write(const struct local *l, const void *buf, size_t len);
 
 /*
  * Runs /bin/sh -c cmd with its stdin and stdout on pipes to us, its stderr
@@ -63,12 +77,13 @@ int local_forward(struct local *l, const char *host, const char *port,
 void local_close_output(struct local *l);
 
 /*
- * Closes what local_* opened, restores stdio flags and waits for the
- * --exec child (reporting a failure of it with -v).  With failed (the
- * stream did not end with the peer's CLOSE), the end is made abnormal so
- * it cannot pass for a complete stream: the --exec command gets SIGTERM
- * and the --forward connection is reset.  Accepts a struct that was never
- * set up (pid -1, fds -1).  Safe to call twice.
+ * Closes what local_* opened (of standard input and output, only private
+ * descriptors) and waits for the --exec child (reporting a failure of it
+ * with -v).  With failed (the stream did not end with the peer's CLOSE),
+ * the end is made abnormal so it cannot pass for a complete stream: the
+ * --exec command gets SIGTERM and the --forward connection is reset.
+ * Accepts a struct that was never set up (pid -1, fds -1).  Safe to call
+ * twice.
  */
 void local_finish(struct local *l, bool failed);
 

@@ -6,15 +6,18 @@
  * frames are opened in place in rbuf and their bodies written out from
  * there.  Nothing is copied or allocated per frame.  Each direction has
  * at most one frame in hand: while it waits to be written, the source of
- * that direction is not read (back-pressure).  Every descriptor the loop
- * reads or writes is non-blocking except a terminal on standard input,
- * which is only read after poll() says so.
+ * that direction is not read (back-pressure).  The socket is non-blocking;
+ * local.c says how the local side is read and written without blocking
+ * (local_read(), local_write()).  poll() is asked only about what the loop
+ * waits for, and whatever it reports, an error or a hang-up included, is
+ * acted on at once: nothing can wake the loop over and over for nothing.
  *
  * The ending rules: input EOF sends CLOSE and keeps receiving; the peer's
  * CLOSE, once everything is written out, closes our output; the relay ends
  * when both CLOSEs have gone their way.  TCP EOF before the peer's CLOSE
- * is a truncation.  A frame that fails to open ends the relay before any
- * byte of it moves.
+ * is a truncation; any end of the connection before ours has gone means
+ * the peer did not get all of our stream.  A frame that fails to open
+ * ends the relay before any byte of it moves.
  */
 #include "relay.h"
 
@@ -22,6 +25,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -169,6 +173,7 @@ send_frame(struct relay *r)
 static int
 tx_progress(struct relay *r, struct relay_loop *lp)
 {
+	size_t want;
 	ssize_t n;
 	int rc;
 
@@ -203,11 +208,18 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 		}
 		if (!lp->in_ready)
 			return STEP_BLOCKED;
-		n = read(r->local->in_fd, r->sbuf + FRAME_BODY_OFFSET,
-		    FRAME_BODY_MAX);
+		want = FRAME_BODY_MAX;
+		if (r->in_left > 0 && r->in_left < want)
+			want = r->in_left;
+		n = local_read(r->local, r->sbuf + FRAME_BODY_OFFSET, want);
+		if (n > 0 && r->in_left > 0) {
+			/* Known to be there: read on without poll(). */
+			r->in_left -= (size_t)n;
+			if (r->in_left == 0)
+				r->in_open = false;
+		} else if (n > 0 && r->local->in_blocking)
+			lp->in_ready = false;
 		if (n > 0) {
-			if (r->local->in_blocking)
-				lp->in_ready = false;
 			r->bytes_sent += (size_t)n;
 			r->last_traffic = net_now_ms();
 			/* A short read is followed by another read at once
@@ -221,6 +233,8 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 			r->in_open = false;
 		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			lp->in_ready = false;
+			if (r->in_left > 0)	/* someone else read it */
+				r->in_open = false;
 			return STEP_BLOCKED;
 		} else if (errno != EINTR) {
 			log_errno("cannot read %s", r->local->in_name);
@@ -242,11 +256,15 @@ write_output(struct relay *r, struct relay_loop *lp)
 	ssize_t n;
 
 	while (r->out_len > 0) {
-		n = write(r->local->out_fd, r->out_ptr, r->out_len);
+		if (!lp->out_ready)
+			return 0;
+		n = local_write(r->local, r->out_ptr, r->out_len);
 		if (n > 0) {
 			r->out_ptr += n;
 			r->out_len -= (size_t)n;
 			r->last_traffic = net_now_ms();
+			if (r->local->out_blocking)
+				lp->out_ready = false;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -348,6 +366,9 @@ take_frame(struct relay *r, struct relay_loop *lp)
 		r->peer_closed = true;
 		if (r->r_len > r->r_off)
 			return protocol_error(r, lp, "data after CLOSE");
+		/* Nothing more is due: look again only when poll() says the
+		 * socket has news (read_after_close()). */
+		lp->rx_ready = false;
 		break;
 	case FRAME_ERROR:
 		report_peer_error(ct + 1, body_len);
@@ -407,6 +428,43 @@ read_socket(struct relay *r, struct relay_loop *lp)
 	return STEP_FAILED;
 }
 
+/*
+ * After the peer's CLOSE nothing may arrive (PROTOCOL.md §3.2), and the peer
+ * closes the connection only once it has our CLOSE too.  So whatever the
+ * socket says now, before ours has gone, ends the relay: more data breaks
+ * the rule; an end or a reset means the peer went away without all of our
+ * stream (over TCP a reset shows up only here: our input may stay idle for
+ * hours).
+ */
+static int
+read_after_close(struct relay *r, struct relay_loop *lp)
+{
+	uint8_t byte;
+	ssize_t n;
+
+	n = recv(r->sock, &byte, 1, 0);
+	if (n > 0)
+		return protocol_error(r, lp, "data after CLOSE");
+	if (n == -1 && errno == EINTR)
+		return STEP_MORE;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		lp->rx_ready = false;
+		return STEP_BLOCKED;
+	}
+	if (n == 0)
+		log_error("%s closed the connection before the end of our "
+		    "stream — the peer did not receive the whole stream",
+		    r->peer);
+	else if (errno == ECONNRESET)
+		log_error("%s reset the connection before the end of our "
+		    "stream — the peer did not receive the whole stream",
+		    r->peer);
+	else
+		log_errno("connection with %s failed", r->peer);
+	lp->end = RELAY_PEER_FAILED;
+	return STEP_FAILED;
+}
+
 /* Socket -> frames -> output. */
 static int
 rx_progress(struct relay *r, struct relay_loop *lp)
@@ -423,7 +481,8 @@ rx_progress(struct relay *r, struct relay_loop *lp)
 				return STEP_BLOCKED;
 		}
 		if (r->peer_closed)
-			return STEP_BLOCKED;
+			return lp->rx_ready ? read_after_close(r, lp) :
+			    STEP_BLOCKED;
 		if ((rc = take_frame(r, lp)) == STEP_FAILED)
 			return STEP_FAILED;
 		if (rc == 1)
@@ -436,9 +495,30 @@ rx_progress(struct relay *r, struct relay_loop *lp)
 	return STEP_MORE;
 }
 
+/*
+ * Ends our input by rule, after what can be read of it now: what a person
+ * typed ahead while waiting must go to the peer, not be left for the
+ * shell to run once we exit.  FIONREAD counts only what a read() returns
+ * without waiting (on a terminal in canonical mode: whole lines).
+ */
+static void
+end_input(struct relay *r, struct relay_loop *lp)
+{
+	int avail = 0;
+
+	if (!r->in_open)
+		return;
+	if (ioctl(r->local->in_fd, FIONREAD, &avail) == -1 || avail <= 0) {
+		r->in_open = false;
+		return;
+	}
+	r->in_left = (size_t)avail;
+	lp->in_ready = true;
+}
+
 /* The ending rules that follow from the peer's CLOSE. */
 static void
-after_peer_close(struct relay *r)
+after_peer_close(struct relay *r, struct relay_loop *lp)
 {
 	if (!r->peer_closed || r->out_len > 0 || r->output_done)
 		return;
@@ -450,11 +530,21 @@ after_peer_close(struct relay *r)
 	 * our side too. */
 	if ((r->local != NULL && r->local->in_is_tty) ||
 	    r->opts.exit_with_peer)
-		r->in_open = false;
+		end_input(r, lp);
 }
 
+/* A keepalive PING can be sealed: nothing else is in hand. */
+static bool
+can_ping(const struct relay *r, const struct relay_loop *lp)
+{
+	return r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
+	    !lp->tx_dead;
+}
+
+/* Until the next timer that will act: a keepalive that cannot be sent
+ * (the socket is full) must not wake us at once, over and over. */
 static int
-poll_timeout(const struct relay *r, bool busy)
+poll_timeout(const struct relay *r, const struct relay_loop *lp, bool busy)
 {
 	long long now, next = -1, t;
 
@@ -463,7 +553,7 @@ poll_timeout(const struct relay *r, bool busy)
 	now = net_now_ms();
 	if (r->opts.idle_s > 0)
 		next = r->last_traffic + (long long)r->opts.idle_s * 1000;
-	if (r->opts.keepalive_s > 0 && !r->close_queued) {
+	if (can_ping(r, lp)) {
 		t = r->last_sent + (long long)r->opts.keepalive_s * 1000;
 		if (next == -1 || t < next)
 			next = t;
@@ -487,8 +577,7 @@ timers(struct relay *r, struct relay_loop *lp)
 		lp->end = RELAY_IDLE;
 		return STEP_FAILED;
 	}
-	if (r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
-	    !lp->tx_dead &&
+	if (can_ping(r, lp) &&
 	    now - r->last_sent >= (long long)r->opts.keepalive_s * 1000) {
 		if (seal(r, FRAME_PING, 0, false) == -1) {
 			lp->end = RELAY_INPUT_FAILED;
@@ -498,22 +587,32 @@ timers(struct relay *r, struct relay_loop *lp)
 	return STEP_BLOCKED;
 }
 
+/*
+ * Waits for what the loop can act on, and nothing else: a descriptor
+ * polled with no events still reports POLLERR and POLLHUP, which the loop
+ * would then ignore, at 100% CPU.  So the socket is left out while the
+ * loop neither reads it (output blocked) nor writes it; POLLIN is asked for
+ * even after the peer's CLOSE, to learn at once that it went away.
+ */
 static int
 wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 {
 	struct pollfd pfd[3];
-	int sock_i, in_i = -1, out_i = -1;
+	int sock_i = -1, in_i = -1, out_i = -1;
+	short sock_events = 0;
 	size_t n = 0;
 	int rc;
 
-	sock_i = (int)n;
-	pfd[n].fd = r->sock;
-	pfd[n].events = 0;
-	if (!r->peer_closed && r->out_len == 0)
-		pfd[n].events |= POLLIN;
+	if (r->out_len == 0)
+		sock_events |= POLLIN;
 	if (r->s_len > 0 && !lp->tx_dead)
-		pfd[n].events |= POLLOUT;
-	n++;
+		sock_events |= POLLOUT;
+	if (sock_events != 0) {
+		sock_i = (int)n;
+		pfd[n].fd = r->sock;
+		pfd[n].events = sock_events;
+		n++;
+	}
 	if (r->in_open && r->s_len == 0 && !lp->tx_dead) {
 		in_i = (int)n;
 		pfd[n].fd = r->local->in_fd;
@@ -532,7 +631,7 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 		pfd[out_i].events |= POLLOUT;
 	}
 	relay_push(r);
-	rc = poll(pfd, n, poll_timeout(r, busy));
+	rc = poll(pfd, n, poll_timeout(r, lp, busy));
 	if (rc == -1 && errno != EINTR) {
 		log_errno("poll failed");
 		lp->end = RELAY_PEER_FAILED;
@@ -541,9 +640,11 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 	if (rc > 0) {
 		short any = POLLHUP | POLLERR | POLLNVAL;
 
-		if (pfd[sock_i].revents & (POLLIN | any))
+		/* An error or a hang-up wakes both directions: the next
+		 * recv() or send() says what it is. */
+		if (sock_i != -1 && (pfd[sock_i].revents & (POLLIN | any)))
 			lp->rx_ready = true;
-		if (pfd[sock_i].revents & (POLLOUT | any))
+		if (sock_i != -1 && (pfd[sock_i].revents & (POLLOUT | any)))
 			lp->tx_ready = true;
 		if (in_i != -1 && (pfd[in_i].revents & (POLLIN | any)))
 			lp->in_ready = true;
@@ -559,7 +660,8 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
  * before it; a peer that failed instead closes with our data unread, which
  * arrives here as a reset.  So wait for its end before calling the
  * transfer complete, after sending ours (shutdown) so the wait is mutual;
- * unless we sent no data at all.
+ * unless we sent no data at all.  Anything but that end (--idle expiring,
+ * an error) leaves the transfer unconfirmed: a failure.
  */
 static enum relay_end
 await_peer_close(struct relay *r)
@@ -567,6 +669,7 @@ await_peer_close(struct relay *r)
 	long long deadline = NET_NO_DEADLINE;
 	struct pollfd pfd = { .fd = r->sock, .events = POLLIN };
 	ssize_t n;
+	int rc;
 
 	if (r->opts.idle_s > 0)
 		deadline = net_deadline(r->opts.idle_s);
@@ -589,10 +692,22 @@ await_peer_close(struct relay *r)
 			    "the whole stream", r->peer);
 			return RELAY_PEER_FAILED;
 		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return RELAY_DONE;	/* both streams did end */
-		if (poll(&pfd, 1, net_remaining_ms(deadline)) == 0)
-			return RELAY_DONE;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_errno("connection with %s failed before it "
+			    "confirmed the end of our stream", r->peer);
+			return RELAY_PEER_FAILED;
+		}
+		if ((rc = poll(&pfd, 1, net_remaining_ms(deadline))) == 0) {
+			log_error("%s did not close the connection within "
+			    "%u s (--idle) of the end of both streams — it "
+			    "may not have received the whole stream", r->peer,
+			    r->opts.idle_s);
+			return RELAY_IDLE;
+		}
+		if (rc == -1 && errno != EINTR) {
+			log_errno("poll failed");
+			return RELAY_PEER_FAILED;
+		}
 	}
 }
 
@@ -604,7 +719,7 @@ relay_run(struct relay *r)
 		.in_ready = !r->local->in_blocking,
 		.rx_ready = true,
 		.tx_ready = true,
-		.out_ready = true,
+		.out_ready = !r->local->out_blocking,
 	};
 	int rx, tx;
 
@@ -612,7 +727,7 @@ relay_run(struct relay *r)
 	for (;;) {
 		if ((rx = rx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
-		after_peer_close(r);
+		after_peer_close(r, &loop);
 		if ((tx = tx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
 		if (r->output_done && r->close_sent)

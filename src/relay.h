@@ -59,7 +59,8 @@ struct relay {
 	size_t out_len;
 
 	bool in_open;		/* still reading input */
-	bool in_ready;		/* input may have data (poll said so) */
+	size_t in_left;		/* input ending by rule: what was readable
+				 * then and is still to be sent, or 0 */
 	bool close_queued;	/* our CLOSE is sealed (maybe partly sent) */
 	bool close_sent;
 	bool peer_closed;	/* the peer's CLOSE has arrived */

@@ -8,10 +8,15 @@
 #include "relay.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,7 +150,8 @@ static void
 rig_teardown(struct rig *g)
 {
 	close(g->sock);
-	close(g->peer);
+	if (g->peer != -1)
+		close(g->peer);
 	unlink(g->in_path);
 	unlink(g->out_path);
 }
@@ -407,6 +413,302 @@ test_wait_for_peer_end(void)
 	rig_teardown(&g);
 }
 
+/* --idle expiring while the relay waits for the peer's end is a failure:
+ * nothing says the peer read what we sent. */
+static void
+test_peer_end_never_comes(void)
+{
+	struct rig g;
+
+	rig_setup(&g, &suite_x25519, "abc", 3);
+	g.opts.idle_s = 1;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	ok(rig_run(&g) == RELAY_IDLE,
+	    "data sent, the peer never closes: --idle ends it as a failure");
+	rig_teardown(&g);
+}
+
+/* Replaces the rig's input with a pipe holding in[0..in_len) whose write
+ * end stays open (returned): input that has not ended. */
+static int
+rig_pipe_input(struct rig *g, const void *in, size_t in_len)
+{
+	int fds[2];
+
+	if (pipe(fds) == -1 || write(fds[1], in, in_len) != (ssize_t)in_len)
+		abort();
+	close(g->local.in_fd);
+	g->local.in_fd = fds[0];
+	(void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	return fds[1];
+}
+
+/*
+ * The terminal rule (and --exit-with-peer) ends our input when the peer's
+ * stream ends; what was already typed goes first, or the shell would get
+ * it.  The peer's CLOSE is here before the relay has looked at its input.
+ */
+static void
+test_typed_ahead(bool tty)
+{
+	const char *what = tty ? "terminal rule" : "--exit-with-peer";
+	uint8_t body[FRAME_BODY_MAX];
+	struct rig g;
+	size_t len;
+	int hold;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	hold = rig_pipe_input(&g, "typed ahead\n", 12);
+	g.local.in_is_tty = tty;
+	g.opts.exit_with_peer = !tty;
+	g.opts.idle_s = 1;	/* the test never closes its end */
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	(void)rig_run(&g);
+	ok(peer_recv(&g, body, &len) == FRAME_DATA && len == 12 &&
+	    memcmp(body, "typed ahead\n", 12) == 0,
+	    "%s: what was already readable is sent", what);
+	ok(peer_recv(&g, body, &len) == FRAME_CLOSE,
+	    "%s: then CLOSE", what);
+	close(hold);
+	rig_teardown(&g);
+}
+
+/* After its CLOSE, a peer closes the connection only once it has ours: an
+ * end before that, while our input is idle, fails at once. */
+static void
+test_peer_gone_after_close(void)
+{
+	struct rig g;
+	double start, took;
+	enum relay_end end;
+	int hold;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	hold = rig_pipe_input(&g, "", 0);
+	g.opts.idle_s = 5;
+	peer_send(&g, FRAME_CLOSE, "", 0, false);
+	shutdown(g.peer, SHUT_WR);
+	start = seconds_now();
+	end = rig_run(&g);
+	took = seconds_now() - start;
+	ok(end == RELAY_PEER_FAILED && took < 3,
+	    "the peer ends the connection after its CLOSE, our input idle: "
+	    "failed at once (%.1f s)", took);
+	close(hold);
+	rig_teardown(&g);
+}
+
+/* CPU time (user + system, in clock ticks) a process has used so far. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], text[1024], *p;
+	unsigned long user, sys;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	/* Fields 14 and 15, counted after the command name's ')'. */
+	if ((p = strrchr(text, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &user, &sys) != 2)
+		return -1;
+	return (long)(user + sys);
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s,
+	    .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* Runs the relay in a child process; the child drops the test's end of the
+ * connection, so closing it in the parent ends the connection. */
+static pid_t
+rig_start(struct rig *g)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		abort();
+	if (pid == 0) {
+		close(g->peer);
+		_exit((int)rig_run(g));
+	}
+	return pid;
+}
+
+/* CPU ticks a running relay uses over 2 s; -1 if it is not running. */
+static long
+ticks_over_2s(pid_t pid)
+{
+	long before = cpu_ticks(pid), after;
+
+	sleep_s(2.0);
+	after = cpu_ticks(pid);
+	if (before < 0 || after < 0 || waitpid(pid, NULL, WNOHANG) != 0)
+		return -1;
+	return after - before;
+}
+
+static void
+rig_kill(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The connection ends (here a hang-up; over TCP a reset) while our output
+ * is blocked by a reader that does not read: the relay waits for the
+ * reader without spinning.  Over a busy loop it would use ~200 ticks.
+ */
+static void
+test_no_spin_output_blocked(void)
+{
+	static uint8_t big[60000];
+	int out[2], hold, avail = 0;
+	struct rig g;
+	double start;
+	long ticks;
+	pid_t pid;
+
+	rig_setup(&g, &suite_x25519, "", 0);
+	hold = rig_pipe_input(&g, "", 0);
+	if (pipe(out) == -1)
+		abort();
+	close(g.local.out_fd);
+	g.local.out_fd = out[1];
+	(void)fcntl(out[1], F_SETFL, O_NONBLOCK);
+	memset(big, 'x', sizeof(big));
+	for (int i = 0; i < 3; i++)
+		peer_send(&g, FRAME_DATA, big, sizeof(big), false);
+	pid = rig_start(&g);
+	close(out[1]);
+	close(g.peer);
+	g.peer = -1;
+	start = seconds_now();
+	/* More than one frame in the pipe: the second is stuck in it. */
+	while (seconds_now() - start < 10 &&
+	    (ioctl(out[0], FIONREAD, &avail) == -1 ||
+	    avail <= (int)sizeof(big)))
+		sleep_s(0.01);
+	ticks = ticks_over_2s(pid);
+	ok(avail > (int)sizeof(big) && ticks >= 0 && ticks < 30,
+	    "connection gone, output blocked: the relay waits without "
+	    "spinning (%ld ticks in 2 s, %d bytes in the pipe)", ticks, avail);
+	rig_kill(pid);
+	close(out[0]);
+	close(hold);
+	rig_teardown(&g);
+}
+
+/* A peer that does not read blocks our sending for longer than
+ * --keepalive: no PING can go, so its timer must not wake the loop. */
+static void
+test_no_spin_keepalive(void)
+{
+	static uint8_t in[4 << 20];
+	struct rig g;
+	long ticks;
+	pid_t pid;
+
+	rig_setup(&g, &suite_x25519, in, sizeof(in));
+	g.opts.keepalive_s = 1;
+	pid = rig_start(&g);
+	sleep_s(1.5);
+	ticks = ticks_over_2s(pid);
+	ok(ticks >= 0 && ticks < 30, "sending blocked past --keepalive: no "
+	    "spinning (%ld ticks in 2 s)", ticks);
+	rig_kill(pid);
+	rig_teardown(&g);
+}
+
+/* local_stdio() with fd on descriptor std (0 or 1), which is put back
+ * afterwards; the flags of fd's open file description are checked. */
+static void
+stdio_case(const char *what, int std, int fd, bool want_private,
+    bool want_blocking, bool want_dontwait)
+{
+	int saved = dup(std), flags = fcntl(fd, F_GETFL);
+	struct local l;
+	bool private, blocking, dontwait, same_flags;
+
+	fflush(stdout);
+	if (saved == -1 || dup2(fd, std) == -1)
+		abort();
+	local_stdio(&l, false, std != STDIN_FILENO, std != STDOUT_FILENO);
+	private = (std == STDIN_FILENO ? l.in_fd : l.out_fd) > STDERR_FILENO;
+	blocking = std == STDIN_FILENO ? l.in_blocking : l.out_blocking;
+	dontwait = std == STDIN_FILENO ? l.in_dontwait : l.out_dontwait;
+	local_finish(&l, false);
+	same_flags = fcntl(fd, F_GETFL) == flags && !(flags & O_NONBLOCK);
+	if (dup2(saved, std) == -1)
+		abort();
+	close(saved);
+	ok(private == want_private && blocking == want_blocking &&
+	    dontwait == want_dontwait && same_flags,
+	    "local_stdio, %s: %s%s%s, its flags untouched", what,
+	    private ? "a private descriptor" : "the shared one",
+	    blocking ? ", poll first" : "", dontwait ? ", MSG_DONTWAIT" : "");
+}
+
+/* How standard input and output are used, by kind (local.c). */
+static void
+test_local_stdio(void)
+{
+	int fds[2], sv[2], master, slave, file;
+	char name[] = "/tmp/relay-stdio-XXXXXX";
+	static char big[3 * PIPE_BUF];
+	struct local l;
+
+	if (pipe(fds) == -1 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
+	    (master = posix_openpt(O_RDWR | O_NOCTTY)) == -1 ||
+	    grantpt(master) == -1 || unlockpt(master) == -1 ||
+	    (slave = open(ptsname(master), O_RDWR | O_NOCTTY)) == -1 ||
+	    (file = mkstemp(name)) == -1)
+		abort();
+	stdio_case("a pipe in", STDIN_FILENO, fds[0], true, false, false);
+	stdio_case("a pipe out", STDOUT_FILENO, fds[1], true, false, false);
+	stdio_case("a socket in", STDIN_FILENO, sv[0], false, false, true);
+	stdio_case("a socket out", STDOUT_FILENO, sv[0], false, false, true);
+	stdio_case("a terminal in", STDIN_FILENO, slave, true, false, false);
+	stdio_case("a terminal out", STDOUT_FILENO, slave, true, false, false);
+	/* Opening a pty master again would make a new pty. */
+	stdio_case("a pty master in", STDIN_FILENO, master, false, true,
+	    false);
+	stdio_case("a pty master out", STDOUT_FILENO, master, false, true,
+	    false);
+	stdio_case("a file in", STDIN_FILENO, file, false, false, false);
+	stdio_case("a file out", STDOUT_FILENO, file, false, false, false);
+
+	/* A shared blocking pipe, written after poll(): PIPE_BUF at most. */
+	local_init(&l);
+	l.out_fd = fds[1];
+	l.out_blocking = true;
+	ok(local_write(&l, big, sizeof(big)) == PIPE_BUF,
+	    "a blocking output takes PIPE_BUF bytes per write");
+	close(fds[0]);
+	close(fds[1]);
+	close(sv[0]);
+	close(sv[1]);
+	close(master);
+	close(slave);
+	close(file);
+	unlink(name);
+}
+
 int
 main(void)
 {
@@ -430,5 +732,12 @@ main(void)
 	test_recv_only();
 	test_big_input();
 	test_wait_for_peer_end();
+	test_peer_end_never_comes();
+	test_typed_ahead(true);
+	test_typed_ahead(false);
+	test_peer_gone_after_close();
+	test_no_spin_output_blocked();
+	test_no_spin_keepalive();
+	test_local_stdio();
 	return tap_done();
 }
