@@ -5,14 +5,29 @@
  *
  * Both files are text, one entry a line, '#' comments and blank lines
  * allowed: authorized_peers lines are "TOKEN [comment]", known_peers lines
- * "HOST:PORT TOKEN".  A file others can write to is refused, as ssh does:
- * whoever can write it chooses whom we trust.  Tokens are keyfile.c's.
+ * "HOST:PORT TOKEN".  Whoever can change a trust file, or put another in
+ * its place, chooses whom we trust, so both are held to one rule, ssh's
+ * StrictModes, wherever they are read or written:
+ *
+ *   - the file is a regular file owned by us or root, and neither its
+ *     group nor others may write it;
+ *   - so is every directory above it, up to and including $HOME when the
+ *     file is under $HOME, else up to /.  A directory others may write is
+ *     allowed only if it is sticky, like /tmp: there, no one else can
+ *     remove or rename our entries;
+ *   - a symbolic link is resolved (realpath) and the rule applied to its
+ *     target and to the directories above the link itself, which must not
+ *     be replaceable either.  The target is what is read and written.
+ *
+ * Links in the middle of a path are resolved but their own directories
+ * are not checked, as with sshd.  Tokens are keyfile.c's.
  */
 #include "trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +50,183 @@ struct reader {
 	char line[TRUST_LINE_MAX + 1];
 };
 
+static bool
+owner_ok(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* Our user name, for the chown command in a message; else our uid. */
+static void
+own_name(char *out, size_t out_cap)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw != NULL)
+		snprintf(out, out_cap, "%s", pw->pw_name);
+	else
+		snprintf(out, out_cap, "%u", (unsigned)geteuid());
+}
+
+/* One directory above the trust file named file. */
+static int
+check_dir(const char *file, const char *dir)
+{
+	char me[64];
+	struct stat st;
+
+	if (stat(dir, &st) == -1) {
+		log_error("%s: cannot check directory %s: %s — check the path",
+		    file, dir, strerror(errno));
+		return -1;
+	}
+	if (!owner_ok(st.st_uid)) {
+		own_name(me, sizeof(me));
+		log_error("%s: directory %s is owned by uid %u, who could "
+		    "replace the file and make sealcat trust any key — run "
+		    "chown %s %s, or move the file", file, dir,
+		    (unsigned)st.st_uid, me, dir);
+		return -1;
+	}
+	if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0) {
+		log_error("%s: directory %s is writable by others, who could "
+		    "replace the file and make sealcat trust any key — run "
+		    "chmod go-w %s", file, dir, dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The directories above resolved (absolute, no links), from its own up to
+ * $HOME if it is under $HOME, else up to /.
+ */
+static int
+check_dirs(const char *file, const char *resolved)
+{
+	char dir[PATH_MAX];
+	char home[PATH_MAX];
+	const char *home_env = getenv("HOME");
+	bool have_home;
+	char *slash;
+
+	have_home = home_env != NULL && home_env[0] != '\0' &&
+	    realpath(home_env, home) != NULL;
+	snprintf(dir, sizeof(dir), "%s", resolved);
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		/* "/x" -> "/", "/a/b" -> "/a" */
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (check_dir(file, dir) == -1)
+			return -1;
+		if (strcmp(dir, "/") == 0 ||
+		    (have_home && strcmp(dir, home) == 0))
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Resolves path's directory and appends its last component: where path
+ * itself sits, link or not.  out has room for PATH_MAX.
+ */
+static int
+resolve_parent(const char *path, char *out)
+{
+	char dir[PATH_MAX];
+	char real[PATH_MAX];
+	const char *base;
+	char *slash;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		base = path;
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		base = path + (slash - dir) + 1;
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (realpath(dir, real) == NULL) {
+		log_error("%s: cannot open: %s — check the path", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") == 0 ? "" :
+	    real, base);
+	if (n < 0 || n >= PATH_MAX) {
+		log_error("%s: path too long — use a shorter one", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Resolves path into out (room for PATH_MAX) and applies the rule to the
+ * directories above the target and above the link, if path is one.  With
+ * for_create, a missing file resolves to where it is to be created, and a
+ * link to a missing file is refused.  Returns 1 if the file exists, 0 if
+ * not, or -1 after reporting.
+ */
+static int
+resolve(const char *path, char *out, bool for_create)
+{
+	char link_at[PATH_MAX];
+	struct stat st;
+	bool is_link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+
+	if (realpath(path, out) == NULL) {
+		if (errno != ENOENT) {
+			log_error("%s: cannot open: %s — check the path", path,
+			    strerror(errno));
+			return -1;
+		}
+		if (!for_create)
+			return 0;
+		if (is_link) {
+			log_error("%s: a symbolic link to a missing file — "
+			    "create the file it names, or remove the link",
+			    path);
+			return -1;
+		}
+		if (resolve_parent(path, out) == -1 ||
+		    check_dirs(path, out) == -1)
+			return -1;
+		return 0;
+	}
+	if (check_dirs(path, out) == -1)
+		return -1;
+	if (is_link && (resolve_parent(path, link_at) == -1 ||
+	    check_dirs(path, link_at) == -1))
+		return -1;
+	return 1;
+}
+
+/* The rule for the trust file itself, open on fd. */
+static int
+check_file(const char *path, int fd)
+{
+	struct stat st;
+	char me[64];
+
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file — name a text file", path);
+		return -1;
+	}
+	if (!owner_ok(st.st_uid)) {
+		own_name(me, sizeof(me));
+		log_error("%s: owned by uid %u, who could make sealcat trust "
+		    "any key — run chown %s %s, or use a copy of your own",
+		    path, (unsigned)st.st_uid, me, path);
+		return -1;
+	}
+	if ((st.st_mode & 022) != 0) {
+		log_error("%s: writable by others, who could make sealcat "
+		    "trust any key — run chmod go-w %s", path, path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Opens a trust file.  Returns 1, 0 when it does not exist and missing_ok,
  * or -1 after reporting.
@@ -42,31 +234,30 @@ struct reader {
 static int
 reader_open(struct reader *r, const char *path, bool missing_ok)
 {
-	struct stat st;
-	int fd;
+	char resolved[PATH_MAX];
+	int fd, rc;
 
 	r->fp = NULL;
 	r->path = path;
 	r->line_no = 0;
 	r->last = '\n';
 	r->eof = false;
-	/* O_NONBLOCK: a FIFO at the path must not hang us. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+	if ((rc = resolve(path, resolved, false)) == -1)
+		return -1;
+	/* O_NONBLOCK: a FIFO at the path must not hang us.  O_NOFOLLOW:
+	 * the checked target, not a link put there since. */
+	if (rc == 0 || (fd = open(resolved, O_RDONLY | O_NONBLOCK |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (rc == 0)
+			errno = ENOENT;
 		if (errno == ENOENT && missing_ok)
 			return 0;
 		log_error("%s: cannot open: %s — check the path", path,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		log_error("%s: not a regular file — name a text file", path);
+	if (check_file(path, fd) == -1)
 		goto fail;
-	}
-	if ((st.st_mode & 022) != 0) {
-		log_error("%s: writable by others, who could make sealcat "
-		    "trust any key — run chmod go-w %s", path, path);
-		goto fail;
-	}
 	if ((r->fp = fdopen(fd, "r")) == NULL) {
 		log_error("%s: cannot read: %s — check the file", path,
 		    strerror(errno));
@@ -310,6 +501,7 @@ static int
 record_peer(const struct trust *t, const char *token, bool after_partial)
 {
 	char line[sizeof(t->host_port) + TOKEN_MAX + 4];
+	char resolved[PATH_MAX];
 	int fd;
 	int n;
 
@@ -317,13 +509,18 @@ record_peer(const struct trust *t, const char *token, bool after_partial)
 	    "", t->host_port, token);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -1;
-	if (make_parents(t->known_path) == -1)
+	if (make_parents(t->known_path) == -1 ||
+	    resolve(t->known_path, resolved, true) == -1)
 		return -1;
-	fd = open(t->known_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	fd = open(resolved, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		log_error("%s: cannot open for writing: %s — check the path",
 		    t->known_path, strerror(errno));
+		return -1;
+	}
+	if (check_file(t->known_path, fd) == -1) {
+		close(fd);
 		return -1;
 	}
 	/* One write with O_APPEND: a concurrent writer cannot split it. */
