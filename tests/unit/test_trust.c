@@ -6,9 +6,14 @@
  * symbolic links) is checked for both files, reading and writing.
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -630,6 +635,198 @@ test_symlinks(void)
 	    "--trust-new refuses to create a file through a dangling link");
 }
 
+/* Rounds of the concurrent --trust-new test. */
+#define RACE_ROUNDS 30
+
+/* The lines of path that start with prefix. */
+static size_t
+count_lines(const char *path, const char *prefix)
+{
+	char line[512];
+	size_t n = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, prefix, strlen(prefix)) == 0)
+			n++;
+	fclose(fp);
+	return n;
+}
+
+/*
+ * In a child: --trust-new of key k for host_port in file, with stderr to
+ * err (if not NULL), once the parent has closed the write end of the
+ * barrier pipe (if not NULL).  The child closes the parent's descriptor
+ * parent_fd (if not -1), which would hold the parent's lock.  Exits 10 if
+ * trusted, 20 if not.
+ */
+static pid_t
+spawn_trust_new(const char *file, const char *host_port, size_t k,
+    const char *err, const int *barrier, int parent_fd)
+{
+	struct trust t;
+	char c;
+	pid_t pid;
+	int fd;
+
+	fflush(stdout);
+	if ((pid = fork()) != 0)
+		return pid;
+	if (parent_fd != -1)
+		close(parent_fd);
+	fd = open(err != NULL ? err : "/dev/null", O_WRONLY | O_CREAT |
+	    O_TRUNC, 0600);
+	dup2(fd, STDERR_FILENO);
+	if (barrier != NULL) {
+		close(barrier[1]);
+		(void)read(barrier[0], &c, 1);
+	}
+	known_setup(&t, host_port, file);
+	t.trust_new = true;
+	_exit(trust_allows(&t, &suite_x25519, key[k]) ? 10 : 20);
+}
+
+/* Waits up to ms for pid to exit; true (and *status) if it did. */
+static bool
+exited_within(pid_t pid, int ms, int *status)
+{
+	for (int waited = 0; waited < ms; waited += 10) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		poll(NULL, 0, 10);
+	}
+	return false;
+}
+
+static void
+test_known_peers_writes(void)
+{
+	char text[2048];
+	char want[2048];
+	const char *path;
+	struct rlimit saved, small;
+	struct trust t;
+	pid_t pids[3];
+	size_t trusted = 0, recorded = 0;
+	bool allowed;
+	int status, fd, barrier[2], round;
+
+	/* A write cut short (here by RLIMIT_FSIZE) leaves no broken line. */
+	snprintf(text, sizeof(text), "a:1 %s\n", tok[0]);
+	while (strlen(text) < 1000)
+		strcat(text, "# padding, so the limit leaves room for stderr\n");
+	path = test_write_file("short", text, strlen(text), 0600);
+	known_setup(&t, "big.example:1", "short");
+	t.trust_new = true;
+	getrlimit(RLIMIT_FSIZE, &saved);
+	small = saved;
+	small.rlim_cur = strlen(text) + 10;
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &small);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_DFL);
+	ok(!allowed && captured_line_has("short: cannot record the server "
+	    "key", NULL), "known_peers: a write cut short is reported");
+	ok(strcmp(test_read_file(path), text) == 0,
+	    "known_peers: a write cut short leaves the file as it was");
+	t.trust_new = false;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && captured_line_has("unknown server big.example:1",
+	    NULL), "known_peers: after a failed write, lookups still work");
+
+	/*
+	 * Another writer holds the lock and records a key for the host we
+	 * are about to record: we wait, look again, and find its key.
+	 */
+	snprintf(text, sizeof(text), "x:1 %s\n", tok[0]);
+	path = test_write_file("locked", text, strlen(text), 0600);
+	if ((fd = open(path, O_RDWR | O_APPEND)) == -1 ||
+	    flock(fd, LOCK_EX) == -1) {
+		perror(path);
+		exit(99);
+	}
+	pids[0] = spawn_trust_new("locked", "h:5", 1, test_path("locked.err"),
+	    NULL, fd);
+	ok(!exited_within(pids[0], 500, &status),
+	    "known_peers: --trust-new waits while another holds the lock");
+	snprintf(want, sizeof(want), "h:5 %s\n", tok[0]);
+	if (write(fd, want, strlen(want)) != (ssize_t)strlen(want)) {
+		perror(path);
+		exit(99);
+	}
+	close(fd);
+	waitpid(pids[0], &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 20 &&
+	    strstr(test_read_file(test_path("locked.err")), "WARNING") != NULL,
+	    "known_peers: looked up again under the lock, the other writer's "
+	    "key for the host makes ours a mismatch");
+	snprintf(want, sizeof(want), "x:1 %s\nh:5 %s\n", tok[0], tok[0]);
+	ok(strcmp(test_read_file(path), want) == 0,
+	    "known_peers: and ours is not appended");
+
+	/* A lock that is never let go: a bounded wait, then a refusal. */
+	if ((fd = open(path, O_RDONLY)) == -1 || flock(fd, LOCK_EX) == -1) {
+		perror(path);
+		exit(99);
+	}
+	known_setup(&t, "x:1", "locked");
+	t.lock_wait_ms = 100;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && captured_line_has("locked: still locked by another "
+	    "process after ", NULL), "known_peers: a lookup waits for a "
+	    "writer's lock, within lock_wait_ms");
+	t.trust_new = true;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[2]);
+	capture_end();
+	ok(!allowed && captured_line_has("still locked", NULL) &&
+	    strcmp(test_read_file(path), want) == 0,
+	    "known_peers: so does --trust-new, recording nothing");
+	close(fd);
+
+	/*
+	 * Three first contacts with three keys for one host at once, in
+	 * rounds: without the lock, two of them now and then both find the
+	 * host unknown and both record their key.
+	 */
+	for (round = 1; round <= RACE_ROUNDS; round++) {
+		snprintf(text, sizeof(text), "x:1 %s\n", tok[0]);
+		path = test_write_file("race", text, strlen(text), 0600);
+		if (pipe(barrier) == -1) {
+			perror("pipe");
+			exit(99);
+		}
+		for (size_t i = 0; i < 3; i++)
+			pids[i] = spawn_trust_new("race", "race:1", i, NULL,
+			    barrier, -1);
+		close(barrier[0]);
+		close(barrier[1]);
+		trusted = 0;
+		for (size_t i = 0; i < 3; i++) {
+			waitpid(pids[i], &status, 0);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 10)
+				trusted++;
+		}
+		recorded = count_lines(path, "race:1 ");
+		if (trusted != 1 || recorded != 1)
+			break;
+	}
+	ok(trusted == 1 && recorded == 1,
+	    "known_peers: of three concurrent --trust-new with different "
+	    "keys, exactly one is trusted and recorded (%d rounds; in round "
+	    "%d, %zu trusted, %zu recorded)", RACE_ROUNDS,
+	    round > RACE_ROUNDS ? RACE_ROUNDS : round, trusted, recorded);
+}
+
 int
 main(void)
 {
@@ -643,6 +840,7 @@ main(void)
 	test_owners();
 	test_directories();
 	test_symlinks();
+	test_known_peers_writes();
 	test_dir_remove();
 	return tap_done();
 }
