@@ -459,6 +459,23 @@ trust_load_file(struct trust *t, const char *path, bool missing_ok)
 	return rc;
 }
 
+int
+trust_use_file(struct trust *t, const char *path, bool missing_ok)
+{
+	int n;
+
+	n = snprintf(t->authorized_path, sizeof(t->authorized_path), "%s",
+	    path);
+	if (n < 0 || (size_t)n >= sizeof(t->authorized_path)) {
+		log_error("%s: path too long — use a shorter one", path);
+		t->authorized_path[0] = '\0';
+		return -1;
+	}
+	t->authorized_missing_ok = missing_ok;
+	t->fixed_count = t->count;
+	return trust_load_file(t, path, missing_ok);
+}
+
 /* The peer's token, for messages; "?" if it cannot be formatted. */
 static void
 peer_token(const struct suite *suite, const uint8_t *pub, char *out,
@@ -476,11 +493,24 @@ same_key(const struct suite *a_suite, const uint8_t *a,
 }
 
 static bool
-list_allows(const struct trust *t, const struct suite *suite,
+list_allows(struct trust *t, const struct suite *suite,
     const uint8_t *pub)
 {
 	char token[TOKEN_MAX];
 
+	/* The file as it is now: a removed line is a revoked key.  A file
+	 * that cannot be read trusts no one in it (fail closed). */
+	if (t->authorized_path[0] != '\0') {
+		t->count = t->fixed_count;
+		if (trust_load_file(t, t->authorized_path,
+		    t->authorized_missing_ok) == -1) {
+			t->count = t->fixed_count;
+			peer_token(suite, pub, token, sizeof(token));
+			log_error("client key %s refused: cannot read the keys "
+			    "in %s — fix the file", token, t->authorized_path);
+			return false;
+		}
+	}
 	for (size_t i = 0; i < t->count; i++)
 		if (same_key(t->keys[i].suite, t->keys[i].pub, suite, pub))
 			return true;

@@ -38,6 +38,15 @@ struct trust {
 	 */
 	char host_port[300];
 	bool trust_new;		/* --trust-new: record an unknown server */
+	/*
+	 * TRUST_LIST on the listening side (trust_use_file()): the
+	 * authorized_peers file read again for every decision, "" for none,
+	 * and whether it may be missing.  The first fixed_count keys are the
+	 * --allow tokens, which stay.
+	 */
+	char authorized_path[4096];
+	bool authorized_missing_ok;
+	size_t fixed_count;
 	/* How long to wait for another process's lock on known_peers. */
 	int lock_wait_ms;
 };
@@ -62,6 +71,16 @@ int trust_add_token(struct trust *t, const char *token, const char *what);
  * Returns 0, or -1 after reporting.
  */
 int trust_load_file(struct trust *t, const char *path, bool missing_ok);
+
+/*
+ * Like trust_load_file(), and makes trust_allows() read the file again
+ * each time it decides, as sshd reads authorized_keys, so that an edit
+ * counts from the next connection on without a restart.  The keys already
+ * in t (--allow tokens) stay.  If the file cannot be read then, or is no
+ * longer valid, that decision is a refusal.  Returns 0, or -1 after
+ * reporting.
+ */
+int trust_use_file(struct trust *t, const char *path, bool missing_ok);
 
 /*
  * Decides about a peer's static key once the handshake has revealed it.

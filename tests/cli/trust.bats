@@ -85,3 +85,88 @@ teardown() {
 	assert_one_line_error "^sealcat: $CFG/known_peers: owned by uid 65534, .* — run chown root "
 	[ ! -s listener.out ]
 }
+
+# assert_revocation_without_restart ARGS...: with listen -k ARGS and the
+# client in authorized_peers, the client is served; with its line removed
+# it is refused at its next connection; with the line back, served again;
+# the listener runs throughout.
+assert_revocation_without_restart() {
+	local out=$1
+	shift
+	echo "$CLIENT_TOKEN client" >"$CFG/authorized_peers"
+	start_listener -k "$@"
+	printf 'one,' >one
+	run connect_io one /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	# Revoked: another client stays, this one's line goes.
+	echo "$OTHER_TOKEN other" >"$CFG/authorized_peers"
+	printf 'revoked' >revoked
+	run connect_io revoked client.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
+	wait_for_line listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} is not authorized"
+	kill -0 "$LISTENER_PID"
+	# Allowed again.
+	echo "$CLIENT_TOKEN client" >>"$CFG/authorized_peers"
+	printf 'two' >two
+	run connect_io two /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	kill -0 "$LISTENER_PID"
+	wait_for_content "$out" 'one,two'
+	if grep -q revoked "$out"; then
+		echo "the revoked client's data reached the output" >&2
+		return 1
+	fi
+}
+
+@test "listen -k: authorized_peers is read for every connection (serial)" {
+	OTHER_TOKEN=$("$SEALCAT" keygen -o other)
+	assert_revocation_without_restart listener.out
+}
+
+@test "listen -k --exec: authorized_peers is read for every connection" {
+	OTHER_TOKEN=$("$SEALCAT" keygen -o other)
+	assert_revocation_without_restart exec.out --exec "cat >>exec.out"
+}
+
+@test "listen -k: a trust file gone bad while running refuses, logs, and keeps listening" {
+	echo "$CLIENT_TOKEN" >peers
+	start_listener -k -A peers
+	run connect_io client_data /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	echo "not-a-token" >>peers
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
+	wait_for_line listener.err "^sealcat: peers:2: not a public key token"
+	wait_for_line listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} refused: cannot read the keys in peers"
+	kill -0 "$LISTENER_PID"
+	# Fixed: served again.  Then group-writable: refused again.
+	echo "$CLIENT_TOKEN" >peers
+	run connect_io client_data /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	chmod g+w peers
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	wait_for_line listener.err "^sealcat: peers: writable by others"
+	rm peers
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	wait_for_line listener.err "^sealcat: peers: cannot open: No such file"
+	kill -0 "$LISTENER_PID"
+	[ ! -s client.out ]
+}
+
+@test "listen -k --allow: command-line tokens stay when authorized_peers changes" {
+	local other_id=$BATS_TEST_TMPDIR/other
+	OTHER_TOKEN=$("$SEALCAT" keygen -o "$other_id")
+	echo "$OTHER_TOKEN" >"$CFG/authorized_peers"
+	start_listener -k --allow "$CLIENT_TOKEN"
+	CLIENT_ID=$other_id run connect_io client_data /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	: >"$CFG/authorized_peers"
+	CLIENT_ID=$other_id run connect_io client_data /dev/null --peer "$SERVER_TOKEN"
+	assert_status 1
+	run connect_io client_data /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+}

@@ -3,7 +3,9 @@
  * files (line numbers in errors), --allow-any, and known_peers: a match, an
  * unknown server, a changed key, and --trust-new recording it.  The rule
  * for trust files (owner, modes of the file and the directories above it,
- * symbolic links) is checked for both files, reading and writing.
+ * symbolic links) is checked for both files, reading and writing; records
+ * in known_peers are locked and whole; authorized_peers is read again for
+ * every decision.
  */
 #include <errno.h>
 #include <poll.h>
@@ -827,6 +829,78 @@ test_known_peers_writes(void)
 	    round > RACE_ROUNDS ? RACE_ROUNDS : round, trusted, recorded);
 }
 
+/* authorized_peers read again for every decision (trust_use_file()). */
+static void
+test_reload(void)
+{
+	char text[512];
+	const char *path;
+	struct trust t;
+	bool allowed;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s zero\n", tok[0]);
+	path = test_write_file("live", text, strlen(text), 0644);
+	trust_init(&t);
+	trust_add_token(&t, tok[2], "--allow");
+	rc = trust_use_file(&t, path, false);
+	ok(rc == 0 && t.count == 2 && trust_allows(&t, &suite_x25519, key[0]),
+	    "trust_use_file: loads the file like trust_load_file");
+
+	snprintf(text, sizeof(text), "%s one\n", tok[1]);
+	test_write_file("live", text, strlen(text), 0644);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[0]);
+	capture_end();
+	ok(!allowed && captured_line_has("client key ", tok[0],
+	    "not authorized", NULL),
+	    "trust_use_file: a line removed is refused at the next decision");
+	ok(trust_allows(&t, &suite_x25519, key[1]),
+	    "trust_use_file: a line added is allowed at the next decision");
+	ok(trust_allows(&t, &suite_x25519, key[2]),
+	    "trust_use_file: --allow tokens stay");
+	for (int i = 0; i < 50; i++)
+		trust_allows(&t, &suite_x25519, key[1]);
+	ok(t.count == 2, "trust_use_file: reading again does not pile up "
+	    "keys (%zu)", t.count);
+
+	snprintf(text, sizeof(text), "%s one\nnonsense\n", tok[1]);
+	test_write_file("live", text, strlen(text), 0644);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && strstr(captured, "live:2: not a public key token") !=
+	    NULL && strstr(captured, "refused: cannot read the keys in ") !=
+	    NULL, "trust_use_file: a file gone bad refuses, saying why");
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[2]);
+	capture_end();
+	ok(!allowed, "trust_use_file: a file gone bad refuses everyone (fail "
+	    "closed)");
+
+	snprintf(text, sizeof(text), "%s one\n", tok[1]);
+	test_write_file("live", text, strlen(text), 0664);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && strstr(captured, "writable by others") != NULL,
+	    "trust_use_file: the rule is applied at every reading");
+
+	unlink(path);
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && strstr(captured, "cannot open") != NULL,
+	    "trust_use_file: a file given by name and removed refuses");
+	t.authorized_missing_ok = true;
+	capture_begin();
+	allowed = trust_allows(&t, &suite_x25519, key[1]);
+	capture_end();
+	ok(!allowed && trust_allows(&t, &suite_x25519, key[2]),
+	    "trust_use_file: the default file removed leaves --allow tokens");
+	trust_clear(&t);
+}
+
 int
 main(void)
 {
@@ -841,6 +915,7 @@ main(void)
 	test_directories();
 	test_symlinks();
 	test_known_peers_writes();
+	test_reload();
 	test_dir_remove();
 	return tap_done();
 }
