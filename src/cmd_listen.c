@@ -148,12 +148,12 @@ load_trust(const struct listen_opts *o, struct trust *t)
 		if (trust_add_token(t, o->allow[i], "--allow") == -1)
 			return -1;
 	if (o->authorized != NULL) {
-		if (trust_load_file(t, o->authorized, false) == -1)
+		if (trust_use_file(t, o->authorized, false) == -1)
 			return -1;
 	} else {
 		if (config_path("authorized_peers", false, path,
 		    sizeof(path)) == -1 ||
-		    trust_load_file(t, path, true) == -1)
+		    trust_use_file(t, path, true) == -1)
 			return -1;
 	}
 	if (o->allow_any) {
