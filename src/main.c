@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "sig.h"
 #include "suite.h"
 #include "util.h"
 
@@ -24,6 +25,7 @@ int
 main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int rc;
 
 	if (cmd == NULL) {
 		cli_help(stderr, NULL);
@@ -48,7 +50,11 @@ main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		if (suite_init() == -1)
 			return EXIT_RUNTIME;
-		return commands[i].run(argc - 1, argv + 1);
+		rc = commands[i].run(argc - 1, argv + 1);
+		/* Interrupted: now that the peer was told and everything is
+		 * put back, end the way the signal would have. */
+		sig_end();
+		return rc;
 	}
 	if (cmd[0] == '-')
 		return cli_usage(NULL, "unknown option '%s'", cmd);
