@@ -20,6 +20,7 @@
 #include "local.h"
 #include "log.h"
 #include "net.h"
+#include "sig.h"
 #include "trust.h"
 #include "util.h"
 
@@ -240,6 +241,8 @@ serve_serial(int *fds, size_t count, const struct listen_opts *o,
 		if (!o->keep_open)
 			close_all(fds, count);
 		rc = conn_run(sock, peer, co);
+		if (rc == CONN_INTERRUPTED)
+			return sig_exit_status();
 		if (!o->keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 	}

@@ -132,6 +132,141 @@ while True:
 print("closed by the client", file=sys.stderr, flush=True)
 '
 
+@test "a signal to a listener waiting for a connection ends it quietly" {
+	local sig pid
+	for sig in TERM INT HUP; do
+		start_listener --allow "$CLIENT_TOKEN"
+		pid=$(sealcat_of "$LISTENER_PID")
+		kill -s "$sig" "$pid"
+		wait_bg "$LISTENER_PID"
+		assert_status $((128 + $(signum "$sig")))
+		assert_no_errors listener.err
+		[ ! -s listener.out ]
+	done
+}
+
+@test "a signal during the handshake ends the client quietly" {
+	local sig pid
+	for sig in TERM INT HUP; do
+		start_bg stall /dev/null "${PYTHON3:-python3}" -c "$STALL_PEER"
+		local stall=$BG_PID
+		wait_listening stall
+		printf 'never sent' >data
+		start_client client data
+		# Our line and message 1 are out; message 2 never comes.
+		wait_for_line stall.err '^received [0-9]+ bytes$'
+		pid=$(sealcat_of "$CLIENT_PID")
+		kill -s "$sig" "$pid"
+		wait_bg "$CLIENT_PID"
+		assert_status $((128 + $(signum "$sig")))
+		[ ! -s client.err ]
+		[ ! -s client.out ]
+		wait_bg "$stall"
+		assert_status 0
+		assert_line_in stall.err '^closed by the client$'
+		if grep -q 'never sent' stall.err; then
+			return 1
+		fi
+	done
+}
+
+@test "a signal during the handshake ends the listener quietly" {
+	local pid line
+	start_listener --allow "$CLIENT_TOKEN"
+	# A client that sends its line and stops: the listener waits for
+	# message 1.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n' >&5
+	wait_for_line listener.err '^sealcat: connection from '
+	pid=$(sealcat_of "$LISTENER_PID")
+	kill -s TERM "$pid"
+	wait_bg "$LISTENER_PID"
+	assert_status 143
+	assert_no_errors listener.err
+	[ ! -s listener.out ]
+	# It hung up: whatever it answered, the connection ends.
+	timeout 10 cat <&5 >answer
+	exec 5<&-
+}
+
+@test "a signal during the relay: the peer is told, no extra byte either way" {
+	local sig pid
+	for sig in TERM INT HUP; do
+		rm -f server_in client_in done
+		feed server_in done 'from the listener'
+		feed client_in done 'from the client'
+		LISTEN_IN=server_in start_listener --allow "$CLIENT_TOKEN"
+		start_client client client_in
+		wait_for_content listener.out 'from the client'
+		wait_for_content client.out 'from the listener'
+		pid=$(sealcat_of "$CLIENT_PID")
+		kill -s "$sig" "$pid"
+		wait_bg "$CLIENT_PID"
+		assert_status $((128 + $(signum "$sig")))
+		[ ! -s client.err ]
+		wait_bg "$LISTENER_PID"
+		assert_status 1
+		assert_one_error listener.err "^sealcat: peer 127\.0\.0\.1:[0-9]+ was interrupted \(SIG$sig\) before the end of its stream — what was received is incomplete$"
+		[ "$(cat listener.out)" = 'from the client' ]
+		[ "$(cat client.out)" = 'from the listener' ]
+		touch done
+	done
+}
+
+@test "a signal to the listener during the relay: the client is told" {
+	local pid
+	feed server_in done 'from the listener'
+	feed client_in done 'from the client'
+	LISTEN_IN=server_in start_listener --allow "$CLIENT_TOKEN"
+	start_client client client_in
+	wait_for_content listener.out 'from the client'
+	wait_for_content client.out 'from the listener'
+	pid=$(sealcat_of "$LISTENER_PID")
+	kill -s TERM "$pid"
+	wait_bg "$LISTENER_PID"
+	assert_status 143
+	assert_no_errors listener.err
+	assert_line_in listener.err '^sealcat: interrupted by SIGTERM'
+	wait_bg "$CLIENT_PID"
+	assert_status 1
+	output=$(cat client.err)
+	assert_one_line_error "^sealcat: peer 127\.0\.0\.1:$PORT was interrupted \(SIGTERM\) before the end of its stream — what was received is incomplete$"
+	[ "$(cat listener.out)" = 'from the client' ]
+	[ "$(cat client.out)" = 'from the listener' ]
+	touch done
+}
+
+@test "a signal after our CLOSE was sent: the peer sees a normal end" {
+	local pid
+	# The listener's input is empty: its CLOSE goes right after the
+	# handshake, and the client closes its output when it arrives.
+	feed client_in done ''
+	mkfifo client_fifo
+	{ cat client_fifo >client.out; touch client.eof; } 3>&- &
+	BG_PIDS+=("$!")
+	start_listener --allow "$CLIENT_TOKEN"
+	# The watchdog must not hold the FIFO open: sh opens it for sealcat.
+	timeout "$WATCHDOG" sh -c 'exec "$0" "$@" >client_fifo' \
+	    "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
+	    127.0.0.1 "$PORT" <client_in 2>client.err 3>&- &
+	CLIENT_PID=$!
+	BG_PIDS+=("$CLIENT_PID")
+	wait_for_file client.eof
+	pid=$(sealcat_of "$LISTENER_PID")
+	kill -s TERM "$pid"
+	wait_bg "$LISTENER_PID"
+	assert_status 143
+	assert_no_errors listener.err
+	# Nothing may follow CLOSE: no ERROR, and the client's stream ends
+	# without complaint.
+	touch done
+	wait_bg "$CLIENT_PID"
+	assert_status 0
+	[ ! -s client.err ]
+	[ ! -s client.out ]
+	[ ! -s listener.out ]
+}
+
 @test "a truncated --exec pipeline: every process of it is stopped, no marker" {
 	feed client_in done 'part of the stream'
 	start_listener --allow "$CLIENT_TOKEN" -e '
@@ -177,4 +312,31 @@ print("closed by the client", file=sys.stderr, flush=True)
 	wait_gone pinned.pid
 	assert_line_in listener.err '^sealcat: the --exec command was killed by signal 9$'
 	touch done
+}
+
+@test "a signal to the serving process stops --exec: no end of file, no marker" {
+	local sig pid
+	for sig in TERM INT HUP; do
+		rm -rf sh.pid cat.pid got marker client_in done
+		feed client_in done 'half of the data'
+		start_listener --allow "$CLIENT_TOKEN" -e '
+		    echo $$ >sh.pid
+		    sh -c "echo \$\$ >cat.pid; exec cat" >got &&
+		    echo complete >marker'
+		start_client client client_in
+		wait_for_content got 'half of the data'
+		pid=$(sealcat_of "$LISTENER_PID")
+		kill -s "$sig" "$pid"
+		wait_bg "$LISTENER_PID"
+		assert_status $((128 + $(signum "$sig")))
+		assert_no_errors listener.err
+		wait_gone sh.pid cat.pid
+		[ ! -e marker ]
+		wait_bg "$CLIENT_PID"
+		assert_status 1
+		output=$(cat client.err)
+		assert_one_line_error "^sealcat: peer 127\.0\.0\.1:$PORT was interrupted \(SIG$sig\) before the end of its stream — what was received is incomplete$"
+		[ ! -s client.out ]
+		touch done
+	done
 }
