@@ -340,3 +340,58 @@ print("closed by the client", file=sys.stderr, flush=True)
 		touch done
 	done
 }
+
+@test "listen -k: SIGTERM to the supervisor stops each connection's command" {
+	local pid
+	feed client_in done 'half of the data'
+	start_listener --allow "$CLIENT_TOKEN" -k -e '
+	    echo $$ >sh.pid
+	    sh -c "echo \$\$ >cat.pid; exec cat" >got &&
+	    echo complete >marker'
+	start_client client client_in
+	wait_for_content got 'half of the data'
+	pid=$(sealcat_of "$LISTENER_PID")
+	kill -s TERM "$pid"
+	wait_bg "$LISTENER_PID"
+	assert_status 143
+	assert_no_errors listener.err
+	wait_gone sh.pid cat.pid
+	[ ! -e marker ]
+	wait_bg "$CLIENT_PID"
+	assert_status 1
+	output=$(cat client.err)
+	assert_one_line_error "^sealcat: peer 127\.0\.0\.1:$PORT was interrupted \(SIGTERM\) before the end of its stream — what was received is incomplete$"
+	[ ! -s client.out ]
+	touch done
+}
+
+@test "listen -k: SIGTERM to one connection's process stops its command, the rest goes on" {
+	local pid child
+	feed client_in done 'half of the data'
+	start_listener --allow "$CLIENT_TOKEN" -k -e '
+	    if mkdir first 2>/dev/null; then
+		echo $$ >sh.pid
+		sh -c "echo \$\$ >cat.pid; exec cat" >got &&
+		echo complete >marker
+	    else
+		cat
+	    fi'
+	start_client client client_in
+	wait_for_content got 'half of the data'
+	pid=$(sealcat_of "$LISTENER_PID")
+	child=$(pgrep -P "$pid" -x sealcat)
+	kill -s TERM "$child"
+	wait_gone sh.pid cat.pid
+	[ ! -e marker ]
+	wait_bg "$CLIENT_PID"
+	assert_status 1
+	output=$(cat client.err)
+	assert_one_line_error "^sealcat: peer 127\.0\.0\.1:$PORT was interrupted \(SIGTERM\) before the end of its stream — what was received is incomplete$"
+	# The supervisor goes on serving.
+	printf 'next' >next_in
+	run connect_io next_in next.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat next.out)" = next ]
+	alive "$pid"
+	touch done
+}
