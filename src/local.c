@@ -266,7 +266,7 @@ wait_exit(struct local *l, long long deadline, bool stop_on_signal)
 		if ((left = net_remaining_ms(deadline)) == 0)
 			return false;
 		if (pfd.fd == -1)
-			(void)poll(NULL, 0, left == -1 || left > 10 ? 10 : left);
+			(void)poll(NULL, 0, left > 0 && left < 10 ? left : 10);
 		else if (poll(&pfd, 1, left) > 0)
 			sig_drain();
 	}

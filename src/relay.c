@@ -569,8 +569,9 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 			lp->in_ready = true;
 		if (out_i != -1 && (pfd[out_i].revents & (POLLOUT | any)))
 			lp->out_ready = true;
+		/* relay_run() then looks at sig_caught(). */
 		if (pfd[sig_i].revents != 0)
-			sig_drain();	/* relay_run() looks at sig_caught() */
+			sig_drain();
 	}
 	return timers(r, lp);
 }
