@@ -15,6 +15,7 @@
 #include "local.h"
 #include "log.h"
 #include "net.h"
+#include "sig.h"
 #include "trust.h"
 #include "util.h"
 
@@ -183,6 +184,9 @@ cmd_connect(int argc, char **argv)
 		break;
 	case CONN_BAD_IDENTITY:
 		rc = EXIT_USAGE;
+		break;
+	case CONN_INTERRUPTED:
+		rc = sig_exit_status();
 		break;
 	default:
 		rc = EXIT_RUNTIME;

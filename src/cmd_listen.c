@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "local.h"
 #include "log.h"
 #include "net.h"
+#include "sig.h"
 #include "trust.h"
 #include "util.h"
 
@@ -227,31 +229,71 @@ serve_serial(int *fds, size_t count, const struct listen_opts *o,
 		if (!o->keep_open)
 			close_all(fds, count);
 		rc = conn_run(sock, peer, co);
+		if (rc == CONN_INTERRUPTED)
+			return sig_exit_status();
 		if (!o->keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 	}
 }
 
-static volatile sig_atomic_t child_exited;
+/* The per-connection children of serve_concurrent(): pid 0 is a free
+ * slot. */
+struct children {
+	pid_t *pids;
+	unsigned long cap;
+	unsigned long active;
+};
 
+/* Reaps every child that has exited, without waiting. */
 static void
-on_sigchld(int sig)
-{
-	(void)sig;
-	child_exited = 1;
-}
-
-static unsigned long
-reap_children(unsigned long active)
+reap_children(struct children *c)
 {
 	pid_t pid;
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (active > 0)
-			active--;
-	child_exited = 0;
-	return active;
+		for (unsigned long i = 0; i < c->cap; i++)
+			if (c->pids[i] == pid) {
+				c->pids[i] = 0;
+				c->active--;
+				break;
+			}
+}
+
+static void
+add_child(struct children *c, pid_t pid)
+{
+	for (unsigned long i = 0; i < c->cap; i++)
+		if (c->pids[i] == 0) {
+			c->pids[i] = pid;
+			c->active++;
+			return;
+		}
+}
+
+/*
+ * The supervisor was interrupted: no new connections; each child gets
+ * SIGTERM, which makes it tell its peer and stop its --exec command (see
+ * conn_run()), and is waited for.  Returns the exit status.
+ */
+static int
+stop_children(struct children *c, int *fds, size_t count)
+{
+	struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
+
+	close_all(fds, count);
+	log_verbose("interrupted by %s — stopping %lu connection%s",
+	    sig_name(sig_caught()), c->active, c->active == 1 ? "" : "s");
+	for (unsigned long i = 0; i < c->cap; i++)
+		if (c->pids[i] != 0)
+			(void)kill(c->pids[i], SIGTERM);
+	for (;;) {
+		reap_children(c);
+		if (c->active == 0)
+			return sig_exit_status();
+		if (poll(&pfd, 1, -1) > 0)
+			sig_drain();	/* SIGCHLD */
+	}
 }
 
 /* In a fresh child: undo the parent's signal set-up, run, exit. */
@@ -261,7 +303,9 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 {
 	int rc;
 
-	signal(SIGCHLD, SIG_DFL);
+	/* The supervisor's handlers and self-pipe are not ours; until the
+	 * session is up a signal ends us by its default action. */
+	sig_release();
 	sigprocmask(SIG_SETMASK, orig_mask, NULL);
 	/* Memory locks are not inherited across fork(): lock our copy of
 	 * the secrets again. */
@@ -270,58 +314,60 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 	log_verbose("connection from %s", peer);
 	rc = conn_run(sock, peer, co);
 	identity_clear(id);
+	if (rc == CONN_INTERRUPTED)
+		sig_end();
 	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
 }
 
 /*
  * -k with --exec or --forward: a child per connection, at most max_conns
- * at once.  SIGCHLD is blocked except inside ppoll(), so a child's exit
- * always wakes the loop and can never be lost between the check and the
- * wait.
+ * at once.  The loop polls the listening sockets and the self-pipe
+ * (sig.h), which SIGCHLD and the stop signals write to, so a child's exit
+ * or a signal always wakes it, even one that came just before poll().
  */
 static int
 serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
     struct conn_opts *co, struct identity *id)
 {
-	struct sigaction sa;
-	struct pollfd pfd[NET_LISTEN_MAX];
-	sigset_t block, orig, wait_mask;
-	struct timespec retry = { 0, ACCEPT_RETRY_MS * 1000000L };
-	unsigned long active = 0;
+	struct pollfd pfd[NET_LISTEN_MAX + 1];
+	struct children kids = { .cap = o->max_conns };
+	sigset_t orig;
 	char peer[NET_ADDR_MAX];
 	bool backoff = false;
 	size_t n;
 	pid_t pid;
-	int sock;
+	int sock, rc = EXIT_RUNTIME;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigchld;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigaction(SIGCHLD, &sa, NULL);
-	wait_mask = orig;
-	sigdelset(&wait_mask, SIGCHLD);
-
+	if ((kids.pids = calloc(kids.cap, sizeof(*kids.pids))) == NULL) {
+		log_error("out of memory for --max-conns %lu", kids.cap);
+		return EXIT_RUNTIME;
+	}
+	if (sig_catch() == -1)
+		goto out;
 	for (;;) {
-		active = reap_children(active);
+		reap_children(&kids);
+		if (sig_caught() != 0) {
+			rc = stop_children(&kids, fds, count);
+			goto out;
+		}
 		/* The next child's ephemeral key, made while we wait. */
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
 		n = 0;
-		if (active < o->max_conns && !backoff)
+		if (kids.active < kids.cap && !backoff)
 			for (; n < count; n++)
 				pfd[n] = (struct pollfd){ .fd = fds[n],
 				    .events = POLLIN };
-		if (ppoll(pfd, n, backoff ? &retry : NULL, &wait_mask) == -1 &&
+		pfd[n] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
+		if (poll(pfd, n + 1, backoff ? ACCEPT_RETRY_MS : -1) == -1 &&
 		    errno != EINTR) {
 			log_errno("poll failed");
-			return EXIT_RUNTIME;
+			goto out;
 		}
+		if (pfd[n].revents != 0)
+			sig_drain();
 		backoff = false;
-		for (size_t i = 0; i < n && active < o->max_conns; i++) {
-			if (pfd[i].revents == 0)
+		for (size_t i = 0; i < n && kids.active < kids.cap; i++) {
+			if (pfd[i].revents == 0 || sig_caught() != 0)
 				continue;
 			sock = net_accept(fds[i], peer, sizeof(peer));
 			if (sock == -1) {
@@ -332,7 +378,11 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 				}
 				continue;
 			}
+			/* Blocked until the child has put its own signal
+			 * handling in place. */
+			sig_block(&orig);
 			if ((pid = fork()) == -1) {
+				sigprocmask(SIG_SETMASK, &orig, NULL);
 				log_errno("cannot start a process for %s",
 				    peer);
 				close(sock);
@@ -342,12 +392,17 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 			if (pid == 0)
 				run_child(sock, peer, fds, count, &orig, co,
 				    id);
+			sigprocmask(SIG_SETMASK, &orig, NULL);
 			/* The child has it: never ours to use again. */
 			conn_clear_ephemeral(co->ephemeral);
 			close(sock);
-			active++;
+			add_child(&kids, pid);
 		}
 	}
+out:
+	sig_release();
+	free(kids.pids);
+	return rc;
 }
 
 int

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "net.h"
 #include "preamble.h"
+#include "sig.h"
 #include "util.h"
 
 /*
@@ -32,6 +33,8 @@ static const char REASON_OUTPUT_FAILED[] = "cannot write the stream out";
 static const char REASON_INPUT_FAILED[] = "cannot read the stream in";
 static const char REASON_IDLE[] = "idle timeout";
 static const char REASON_UNAVAILABLE[] = "forward target unavailable";
+/* With the signal's name (sig_name()); the peer recognises the prefix. */
+static const char REASON_INTERRUPTED[] = "interrupted by %s";
 
 /* How long we wait, after telling the peer why we stop, for it to close
  * first (see net_linger_close()). */
@@ -414,10 +417,16 @@ handshake(struct session *s)
 	return rc;
 }
 
+/* What to tell the peer about end, in buf (for RELAY_INTERRUPTED), or
+ * NULL for nothing. */
 static const char *
-reason_for(enum relay_end end)
+reason_for(enum relay_end end, char *buf, size_t buf_cap)
 {
 	switch (end) {
+	case RELAY_INTERRUPTED:
+		snprintf(buf, buf_cap, REASON_INTERRUPTED,
+		    sig_name(sig_caught()));
+		return buf;
 	case RELAY_BAD_FRAME:
 		return REASON_BAD_FRAME;
 	case RELAY_OUTPUT_FAILED:
@@ -496,6 +505,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	struct local local;
 	enum relay_end end;
 	double start;
+	char reason_buf[64];
 	const char *reason;
 	int rc = -1;
 
@@ -519,8 +529,14 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	    s.peer_token, o->id->suite->name, s.handshake_ms);
 	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
 		goto out;
-	if (relay_init(&relay, s.sock, &local, s.send, s.recv, &o->relay,
-	    peer) == -1)
+	/*
+	 * From here on a signal is the relay's to handle: the peer is told
+	 * why the stream stops, the --exec command is stopped and stdio put
+	 * back.  Before, there is nothing to tell or restore, and the
+	 * default action ends the process cleanly.
+	 */
+	if (sig_catch() == -1 || relay_init(&relay, s.sock, &local, s.send,
+	    s.recv, &o->relay, peer) == -1)
 		goto out;
 	/* The initiator's message 3 waits to share a packet with the first
 	 * frames; a command or a forward target may take a while to start,
@@ -535,7 +551,9 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	start = now_seconds();
 	end = relay_run(&relay);
 	report_totals(&s, &relay, now_seconds() - start);
-	if ((reason = reason_for(end)) != NULL)
+	if (end == RELAY_INTERRUPTED)
+		log_verbose("interrupted by %s", sig_name(sig_caught()));
+	if ((reason = reason_for(end, reason_buf, sizeof(reason_buf))) != NULL)
 		tell_peer(&s, &relay, reason);
 	rc = end == RELAY_DONE ? 0 : -1;
 out:
@@ -548,9 +566,12 @@ out:
 	relay_free(&relay);
 	if (s.sock != -1)
 		close(s.sock);
-	local_finish(&local, rc != 0);
+	local_finish(&local, rc != 0 || sig_caught() != 0);
+	sig_release();
 	if (s.bad_identity)
 		rc = CONN_BAD_IDENTITY;
+	else if (sig_caught() != 0)
+		rc = CONN_INTERRUPTED;
 	secret_free(secrets, sizeof(*secrets));
 	return rc;
 }

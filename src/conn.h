@@ -54,12 +54,22 @@ struct conn_opts {
 
 /* conn_run()'s result for a key file that failed identity_check(). */
 #define CONN_BAD_IDENTITY (-2)
+/* conn_run()'s result when SIGINT, SIGTERM or SIGHUP stopped it
+ * (sig_caught() says which); nothing reported. */
+#define CONN_INTERRUPTED (-3)
 
 /*
  * Runs one connection on sock (connected to peer, "ADDR:PORT") and closes
  * it.  Returns 0 when both streams ended with CLOSE and everything was
  * written out, or -1 after reporting what went wrong (the caller exits 1),
- * or CONN_BAD_IDENTITY after reporting (exit 2).
+ * or CONN_BAD_IDENTITY after reporting (exit 2), or CONN_INTERRUPTED (the
+ * caller stops, and main() ends the process by the signal).
+ *
+ * Once the session is up it catches SIGINT, SIGTERM and SIGHUP (sig.h):
+ * the peer is sent ERROR "interrupted by SIGNAME" (unless our CLOSE went
+ * first), an --exec command is stopped with its process group, and stdio
+ * is put back.  Before that, and after it returns, they keep the
+ * dispositions they had.
  */
 int conn_run(int sock, const char *peer, const struct conn_opts *o);
 

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,12 @@
 
 #include "log.h"
 #include "net.h"
+#include "sig.h"
+
+/* How long an --exec command gets to exit on its own once its stream has
+ * ended, and to exit after SIGTERM, before its process group is killed
+ * (documented in sealcat(1)). */
+#define EXEC_GRACE_MS 5000
 
 void
 local_init(struct local *l)
@@ -179,8 +187,13 @@ exec_child(int to_child[2], int from_child[2], const char *cmd,
 	static const char msg[] = "sealcat: cannot run /bin/sh for --exec\n";
 	sigset_t none;
 
-	/* main() ignores SIGPIPE and listen blocks SIGCHLD; both would be
-	 * inherited across exec and surprise the command. */
+	/* A process group of its own, so that stopping the command stops
+	 * all of it: both ends of "a | b", and its background jobs. */
+	(void)setpgid(0, 0);
+	/* Our handlers would write to our self-pipe; main() ignores SIGPIPE
+	 * and the signals are blocked around fork(): none of it may reach
+	 * the command. */
+	sig_release();
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
@@ -202,6 +215,7 @@ local_exec(struct local *l, const char *cmd, const char *peer_token,
 {
 	int to_child[2] = { -1, -1 };
 	int from_child[2] = { -1, -1 };
+	sigset_t old_mask;
 	pid_t pid;
 
 	local_init(l);
@@ -210,12 +224,17 @@ local_exec(struct local *l, const char *cmd, const char *peer_token,
 		log_errno("cannot create pipes for --exec");
 		goto fail;
 	}
+	sig_block(&old_mask);
 	if ((pid = fork()) == -1) {
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		log_errno("cannot start --exec command");
 		goto fail;
 	}
 	if (pid == 0)
 		exec_child(to_child, from_child, cmd, peer_token, peer_addr);
+	/* Also here, so the group exists before we might signal it. */
+	(void)setpgid(pid, pid);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	close(to_child[0]);
 	close(from_child[1]);
 	l->pid = pid;
@@ -290,24 +309,87 @@ local_close_output(struct local *l)
 	l->out_fd = -1;
 }
 
+/* Sends signo to the --exec command's process group (to the shell alone
+ * if the group could not be made). */
 static void
-reap(struct local *l)
+signal_group(pid_t group, int signo)
 {
-	int status;
+	if (kill(-group, signo) == -1 && errno == ESRCH)
+		(void)kill(group, signo);
+}
+
+static void
+report_exit(int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_verbose("the --exec command exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		log_verbose("the --exec command was killed by signal %d",
+		    WTERMSIG(status));
+}
+
+/*
+ * Waits until the --exec command's shell has exited and reaps it (true),
+ * or until deadline passes (false).  With stop_on_signal, a SIGINT, SIGTERM
+ * or SIGHUP also ends the wait (false).  SIGCHLD wakes us through the
+ * self-pipe; without one (sig_catch() not called) we look every 10 ms.
+ */
+static bool
+wait_exit(struct local *l, long long deadline, bool stop_on_signal)
+{
+	struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
+	int status, left;
 	pid_t got;
 
-	do
-		got = waitpid(l->pid, &status, 0);
-	while (got == -1 && errno == EINTR);
-	if (got == l->pid) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-			log_verbose("the --exec command exited with status %d",
-			    WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			log_verbose("the --exec command was killed by signal "
-			    "%d", WTERMSIG(status));
+	for (;;) {
+		got = waitpid(l->pid, &status, WNOHANG);
+		if (got == l->pid) {
+			report_exit(status);
+			l->pid = -1;
+			return true;
+		}
+		if (got == -1 && errno != EINTR) {
+			l->pid = -1;	/* not ours to wait for (ECHILD) */
+			return true;
+		}
+		if (stop_on_signal && sig_caught() != 0)
+			return false;
+		if ((left = net_remaining_ms(deadline)) == 0)
+			return false;
+		if (pfd.fd == -1)
+			(void)poll(NULL, 0, left > 0 && left < 10 ? left : 10);
+		else if (poll(&pfd, 1, left) > 0)
+			sig_drain();
 	}
-	l->pid = -1;
+}
+
+/*
+ * Stops and reaps the --exec command.  After a complete stream it gets
+ * EXEC_GRACE_MS to exit by itself (a signal to us cuts that short); a
+ * command whose stream failed gets SIGTERM at once.  Either way, SIGTERM
+ * goes to its whole process group, and SIGKILL follows EXEC_GRACE_MS
+ * later: a command that ignores both its end of file and SIGTERM must not
+ * hold its process (and a --max-conns slot) forever.
+ */
+static void
+reap(struct local *l, bool failed)
+{
+	pid_t group = l->pid;
+
+	if (!failed && wait_exit(l, net_now_ms() + EXEC_GRACE_MS, true))
+		return;
+	if (!failed) {
+		log_verbose("the --exec command is still running — stopping "
+		    "it");
+		signal_group(group, SIGTERM);
+	}
+	if (wait_exit(l, net_now_ms() + EXEC_GRACE_MS, false))
+		return;
+	log_verbose("the --exec command ignored SIGTERM for %d s — killing "
+	    "it", EXEC_GRACE_MS / 1000);
+	signal_group(group, SIGKILL);
+	(void)wait_exit(l, NET_NO_DEADLINE, false);
 }
 
 void
@@ -316,9 +398,11 @@ local_finish(struct local *l, bool failed)
 	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
 
 	/* A truncated stream must not look finished to whoever consumes
-	 * it: "cat > f && mv f backup" must never reach the mv. */
+	 * it: "cat > f && mv f backup" must never reach the mv, and neither
+	 * may "cat | (cat > f && mv f backup)".  So the whole group is
+	 * stopped, before its input is closed. */
 	if (failed && l->pid > 0)
-		(void)kill(l->pid, SIGTERM);
+		signal_group(l->pid, SIGTERM);
 	if (failed && l->is_socket && l->in_fd != -1)
 		(void)setsockopt(l->in_fd, SOL_SOCKET, SO_LINGER, &reset,
 		    sizeof(reset));
@@ -332,5 +416,5 @@ local_finish(struct local *l, bool failed)
 	l->in_fd = -1;
 	l->out_fd = -1;
 	if (l->pid > 0)
-		reap(l);
+		reap(l, failed);
 }

@@ -55,9 +55,11 @@ ssize_t local_read(const struct local *l, void *buf, size_t len);
 ssize_t local_write(const struct local *l, const void *buf, size_t len);
 
 /*
- * Runs /bin/sh -c cmd with its stdin and stdout on pipes to us, its stderr
- * ours, SIGPIPE at its default and SEALCAT_PEER / SEALCAT_PEER_ADDR in its
- * environment.  Returns 0, or -1 after reporting.
+ * Runs /bin/sh -c cmd in a process group of its own, with its stdin and
+ * stdout on pipes to us, its stderr ours, SIGPIPE at its default and
+ * SEALCAT_PEER / SEALCAT_PEER_ADDR in its environment.  Call sig_catch()
+ * first, so that local_finish() is woken when it exits.  Returns 0, or -1
+ * after reporting.
  */
 int local_exec(struct local *l, const char *cmd, const char *peer_token,
     const char *peer_addr);
@@ -78,12 +80,15 @@ void local_close_output(struct local *l);
 
 /*
  * Closes what local_* opened (of standard input and output, only private
- * descriptors) and waits for the --exec child (reporting a failure of it
- * with -v).  With failed (the stream did not end with the peer's CLOSE),
- * the end is made abnormal so it cannot pass for a complete stream: the
- * --exec command gets SIGTERM and the --forward connection is reset.
- * Accepts a struct that was never set up (pid -1, fds -1).  Safe to call
- * twice.
+ * descriptors) and reaps the --exec child (reporting a failure of it with
+ * -v).  With failed (the stream did not end with the peer's CLOSE, or we
+ * were interrupted), the end is made abnormal so it cannot pass for a
+ * complete stream: the --exec command's process group gets SIGTERM before
+ * its input is closed, and the --forward connection is reset.  Otherwise
+ * the command gets a few seconds to exit after its end of file, then
+ * SIGTERM; SIGKILL follows if SIGTERM did not end it within as long again
+ * (see reap() for the numbers).  Accepts a struct that was never set up
+ * (pid -1, fds -1).  Safe to call twice.
  */
 void local_finish(struct local *l, bool failed);
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "sig.h"
 #include "suite.h"
 #include "util.h"
 
@@ -16,6 +17,7 @@ main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	const struct command *command;
+	int rc;
 
 	if (cmd == NULL) {
 		cli_help(stderr, NULL);
@@ -39,5 +41,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (suite_init() == -1)
 		return EXIT_RUNTIME;
-	return command->run(argc - 1, argv + 1);
+	rc = command->run(argc - 1, argv + 1);
+	/* Interrupted: now that the peer was told and everything is put back,
+	 * end the way the signal would have. */
+	sig_end();
+	return rc;
 }

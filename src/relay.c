@@ -32,6 +32,7 @@
 #include "frame.h"
 #include "log.h"
 #include "net.h"
+#include "sig.h"
 #include "util.h"
 
 /*
@@ -256,6 +257,10 @@ write_output(struct relay *r, struct relay_loop *lp)
 	ssize_t n;
 
 	while (r->out_len > 0) {
+		/* A signal interrupts a blocked write (a paused terminal) and
+		 * must not be lost in the retry. */
+		if (sig_caught() != 0)
+			return 0;
 		if (!lp->out_ready)
 			return 0;
 		n = local_write(r->local, r->out_ptr, r->out_len);
@@ -285,14 +290,24 @@ write_output(struct relay *r, struct relay_loop *lp)
 	return 1;
 }
 
-/* The peer's reason, made safe for a terminal. */
+/* The peer's reason, made safe for a terminal.  A peer stopped by a
+ * signal (PROTOCOL.md §3.2, "interrupted by SIGNAME") did not reject us:
+ * say what happened to the stream instead. */
 static void
-report_peer_error(const uint8_t *body, size_t body_len)
+report_peer_error(const struct relay *r, const uint8_t *body,
+    size_t body_len)
 {
+	static const char interrupted[] = "interrupted by ";
+	size_t prefix_len = sizeof(interrupted) - 1;
 	char reason[FRAME_ERROR_MAX + 1];
 
 	if (text_for_terminal(body, body_len, reason, sizeof(reason)) == 0)
 		log_error("rejected by peer: (no reason given)");
+	else if (strncmp(reason, interrupted, prefix_len) == 0 &&
+	    reason[prefix_len] != '\0')
+		log_error("peer %s was interrupted (%s) before the end of its "
+		    "stream — what was received is incomplete", r->peer,
+		    reason + prefix_len);
 	else
 		log_error("rejected by peer: %s", reason);
 }
@@ -371,7 +386,7 @@ take_frame(struct relay *r, struct relay_loop *lp)
 		lp->rx_ready = false;
 		break;
 	case FRAME_ERROR:
-		report_peer_error(ct + 1, body_len);
+		report_peer_error(r, ct + 1, body_len);
 		lp->end = RELAY_PEER_FAILED;
 		return STEP_FAILED;
 	default:
@@ -597,8 +612,8 @@ timers(struct relay *r, struct relay_loop *lp)
 static int
 wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 {
-	struct pollfd pfd[3];
-	int sock_i = -1, in_i = -1, out_i = -1;
+	struct pollfd pfd[4];
+	int sock_i = -1, in_i = -1, out_i = -1, sig_i;
 	short sock_events = 0;
 	size_t n = 0;
 	int rc;
@@ -630,6 +645,10 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 		}
 		pfd[out_i].events |= POLLOUT;
 	}
+	sig_i = (int)n;
+	pfd[n].fd = sig_fd();
+	pfd[n].events = POLLIN;
+	n++;
 	relay_push(r);
 	rc = poll(pfd, n, poll_timeout(r, lp, busy));
 	if (rc == -1 && errno != EINTR) {
@@ -650,6 +669,9 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 			lp->in_ready = true;
 		if (out_i != -1 && (pfd[out_i].revents & (POLLOUT | any)))
 			lp->out_ready = true;
+		/* relay_run() then looks at sig_caught(). */
+		if (pfd[sig_i].revents != 0)
+			sig_drain();
 	}
 	return timers(r, lp);
 }
@@ -667,7 +689,10 @@ static enum relay_end
 await_peer_close(struct relay *r)
 {
 	long long deadline = NET_NO_DEADLINE;
-	struct pollfd pfd = { .fd = r->sock, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = r->sock, .events = POLLIN },
+		{ .fd = sig_fd(), .events = POLLIN },
+	};
 	ssize_t n;
 	int rc;
 
@@ -697,7 +722,9 @@ await_peer_close(struct relay *r)
 			    "confirmed the end of our stream", r->peer);
 			return RELAY_PEER_FAILED;
 		}
-		if ((rc = poll(&pfd, 1, net_remaining_ms(deadline))) == 0) {
+		if (sig_caught() != 0)
+			return RELAY_INTERRUPTED;
+		if ((rc = poll(pfd, 2, net_remaining_ms(deadline))) == 0) {
 			log_error("%s did not close the connection within "
 			    "%u s (--idle) of the end of both streams — it "
 			    "may not have received the whole stream", r->peer,
@@ -708,6 +735,8 @@ await_peer_close(struct relay *r)
 			log_errno("poll failed");
 			return RELAY_PEER_FAILED;
 		}
+		if (rc > 0 && pfd[1].revents != 0)
+			sig_drain();
 	}
 }
 
@@ -725,6 +754,8 @@ relay_run(struct relay *r)
 
 	r->in_open = !r->opts.recv_only && r->local->in_fd != -1;
 	for (;;) {
+		if (sig_caught() != 0)
+			return RELAY_INTERRUPTED;
 		if ((rx = rx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
 		after_peer_close(r, &loop);
@@ -749,8 +780,18 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 {
 	size_t reason_len = strlen(reason);
 
-	if (r->sbuf == NULL || r->close_queued)
+	if (r->sbuf == NULL || r->close_sent)
 		return -1;
+	if (r->close_queued) {
+		/* Our stream did end: let the peer see all of its CLOSE. */
+		if (!r->s_is_close || net_write_all(r->sock,
+		    r->sbuf + r->s_off, r->s_len - r->s_off, deadline) == -1)
+			return -1;
+		r->close_sent = true;
+		r->s_len = 0;
+		r->s_off = 0;
+		return 0;
+	}
 	if (reason_len > FRAME_ERROR_MAX)
 		reason_len = FRAME_ERROR_MAX;
 	if (r->s_off < r->s_len &&

@@ -29,7 +29,9 @@ enum relay_end {
 	RELAY_BAD_FRAME,	/* a frame failed to open or broke a rule */
 	RELAY_OUTPUT_FAILED,	/* writing the output failed (EPIPE, ...) */
 	RELAY_INPUT_FAILED,	/* reading the input failed */
-	RELAY_IDLE		/* --idle expired */
+	RELAY_IDLE,		/* --idle expired */
+	RELAY_INTERRUPTED	/* SIGINT, SIGTERM or SIGHUP (sig_caught());
+				 * not reported */
 };
 
 struct relay {
@@ -91,14 +93,18 @@ int relay_init(struct relay *r, int sock, struct local *local,
     struct cipher_state *send, struct cipher_state *recv,
     const struct relay_opts *opts, const char *peer);
 
-/* Runs until both streams have ended or something fails. */
+/*
+ * Runs until both streams have ended, something fails, or a signal is
+ * caught (the relay polls sig_fd() when sig_catch() was called).
+ */
 enum relay_end relay_run(struct relay *r);
 
 /*
  * Tells the peer why we stop: finishes a partly sent frame, then sends one
- * ERROR frame with reason, before deadline.  Does nothing once our CLOSE
- * is queued (nothing may follow it).  Best effort: returns 0 if sent, -1
- * if not; nothing reported.
+ * ERROR frame with reason, before deadline.  Once our CLOSE is queued
+ * nothing may follow it: then it only finishes sending the CLOSE, so the
+ * peer sees our stream end as it did.  Best effort: returns 0 if the ERROR
+ * or the rest of our CLOSE was sent, -1 if not; nothing reported.
  */
 int relay_send_error(struct relay *r, const char *reason, long long deadline);
 

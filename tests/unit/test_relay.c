@@ -7,6 +7,7 @@
  */
 #include "relay.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,6 +23,8 @@
 
 #include "frame.h"
 #include "local.h"
+#include "net.h"
+#include "sig.h"
 #include "suite.h"
 #include "util.h"
 
@@ -709,6 +712,77 @@ test_local_stdio(void)
 	unlink(name);
 }
 
+/* A helper process that sends signo to us after a moment. */
+static pid_t
+signal_us_soon(int signo)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		usleep(100 * 1000);
+		kill(parent, signo);
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * A signal while the relay waits ends it with RELAY_INTERRUPTED, after
+ * what arrived before was written.  Our CLOSE went first (empty input), so
+ * relay_send_error() may send nothing more.  Runs last: the signal stays
+ * recorded (sig.h), and a relay started after it stops before it reads
+ * anything, so its ERROR is the first frame the peer gets.
+ */
+static void
+test_interrupted(void)
+{
+	uint8_t body[FRAME_BODY_MAX];
+	struct relay r = { 0 };
+	struct rig g;
+	char out[64];
+	size_t len;
+	pid_t pid;
+
+	if (sig_catch() != 0)
+		abort();
+	rig_setup(&g, &suite_x25519, "", 0);
+	peer_send(&g, FRAME_DATA, "before", 6, false);
+	if (relay_init(&r, g.sock, &g.local, &g.p.i_send, &g.p.i_recv,
+	    &g.opts, "test peer") != 0)
+		abort();
+	pid = signal_us_soon(SIGTERM);
+	ok(relay_run(&r) == RELAY_INTERRUPTED && sig_caught() == SIGTERM,
+	    "SIGTERM while the relay waits: interrupted");
+	waitpid(pid, NULL, 0);
+	ok(output(&g, out, sizeof(out)) == 6 && strcmp(out, "before") == 0,
+	    "what arrived before it was written");
+	ok(relay_send_error(&r, "interrupted by SIGTERM",
+	    net_now_ms() + 1000) == -1, "after our CLOSE: no ERROR");
+	ok(peer_recv(&g, body, &len) == FRAME_CLOSE &&
+	    recv(g.peer, body, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN,
+	    "the peer got our CLOSE and nothing after it");
+	relay_free(&r);
+	local_finish(&g.local, true);
+	rig_teardown(&g);
+
+	rig_setup(&g, &suite_x25519, "unsent", 6);
+	if (relay_init(&r, g.sock, &g.local, &g.p.i_send, &g.p.i_recv,
+	    &g.opts, "test peer") != 0)
+		abort();
+	ok(relay_run(&r) == RELAY_INTERRUPTED, "a signal already caught: "
+	    "interrupted at once");
+	ok(relay_send_error(&r, "interrupted by SIGTERM",
+	    net_now_ms() + 1000) == 0 &&
+	    peer_recv(&g, body, &len) == FRAME_ERROR && len == 22 &&
+	    memcmp(body, "interrupted by SIGTERM", 22) == 0,
+	    "the ERROR is the first frame: none of the input went");
+	relay_free(&r);
+	local_finish(&g.local, true);
+	rig_teardown(&g);
+	sig_release();
+}
+
 int
 main(void)
 {
@@ -739,5 +813,6 @@ main(void)
 	test_no_spin_output_blocked();
 	test_no_spin_keepalive();
 	test_local_stdio();
+	test_interrupted();
 	return tap_done();
 }
