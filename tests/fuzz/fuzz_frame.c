@@ -33,7 +33,8 @@ same_state(const struct cipher_state *a, const struct cipher_state *b)
 }
 
 static void
-check_opened(enum frame_type type, size_t body_len, size_t len)
+check_opened(const struct suite *suite, enum frame_type type,
+    size_t body_len, size_t len)
 {
 	FUZZ_ASSERT(body_len == len - 1 - SUITE_TAG_LEN);
 	switch (type) {
@@ -47,6 +48,13 @@ check_opened(enum frame_type type, size_t body_len, size_t len)
 		break;
 	case FRAME_ERROR:
 		FUZZ_ASSERT(body_len <= FRAME_ERROR_MAX);
+		break;
+	case FRAME_DONE:
+	case FRAME_SWITCH:
+		FUZZ_ASSERT(body_len == 0);
+		break;
+	case FRAME_REKEY:
+		FUZZ_ASSERT(body_len == suite->pub_len);
 		break;
 	default:
 		FUZZ_ASSERT(!"frame_open accepted an unknown type");
@@ -69,7 +77,7 @@ open_one(struct cipher_state *cs, const uint8_t *bytes, size_t len)
 		memcpy(ct, bytes, len);
 	opened = frame_open(cs, ct, len, &type, &body_len, &why) == 0;
 	if (opened) {
-		check_opened(type, body_len, len);
+		check_opened(cs->suite, type, body_len, len);
 		FUZZ_ASSERT(cs->n == before.n + 1);
 	} else {
 		FUZZ_ASSERT(why != NULL);
