@@ -59,7 +59,7 @@ struct rekey {
 
 	/* When to start the next round. */
 	long long interval_ms;	/* 0: no timer */
-	long long round_mark_ms;	/* Split, or the start of the last round */
+	long long round_mark_ms;	/* Split, or the last round's start */
 	uint64_t bytes_sent;	/* DATA payload sealed since then */
 	unsigned long rounds;	/* rounds finished */
 };
@@ -144,12 +144,15 @@ int rekey_sent(struct rekey *r, enum frame_type type,
  * we have none and may_answer, and derives the new keys if our key pair
  * exists.  may_answer is false once we have sent both CLOSE and DONE: the
  * round is then processed (a later SWITCH still switches recv) but never
- * answered, and rekey_owes() stays false from then on.  A SWITCH installs the new receiving
- * key in recv (its nonce unchanged), so the next frame opens with it.
- * Returns REKEY_OK; REKEY_PROTOCOL_ERROR with *why ("second REKEY in one
- * round", "invalid REKEY key", "SWITCH before REKEY", "SWITCH before our
- * REKEY", "second SWITCH", "not a rekey frame"); or REKEY_LOCAL_ERROR with
- * *why when our key pair could not be made or recv is not of r's suite.
+ * answered, and rekey_owes() stays false from then on.  A SWITCH installs
+ * the new receiving key in recv (its nonce unchanged), so the next frame
+ * opens with it.  Returns REKEY_OK; REKEY_PROTOCOL_ERROR with *why
+ * ("second REKEY in one round", "invalid REKEY key", "SWITCH before
+ * REKEY", "SWITCH before our REKEY", "second SWITCH", and the body checks
+ * frame_open() has made already, "REKEY frame with a key of the wrong
+ * length", "SWITCH frame with a body", "not a rekey frame"); or
+ * REKEY_LOCAL_ERROR with *why when our key pair could not be made or recv
+ * is not of r's suite.  Nothing is reported.
  */
 enum rekey_verdict rekey_received(struct rekey *r, enum frame_type type,
     const uint8_t *body, size_t body_len, struct cipher_state *recv,
