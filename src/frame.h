@@ -1,6 +1,8 @@
 /*
  * frame.h - transport frames (PROTOCOL.md §3): seal and open in place, the
- * type byte, and the rekey schedule.  No I/O.
+ * type byte and its body rules, and the Rekey() schedule.  No I/O.  Which
+ * frame may come when (the ending, the rekey rounds) is ending.h's and
+ * rekey.h's business; this file only knows what each type may carry.
  *
  * On the wire a frame is  L (uint16 BE, 17..65535) || L bytes of AEAD
  * ciphertext of  type (1 byte) || body,  with empty AD and a 16-byte tag.
@@ -34,7 +36,10 @@ enum frame_type {
 	FRAME_DATA = 0x00,
 	FRAME_CLOSE = 0x01,
 	FRAME_PING = 0x02,
-	FRAME_ERROR = 0x03
+	FRAME_ERROR = 0x03,
+	FRAME_DONE = 0x04,	/* v2: "I delivered your whole stream" */
+	FRAME_REKEY = 0x05,	/* v2: a fresh ephemeral public key */
+	FRAME_SWITCH = 0x06	/* v2: later frames use the new key */
 };
 
 /* True if a received length field L is in [17, 65535]. */
@@ -45,7 +50,8 @@ bool frame_len_ok(size_t len);
  * frame in place (header, type, ciphertext, tag).  Rekeys first when the
  * nonce calls for it.  Returns 0 and sets *frame_len (bytes to send), or -1
  * if body_len is not allowed for the type (DATA 1..65518, CLOSE 0, PING
- * 0..65518, ERROR 0..256), frame_cap is too small, or the nonce is used up.
+ * 0..65518, ERROR 0..256, DONE 0, REKEY exactly the pub_len of cs's suite,
+ * SWITCH 0), cs has no key, frame_cap is too small, or the nonce is used up.
  */
 int frame_seal(struct cipher_state *cs, enum frame_type type, uint8_t *frame,
     size_t frame_cap, size_t body_len, size_t *frame_len);
@@ -55,8 +61,12 @@ int frame_seal(struct cipher_state *cs, enum frame_type type, uint8_t *frame,
  * place.  On success returns 0 and sets *type and *body_len; the body is at
  * ct + 1.  On failure returns -1, wipes ct, and sets *why to a constant
  * string ("frame failed authentication", "unknown frame type", "empty DATA
- * frame", "CLOSE frame with a body", "ERROR reason too long", "bad frame
- * length").  Rekeys first when the nonce calls for it.
+ * frame", "CLOSE frame with a body", "ERROR reason too long", "DONE frame
+ * with a body", "REKEY frame with a key of the wrong length", "SWITCH frame
+ * with a body", "bad frame length").  The REKEY length is the pub_len of
+ * cs's suite; whether the key is a valid point is rekey.c's check.  Rekeys
+ * first when the nonce calls for it.  A frame that authenticated spends its
+ * nonce even when its body breaks a rule; one that did not leaves cs alone.
  */
 int frame_open(struct cipher_state *cs, uint8_t *ct, size_t ct_len,
     enum frame_type *type, size_t *body_len, const char **why);

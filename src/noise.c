@@ -959,6 +959,20 @@ noise_split(struct handshake_state *hs, struct cipher_state *send,
 	return 0;
 }
 
+int
+noise_rekey_secret(const struct handshake_state *hs, uint8_t *rk)
+{
+	const struct suite *suite = hs->suite;
+	uint8_t out[3 * SUITE_HASH_MAX];
+
+	if (suite == NULL || hs->msg_index != 3)
+		return -1;
+	noise_hkdf(suite, hs->ss.ck, suite->hash_len, empty, 0, 3, out);
+	memcpy(rk, out + 2 * suite->hash_len, suite->hash_len);
+	wipe(out, sizeof(out));
+	return 0;
+}
+
 void
 cipher_state_clear(struct cipher_state *cs)
 {

@@ -212,6 +212,14 @@ int noise_split(struct handshake_state *hs, struct cipher_state *send,
     struct cipher_state *recv, uint8_t *h_out);
 
 /*
+ * The rekey secret of protocol v2 (PROTOCOL.md §2.7): rk, the third output
+ * of HKDF(ck, empty, 3), whose first two outputs are Split()'s keys.  Call
+ * after message 3 and before noise_split(), which clears ck.  Writes
+ * hash_len bytes to rk.  Returns -1 if the handshake is not complete.
+ */
+int noise_rekey_secret(const struct handshake_state *hs, uint8_t *rk);
+
+/*
  * EncryptWithAd: out = ciphertext || tag (in_len + 16 bytes, out_cap at
  * least that; in and out may alias).  Returns -1 if n has reached 2^64-1 or
  * out_cap is too small.  Without a key, copies in to out.

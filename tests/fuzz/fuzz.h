@@ -40,6 +40,10 @@ extern bool fuzz_accepted;
 #define FUZZ_PAYLOAD 0x02	/* handshake: offer a payload buffer */
 #define FUZZ_R2I 0x02		/* frame: responder -> initiator direction */
 #define FUZZ_NEAR_REKEY 0x04	/* frame: first nonce 65534 */
+#define FUZZ_RULES 0x08		/* frame: apply the v2 order rules (ending.c,
+				 * rekey.c) as the relay does */
+#define FUZZ_CLOSED 0x10	/* frame, with FUZZ_RULES: we sent our CLOSE
+				 * before the first frame */
 #define FUZZ_TOKEN 0x02		/* keyfile: a token, else a key file */
 
 /* The key seeds: private key byte i is seed + i, valid for both suites. */
@@ -47,6 +51,8 @@ extern bool fuzz_accepted;
 #define FUZZ_I_EPHEMERAL 0x31
 #define FUZZ_R_STATIC 0x51
 #define FUZZ_R_EPHEMERAL 0x71
+#define FUZZ_I_REKEY 0x91	/* every rekey round's ephemeral, per role */
+#define FUZZ_R_REKEY 0xb1
 
 #define FUZZ_ASSERT(cond)						\
 	do {								\
@@ -144,12 +150,13 @@ fuzz_next_record(const uint8_t *data, size_t size, size_t *pos,
 }
 
 /*
- * Both sides' transport cipher states after a complete handshake between
- * the fixed keys; the same every time.
+ * Both sides' transport cipher states and rekey secrets after a complete
+ * handshake between the fixed keys; the same every time.
  */
 struct fuzz_transport {
 	struct cipher_state i_send, i_recv;
 	struct cipher_state r_send, r_recv;
+	uint8_t i_rk[SUITE_HASH_MAX], r_rk[SUITE_HASH_MAX];
 };
 
 static inline void
@@ -170,6 +177,8 @@ fuzz_transport(const struct suite *suite, struct fuzz_transport *t)
 		FUZZ_ASSERT(noise_read_message(r, msg, len, NULL, 0, NULL)
 		    == 0);
 	}
+	FUZZ_ASSERT(noise_rekey_secret(&ini, t->i_rk) == 0);
+	FUZZ_ASSERT(noise_rekey_secret(&res, t->r_rk) == 0);
 	FUZZ_ASSERT(noise_split(&ini, &t->i_send, &t->i_recv, NULL) == 0);
 	FUZZ_ASSERT(noise_split(&res, &t->r_send, &t->r_recv, NULL) == 0);
 }

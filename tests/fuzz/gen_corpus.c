@@ -16,6 +16,7 @@
 #include "fuzz.h"
 #include "frame.h"
 #include "keyfile.h"
+#include "rekey.h"
 
 struct seed {
 	uint8_t *data;
@@ -274,6 +275,249 @@ conversation(struct seed *s, struct cipher_state *cs)
 	add_frame(s, cs, FRAME_CLOSE, "");
 }
 
+/* A REKEY with body_len bytes of fill, sealed without rekey.c. */
+static void
+add_rekey_body(struct seed *s, struct cipher_state *cs, const uint8_t *body,
+    size_t body_len)
+{
+	size_t len;
+
+	memcpy(frame + FRAME_BODY_OFFSET, body, body_len);
+	FUZZ_ASSERT(frame_seal(cs, FRAME_REKEY, frame, sizeof(frame),
+	    body_len, &len) == 0);
+	add(s, frame, len);
+}
+
+/*
+ * Both ends of a seed's rekey rounds: the peer, whose frames go into the
+ * seed, and the target as fuzz_frame runs it (answering with the fixed
+ * rekey ephemeral of its role).  Kept across the rounds of one seed, as
+ * rk changes with every round.
+ */
+struct rounds {
+	struct rekey peer, target;
+	struct cipher_state target_send, peer_recv, target_recv;
+	bool r2i;
+};
+
+static void
+rounds_init(struct rounds *r, const struct fuzz_transport *x, bool r2i)
+{
+	const struct suite *suite = x->i_send.suite;
+
+	r->r2i = r2i;
+	r->target_send = r2i ? x->i_send : x->r_send;
+	r->peer_recv = r2i ? x->r_recv : x->i_recv;
+	r->target_recv = r2i ? x->i_recv : x->r_recv;
+	FUZZ_ASSERT(rekey_init(&r->peer, suite, r2i ? ROLE_RESPONDER :
+	    ROLE_INITIATOR, r2i ? x->r_rk : x->i_rk, 0, 0) == 0);
+	FUZZ_ASSERT(rekey_init(&r->target, suite, r2i ? ROLE_INITIATOR :
+	    ROLE_RESPONDER, r2i ? x->i_rk : x->r_rk, 0, 0) == 0);
+}
+
+static void
+rounds_clear(struct rounds *r)
+{
+	rekey_clear(&r->peer);
+	rekey_clear(&r->target);
+	wipe(r, sizeof(*r));
+}
+
+/*
+ * A rekey round started by the peer, whose frames (REKEY, later SWITCH)
+ * go into the seed, sealed with peer_send; the target's answer stays out
+ * of the seed.  Afterwards peer_send holds the peer's new sending key, as
+ * fuzz_frame's receiving state will.
+ */
+static void
+add_rekey_round(struct seed *s, struct rounds *r,
+    struct cipher_state *peer_send)
+{
+	uint8_t priv[SUITE_PRIV_LEN], body[SUITE_PUB_MAX];
+	enum frame_type type;
+	size_t body_len, len;
+	const char *why;
+
+	fuzz_key(r->r2i ? FUZZ_R_REKEY : FUZZ_I_REKEY, priv);
+	FUZZ_ASSERT(rekey_set_ephemeral(&r->peer, priv) == 0);
+	fuzz_key(r->r2i ? FUZZ_I_REKEY : FUZZ_R_REKEY, priv);
+	FUZZ_ASSERT(rekey_set_ephemeral(&r->target, priv) == 0);
+
+	FUZZ_ASSERT(rekey_start(&r->peer, 0) == 0);
+	FUZZ_ASSERT(rekey_write(&r->peer, body, sizeof(body), &body_len) ==
+	    0);
+	add_rekey_body(s, peer_send, body, body_len);
+	FUZZ_ASSERT(rekey_sent(&r->peer, FRAME_REKEY, peer_send) == 0);
+	FUZZ_ASSERT(rekey_received(&r->target, FRAME_REKEY, body, body_len,
+	    &r->target_recv, true, 0, &why) == REKEY_OK);
+	/* The target's REKEY and SWITCH reach the peer. */
+	while (rekey_owes(&r->target, &type)) {
+		body_len = 0;
+		if (type == FRAME_REKEY)
+			FUZZ_ASSERT(rekey_write(&r->target, body,
+			    sizeof(body), &body_len) == 0);
+		FUZZ_ASSERT(rekey_sent(&r->target, type, &r->target_send) ==
+		    0);
+		FUZZ_ASSERT(rekey_received(&r->peer, type, body, body_len,
+		    &r->peer_recv, true, 0, &why) == REKEY_OK);
+	}
+	FUZZ_ASSERT(rekey_owes(&r->peer, &type) && type == FRAME_SWITCH);
+	FUZZ_ASSERT(frame_seal(peer_send, FRAME_SWITCH, frame, sizeof(frame),
+	    0, &len) == 0);
+	add(s, frame, len);
+	FUZZ_ASSERT(rekey_sent(&r->peer, FRAME_SWITCH, peer_send) == 0);
+	/* The target takes the peer's SWITCH as fuzz_frame will. */
+	FUZZ_ASSERT(rekey_received(&r->target, FRAME_SWITCH, NULL, 0,
+	    &r->target_recv, true, 0, &why) == REKEY_OK);
+	FUZZ_ASSERT(!rekey_in_round(&r->peer) &&
+	    !rekey_in_round(&r->target));
+	wipe(priv, sizeof(priv));
+}
+
+/* The v2 types and the order rules of ending.c and rekey.c. */
+static void
+frame_v2_seeds(const struct fuzz_transport *x, const struct fuzz_transport *p)
+{
+	const char *t = "frame";
+	struct cipher_state cs, old;
+	struct rounds r;
+	uint8_t zeros[SUITE_PUB_MAX] = { 0 };
+	uint8_t priv[SUITE_PRIV_LEN], pub[SUITE_PUB_MAX];
+	struct seed s;
+
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_DATA, "before the round");
+	rounds_init(&r, x, false);
+	add_rekey_round(&s, &r, &cs);
+	rounds_clear(&r);
+	add_frame(&s, &cs, FRAME_DATA, "under the new key");
+	add_frame(&s, &cs, FRAME_CLOSE, "");
+	save(&s, t, "ok-x25519-rekey-round");
+
+	s = start(FUZZ_RULES | FUZZ_R2I | FUZZ_P256);
+	cs = p->r_send;
+	rounds_init(&r, p, true);
+	add_rekey_round(&s, &r, &cs);
+	add_frame(&s, &cs, FRAME_DATA, "under the new key");
+	add_rekey_round(&s, &r, &cs);
+	rounds_clear(&r);
+	add_frame(&s, &cs, FRAME_CLOSE, "");
+	save(&s, t, "ok-p256-responder-two-rounds");
+
+	/* REKEY at 65534, SWITCH at 65535, DATA at 65536 after Rekey() of
+	 * the new key. */
+	s = start(FUZZ_RULES | FUZZ_NEAR_REKEY);
+	cs = x->i_send;
+	cs.n = FRAME_REKEY_INTERVAL - 2;
+	rounds_init(&r, x, false);
+	add_rekey_round(&s, &r, &cs);
+	rounds_clear(&r);
+	add_frame(&s, &cs, FRAME_DATA, "nonce 65536");
+	save(&s, t, "ok-x25519-rekey-round-across-65536");
+
+	s = start(FUZZ_RULES | FUZZ_CLOSED);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_DATA, "your stream arrived; mine goes on");
+	add_frame(&s, &cs, FRAME_DONE, "");
+	add_frame(&s, &cs, FRAME_PING, "");
+	add_frame(&s, &cs, FRAME_DATA, "more");
+	add_frame(&s, &cs, FRAME_CLOSE, "");
+	save(&s, t, "ok-x25519-done-after-our-close");
+
+	/* The relay stops at an ERROR; what follows is never looked at. */
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_DATA, "x");
+	add_frame(&s, &cs, FRAME_ERROR, "No space left on device");
+	add_str(&s, "\x00\x10 not a frame");
+	save(&s, t, "ok-x25519-stops-at-error");
+
+	/* Without the rules, each new type on its own opens. */
+	s = start(0);
+	cs = x->i_send;
+	fuzz_key(FUZZ_I_REKEY, priv);
+	FUZZ_ASSERT(suite_x25519.pubkey(pub, priv) == 0);
+	add_frame(&s, &cs, FRAME_DONE, "");
+	add_rekey_body(&s, &cs, pub, suite_x25519.pub_len);
+	add_frame(&s, &cs, FRAME_SWITCH, "");
+	save(&s, t, "ok-x25519-v2-types");
+
+	s = start(0);
+	cs = x->i_send;
+	add_raw_frame(&s, &cs, FRAME_DONE, 1);
+	save(&s, t, "bad-x25519-done-with-body");
+
+	s = start(0);
+	cs = x->i_send;
+	add_raw_frame(&s, &cs, FRAME_SWITCH, 1);
+	save(&s, t, "bad-x25519-switch-with-body");
+
+	s = start(FUZZ_P256);
+	cs = p->i_send;
+	add_raw_frame(&s, &cs, FRAME_REKEY, suite_p256.pub_len - 1);
+	save(&s, t, "bad-p256-rekey-short");
+
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_DONE, "");
+	save(&s, t, "bad-x25519-done-before-our-close");
+
+	s = start(FUZZ_RULES | FUZZ_CLOSED);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_DONE, "");
+	add_frame(&s, &cs, FRAME_DONE, "");
+	save(&s, t, "bad-x25519-second-done");
+
+	s = start(FUZZ_RULES | FUZZ_CLOSED);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_CLOSE, "");
+	add_frame(&s, &cs, FRAME_DONE, "");
+	add_frame(&s, &cs, FRAME_PING, "");
+	save(&s, t, "bad-x25519-frame-after-close-and-done");
+
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_CLOSE, "");
+	add_frame(&s, &cs, FRAME_DATA, "late");
+	save(&s, t, "bad-x25519-data-after-close");
+
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_frame(&s, &cs, FRAME_SWITCH, "");
+	save(&s, t, "bad-x25519-switch-before-rekey");
+
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_rekey_body(&s, &cs, pub, suite_x25519.pub_len);
+	add_rekey_body(&s, &cs, pub, suite_x25519.pub_len);
+	save(&s, t, "bad-x25519-second-rekey");
+
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	add_rekey_body(&s, &cs, zeros, suite_x25519.pub_len);
+	save(&s, t, "bad-x25519-rekey-low-order");
+
+	s = start(FUZZ_RULES | FUZZ_P256);
+	cs = p->i_send;
+	FUZZ_ASSERT(suite_p256.pubkey(pub, priv) == 0);
+	pub[64] ^= 0x01;
+	add_rekey_body(&s, &cs, pub, suite_p256.pub_len);
+	save(&s, t, "bad-p256-rekey-off-curve");
+
+	/* A peer that SWITCHes but keeps sealing with its old key. */
+	s = start(FUZZ_RULES);
+	cs = x->i_send;
+	old = cs;
+	rounds_init(&r, x, false);
+	add_rekey_round(&s, &r, &cs);
+	rounds_clear(&r);
+	old.n = cs.n;
+	add_frame(&s, &old, FRAME_DATA, "under the old key");
+	save(&s, t, "bad-x25519-old-key-after-switch");
+	wipe(priv, sizeof(priv));
+}
+
 static void
 frame_seeds(void)
 {
@@ -373,6 +617,8 @@ frame_seeds(void)
 	cs = p.i_send;
 	add_raw_frame(&s, &cs, FRAME_ERROR, FRAME_ERROR_MAX + 1);
 	save(&s, t, "bad-p256-error-too-long");
+
+	frame_v2_seeds(&x, &p);
 }
 
 /* ---- preamble ---- */

@@ -1,7 +1,8 @@
 /*
  * test_frame.c - transport frames over real cipher states from a handshake,
- * for both suites: length and body rules per type, in-place seal/open,
- * canaries, a flipped bit anywhere, and the rekey at frame 65536.
+ * for both suites: length and body rules per type (v2's DONE, REKEY and
+ * SWITCH included), in-place seal/open, canaries, a flipped bit anywhere,
+ * and the rekey at frame 65536.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,31 +79,67 @@ test_lengths(void)
 	ok(!frame_len_ok(0), "frame_len_ok(0) is false");
 }
 
+/*
+ * A body length in a case table: a fixed number, or (REKEY) the suite's
+ * DHLEN plus an offset, so one table serves both suites.
+ */
+struct body_len_spec {
+	size_t fixed;
+	bool from_dhlen;
+	int offset;
+};
+
+#define LEN(n) { (n), false, 0 }
+#define DHLEN(off) { 0, true, (off) }
+#define OTHER_DHLEN { 0, true, 1000 }	/* the other suite's DHLEN */
+
+static size_t
+body_len_of(const struct suite *s, struct body_len_spec spec)
+{
+	if (!spec.from_dhlen)
+		return spec.fixed;
+	if (spec.offset == 1000)
+		return s == &suite_x25519 ? suite_p256.pub_len :
+		    suite_x25519.pub_len;
+	return (size_t)((long)s->pub_len + spec.offset);
+}
+
 static void
 test_types(const struct suite *s)
 {
 	static const struct {
 		enum frame_type type;
-		size_t body_len;
+		struct body_len_spec len;
 		bool allowed;
 		const char *what;
 	} cases[] = {
-		{ FRAME_DATA, 1, true, "DATA with 1 byte" },
-		{ FRAME_DATA, FRAME_BODY_MAX, true, "DATA with 65518 bytes" },
-		{ FRAME_DATA, FRAME_BODY_MAX + 1, false,
+		{ FRAME_DATA, LEN(FRAME_BODY_MAX + 1), false,
 		  "DATA with 65519 bytes" },
-		{ FRAME_DATA, 0, false, "empty DATA" },
-		{ FRAME_CLOSE, 0, true, "empty CLOSE" },
-		{ FRAME_CLOSE, 1, false, "CLOSE with a body" },
-		{ FRAME_PING, 0, true, "empty PING" },
-		{ FRAME_PING, 100, true, "PING with a body" },
-		{ FRAME_ERROR, 14, true, "ERROR with a reason" },
-		{ FRAME_ERROR, FRAME_ERROR_MAX, true,
-		  "ERROR with 256 bytes" },
-		{ FRAME_ERROR, FRAME_ERROR_MAX + 1, false,
+		{ FRAME_DATA, LEN(0), false, "empty DATA" },
+		{ FRAME_CLOSE, LEN(1), false, "CLOSE with a body" },
+		{ FRAME_ERROR, LEN(FRAME_ERROR_MAX + 1), false,
 		  "ERROR with 257 bytes" },
-		{ (enum frame_type)4, 1, false, "unknown type 4" },
-		{ (enum frame_type)0xff, 1, false, "unknown type 0xff" },
+		{ FRAME_DONE, LEN(1), false, "DONE with a body" },
+		{ FRAME_SWITCH, LEN(1), false, "SWITCH with a body" },
+		{ FRAME_REKEY, LEN(0), false, "empty REKEY" },
+		{ FRAME_REKEY, DHLEN(-1), false, "REKEY one byte short" },
+		{ FRAME_REKEY, DHLEN(1), false, "REKEY one byte long" },
+		{ FRAME_REKEY, OTHER_DHLEN, false,
+		  "REKEY with the other suite's key length" },
+		{ (enum frame_type)7, LEN(1), false, "unknown type 7" },
+		{ (enum frame_type)0xff, LEN(1), false, "unknown type 0xff" },
+		{ FRAME_DATA, LEN(1), true, "DATA with 1 byte" },
+		{ FRAME_DATA, LEN(FRAME_BODY_MAX), true,
+		  "DATA with 65518 bytes" },
+		{ FRAME_CLOSE, LEN(0), true, "empty CLOSE" },
+		{ FRAME_PING, LEN(0), true, "empty PING" },
+		{ FRAME_PING, LEN(100), true, "PING with a body" },
+		{ FRAME_ERROR, LEN(14), true, "ERROR with a reason" },
+		{ FRAME_ERROR, LEN(FRAME_ERROR_MAX), true,
+		  "ERROR with 256 bytes" },
+		{ FRAME_DONE, LEN(0), true, "empty DONE" },
+		{ FRAME_REKEY, DHLEN(0), true, "REKEY with DHLEN bytes" },
+		{ FRAME_SWITCH, LEN(0), true, "empty SWITCH" },
 	};
 	struct pair p;
 
@@ -113,31 +150,52 @@ test_types(const struct suite *s)
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		enum frame_type type = FRAME_PING;
 		size_t frame_len = 0, body_len = 0;
+		size_t want_len = body_len_of(s, cases[i].len);
 		uint64_t n = p.i_send.n;
 		const char *why = NULL;
 		bool canary_ok;
-		int rc = seal(&p.i_send, cases[i].type, cases[i].body_len,
-		    &frame_len, &canary_ok);
+		int rc = seal(&p.i_send, cases[i].type, want_len, &frame_len,
+		    &canary_ok);
 
 		if (!cases[i].allowed) {
 			ok(rc == -1 && p.i_send.n == n && canary_ok,
-			    "%s: seal refuses %s, nonce unchanged", s->name,
-			    cases[i].what);
+			    "%s: seal refuses %s (%zu bytes), nonce unchanged",
+			    s->name, cases[i].what, want_len);
 			continue;
 		}
 		ok(rc == 0 && canary_ok && frame_len == FRAME_HEADER_LEN + 1 +
-		    cases[i].body_len + SUITE_TAG_LEN,
+		    want_len + SUITE_TAG_LEN,
 		    "%s: seal %s: frame of %zu bytes, canary intact", s->name,
 		    cases[i].what, frame_len);
 		rc = open_frame(&p.r_recv, frame_len, &type, &body_len, &why);
-		ok(rc == 0 && type == cases[i].type &&
-		    body_len == cases[i].body_len &&
+		ok(rc == 0 && type == cases[i].type && body_len == want_len &&
 		    body_intact(body_len),
 		    "%s: open %s gives back type and body", s->name,
 		    cases[i].what);
 	}
 	cipher_state_clear(&p.i_send);
 	cipher_state_clear(&p.r_recv);
+}
+
+/* A cipher state without a key (zeroed, no suite) seals nothing. */
+static void
+test_no_key(void)
+{
+	static const enum frame_type types[] = { FRAME_DATA, FRAME_CLOSE,
+	    FRAME_REKEY, FRAME_SWITCH, FRAME_DONE };
+	struct cipher_state none;
+	size_t frame_len = 0;
+	bool refused = true;
+
+	memset(&none, 0, sizeof(none));
+	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
+		memset(frame + FRAME_BODY_OFFSET, 'z', SUITE_PUB_MAX);
+		if (frame_seal(&none, types[i], frame, FRAME_BUF_LEN,
+		    types[i] == FRAME_DATA ? 1 : 0, &frame_len) != -1)
+			refused = false;
+	}
+	ok(refused && none.n == 0,
+	    "seal refuses every type with a cipher state that has no key");
 }
 
 /*
@@ -150,14 +208,25 @@ test_bad_plaintext(const struct suite *s)
 {
 	static const struct {
 		uint8_t type;
-		size_t body_len;
+		struct body_len_spec len;
 		const char *why;
 	} cases[] = {
-		{ 0x00, 0, "empty DATA frame" },
-		{ 0x01, 1, "CLOSE frame with a body" },
-		{ 0x03, FRAME_ERROR_MAX + 1, "ERROR reason too long" },
-		{ 0x04, 0, "unknown frame type" },
-		{ 0x80, 3, "unknown frame type" },
+		{ 0x00, LEN(0), "empty DATA frame" },
+		{ 0x01, LEN(1), "CLOSE frame with a body" },
+		{ 0x03, LEN(FRAME_ERROR_MAX + 1), "ERROR reason too long" },
+		{ 0x04, LEN(1), "DONE frame with a body" },
+		{ 0x04, LEN(FRAME_BODY_MAX), "DONE frame with a body" },
+		{ 0x05, LEN(0), "REKEY frame with a key of the wrong length" },
+		{ 0x05, DHLEN(-1),
+		  "REKEY frame with a key of the wrong length" },
+		{ 0x05, DHLEN(1),
+		  "REKEY frame with a key of the wrong length" },
+		{ 0x05, OTHER_DHLEN,
+		  "REKEY frame with a key of the wrong length" },
+		{ 0x06, LEN(1), "SWITCH frame with a body" },
+		{ 0x06, LEN(FRAME_BODY_MAX), "SWITCH frame with a body" },
+		{ 0x07, LEN(0), "unknown frame type" },
+		{ 0x80, LEN(3), "unknown frame type" },
 	};
 	struct pair p;
 
@@ -167,23 +236,26 @@ test_bad_plaintext(const struct suite *s)
 	}
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		uint8_t *pt = frame + FRAME_HEADER_LEN;
+		size_t want_len = body_len_of(s, cases[i].len);
 		size_t ct_len, body_len;
 		enum frame_type type;
 		const char *why = NULL;
+		uint64_t n = p.r_recv.n;
 		bool wiped = true;
 		int rc;
 
 		memset(frame, 0x55, sizeof(frame));
 		pt[0] = cases[i].type;
-		noise_encrypt(&p.i_send, NULL, 0, pt, 1 + cases[i].body_len,
+		noise_encrypt(&p.i_send, NULL, 0, pt, 1 + want_len,
 		    pt, FRAME_MAX_LEN, &ct_len);
 		rc = frame_open(&p.r_recv, pt, ct_len, &type, &body_len, &why);
 		for (size_t j = 0; j < ct_len; j++)
 			wiped = wiped && pt[j] == 0;
 		ok(rc == -1 && why != NULL && strcmp(why, cases[i].why) == 0 &&
-		    wiped, "%s: type 0x%02x with %zu body bytes: \"%s\", "
-		    "buffer wiped", s->name, cases[i].type,
-		    cases[i].body_len, why != NULL ? why : "(none)");
+		    wiped && p.r_recv.n == n + 1,
+		    "%s: type 0x%02x with %zu body bytes: \"%s\", buffer "
+		    "wiped, nonce spent", s->name, cases[i].type, want_len,
+		    why != NULL ? why : "(none)");
 	}
 	cipher_state_clear(&p.i_send);
 	cipher_state_clear(&p.r_recv);
@@ -351,6 +423,7 @@ main(void)
 	if (suite_init() != 0)
 		return 1;
 	test_lengths();
+	test_no_key();
 	for (size_t i = 0; i < ARRAY_LEN(suites); i++) {
 		test_types(suites[i]);
 		test_bad_plaintext(suites[i]);
