@@ -42,7 +42,7 @@ extern bool fuzz_accepted;
 #define FUZZ_R2I 0x02		/* frame: responder -> initiator direction */
 #define FUZZ_NEAR_REKEY 0x04	/* frame: first nonce 65534 */
 #define FUZZ_TOKEN 0x02		/* keyfile: a token, else a key file */
-#define FUZZ_CPACE_B 0x02	/* cpace: connect reads B, else listen reads A */
+#define FUZZ_CPACE_B 0x02	/* cpace: connect reads B, not listen A */
 
 /* The key seeds: private key byte i is seed + i, valid for both suites. */
 #define FUZZ_I_STATIC 0x11
