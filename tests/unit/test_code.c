@@ -162,7 +162,7 @@ test_every_word(void)
 		int words[2] = { i, (i + 1) % WORDLIST_LEN };
 		struct code c = make(7, 2, words), back;
 		char text[CODE_TEXT_MAX], want[CODE_TEXT_MAX];
-		char prefix[16];
+		char prefix[CODE_TEXT_MAX];
 		size_t len = 0;
 		bool good;
 
@@ -430,7 +430,8 @@ test_format(void)
 	c = make(7, 1, two);
 	ok(code_format(&c, out, sizeof(out), &len) == -1,
 	    "format refuses one word");
-	c = make(7, 7, longest);
+	c = make(7, 6, longest);
+	c.word_count = 7;
 	ok(code_format(&c, out, sizeof(out), &len) == -1,
 	    "format refuses seven words");
 	c = make(7, 2, two);
