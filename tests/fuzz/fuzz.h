@@ -8,9 +8,9 @@
  *
  *   flags (1 byte) || the rest
  *
- * with FUZZ_P256 choosing the suite.  The handshake and frame targets cut
- * the rest into records  uint16 BE length || that many bytes,  the way
- * handshake messages and frames travel on the wire.
+ * with FUZZ_P256 choosing the suite.  The handshake, frame and cpace
+ * targets cut the rest into records  uint16 BE length || that many bytes,
+ * the way handshake messages and frames travel on the wire.
  */
 #ifndef SEALCAT_FUZZ_H
 #define SEALCAT_FUZZ_H
@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpace.h"
 #include "noise.h"
 #include "preamble.h"
 #include "suite.h"
@@ -45,6 +46,7 @@ extern bool fuzz_accepted;
 #define FUZZ_CLOSED 0x10	/* frame, with FUZZ_RULES: we sent our CLOSE
 				 * before the first frame */
 #define FUZZ_TOKEN 0x02		/* keyfile: a token, else a key file */
+#define FUZZ_CPACE_B 0x02	/* cpace: connect reads B, not listen A */
 
 /* The key seeds: private key byte i is seed + i, valid for both suites. */
 #define FUZZ_I_STATIC 0x11
@@ -53,6 +55,12 @@ extern bool fuzz_accepted;
 #define FUZZ_R_EPHEMERAL 0x71
 #define FUZZ_I_REKEY 0x91	/* every rekey round's ephemeral, per role */
 #define FUZZ_R_REKEY 0xb1
+/* Code mode: the code both sides hold, the sid (byte i is FUZZ_SID + i) and
+ * the CPace scalars' seeds. */
+#define FUZZ_CODE "7-sapphire-clock"
+#define FUZZ_SID 0x91
+#define FUZZ_I_SCALAR 0xa1
+#define FUZZ_R_SCALAR 0xc1
 
 #define FUZZ_ASSERT(cond)						\
 	do {								\
@@ -112,6 +120,66 @@ fuzz_handshake_init(struct handshake_state *hs, const struct suite *suite,
 	FUZZ_ASSERT(noise_set_ephemeral(hs, e_priv) == 0);
 	wipe(s_priv, sizeof(s_priv));
 	wipe(e_priv, sizeof(e_priv));
+}
+
+/* A CPace scalar from a seed: fuzz_key(), cut below 2^252 (so below the
+ * group order, and not zero). */
+static inline void
+fuzz_scalar(uint8_t seed, uint8_t y[CPACE_SCALAR_LEN])
+{
+	fuzz_key(seed, y);
+	y[CPACE_SCALAR_LEN - 1] &= 0x0f;
+}
+
+/* A CPace state for role with that role's fixed scalar, and for the
+ * initiator the fixed sid. */
+static inline void
+fuzz_cpace_init(struct cpace *c, enum role role)
+{
+	uint8_t y[CPACE_SCALAR_LEN], sid[CPACE_SID_LEN];
+
+	fuzz_setup();
+	cpace_init(c, role);
+	fuzz_scalar(role == ROLE_INITIATOR ? FUZZ_I_SCALAR : FUZZ_R_SCALAR, y);
+	FUZZ_ASSERT(cpace_set_scalar(c, y) == 0);
+	if (role == ROLE_INITIATOR) {
+		for (size_t i = 0; i < sizeof(sid); i++)
+			sid[i] = (uint8_t)(FUZZ_SID + i);
+		FUZZ_ASSERT(cpace_set_sid(c, sid) == 0);
+	}
+	wipe(y, sizeof(y));
+}
+
+/*
+ * After the CPace exchange c: the Noise XXpsk0 state of code mode for role
+ * (x25519 suite), with c's prologue and psk (c's ISK is used up) and the
+ * fixed static and ephemeral keys of that role.
+ */
+static inline void
+fuzz_code_handshake_init(struct handshake_state *hs, enum role role,
+    struct cpace *c)
+{
+	bool initiator = role == ROLE_INITIATOR;
+	uint8_t s_priv[SUITE_PRIV_LEN], e_priv[SUITE_PRIV_LEN];
+	uint8_t s_pub[SUITE_PUB_MAX], psk[NOISE_PSK_LEN];
+	uint8_t prologue[CPACE_PROLOGUE_LEN];
+	struct noise_pattern pattern;
+	struct noise_keys keys = { .s_priv = s_priv, .s_pub = s_pub,
+		.psk = psk, .psk_count = 1 };
+	size_t len;
+
+	FUZZ_ASSERT(noise_pattern_find(CPACE_PATTERN, &pattern) == 0);
+	FUZZ_ASSERT(cpace_prologue(c, prologue, sizeof(prologue), &len) == 0);
+	FUZZ_ASSERT(cpace_psk(c, psk) == 0);
+	fuzz_key(initiator ? FUZZ_I_STATIC : FUZZ_R_STATIC, s_priv);
+	fuzz_key(initiator ? FUZZ_I_EPHEMERAL : FUZZ_R_EPHEMERAL, e_priv);
+	FUZZ_ASSERT(suite_x25519.pubkey(s_pub, s_priv) == 0);
+	FUZZ_ASSERT(noise_init_pattern(hs, &pattern, &suite_x25519, role,
+	    prologue, len, &keys) == 0);
+	FUZZ_ASSERT(noise_set_ephemeral(hs, e_priv) == 0);
+	wipe(s_priv, sizeof(s_priv));
+	wipe(e_priv, sizeof(e_priv));
+	wipe(psk, sizeof(psk));
 }
 
 /* True if all len bytes at p are zero. */

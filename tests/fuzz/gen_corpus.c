@@ -675,6 +675,189 @@ preamble_seeds(void)
 	save(&s, t, "bad-empty");
 }
 
+/* ---- code mode ---- */
+
+struct code_run {
+	uint8_t a[CPACE_MSG_A_LEN], b[CPACE_MSG_B_LEN];
+	uint8_t msg1[NOISE_MSG_MAX], msg2[NOISE_MSG_MAX];
+	size_t msg1_len, msg2_len;	/* msg2_len 0: the listener refused */
+};
+
+/*
+ * A code-mode run between the fixed keys of fuzz.h, the connector holding
+ * connect_code and the listener listen_code; message 2 carries payload
+ * (payload_len bytes) when the listener can read message 1.
+ */
+static void
+code_run(const char *connect_code, const char *listen_code,
+    const uint8_t *payload, size_t payload_len, struct code_run *r)
+{
+	struct cpace ini, res;
+	struct handshake_state hi, hr;
+	size_t len;
+
+	memset(r, 0, sizeof(*r));
+	fuzz_cpace_init(&ini, ROLE_INITIATOR);
+	fuzz_cpace_init(&res, ROLE_RESPONDER);
+	FUZZ_ASSERT(cpace_start(&ini, connect_code, strlen(connect_code),
+	    r->a, sizeof(r->a), &len) == 0);
+	FUZZ_ASSERT(cpace_respond(&res, listen_code, strlen(listen_code),
+	    r->a, sizeof(r->a), r->b, sizeof(r->b), &len) == 0);
+	FUZZ_ASSERT(cpace_finish(&ini, r->b, sizeof(r->b)) == 0);
+	fuzz_code_handshake_init(&hi, ROLE_INITIATOR, &ini);
+	fuzz_code_handshake_init(&hr, ROLE_RESPONDER, &res);
+	FUZZ_ASSERT(noise_write_message(&hi, NULL, 0, r->msg1,
+	    sizeof(r->msg1), &r->msg1_len) == 0);
+	if (noise_read_message(&hr, r->msg1, r->msg1_len, NULL, 0, NULL) == 0)
+		FUZZ_ASSERT(noise_write_message(&hr, payload, payload_len,
+		    r->msg2, sizeof(r->msg2), &r->msg2_len) == 0);
+	handshake_clear(&hi);
+	handshake_clear(&hr);
+	cpace_clear(&ini);
+	cpace_clear(&res);
+}
+
+/* message A with Ya replaced by share. */
+static void
+add_a_with_share(struct seed *s, const struct code_run *r,
+    const uint8_t share[CPACE_POINT_LEN])
+{
+	uint8_t a[CPACE_MSG_A_LEN];
+
+	memcpy(a, r->a, CPACE_SID_LEN);
+	memcpy(a + CPACE_SID_LEN, share, CPACE_POINT_LEN);
+	add_record(s, a, sizeof(a));
+}
+
+static void
+cpace_seeds(void)
+{
+	static const uint8_t one = 0x01, two[2] = { 0x01, 0x00 };
+	static const uint8_t three = 0x02;
+	/* The draft's "Invalid Y1": not the encoding of a point. */
+	static const uint8_t not_a_point[CPACE_POINT_LEN] = {
+		0x2b, 0x3c, 0x6b, 0x8c, 0x4f, 0x38, 0x00, 0xe7, 0xae, 0xf6,
+		0x86, 0x40, 0x25, 0xb4, 0xed, 0x79, 0xbd, 0x59, 0x91, 0x17,
+		0xe4, 0x27, 0xc4, 0x1b, 0xd4, 0x7d, 0x93, 0xd6, 0x54, 0xb4,
+		0xa5, 0x1c
+	};
+	const uint8_t identity[CPACE_POINT_LEN] = { 0 };
+	const char *t = "cpace";
+	uint8_t share[CPACE_POINT_LEN];
+	struct code_run r, wrong;
+	struct seed s;
+
+	code_run(FUZZ_CODE, FUZZ_CODE, &one, 1, &r);
+	FUZZ_ASSERT(r.msg2_len > 0);
+
+	/* listen: A, then message 1. */
+	s = start(0);
+	add_record(&s, r.a, sizeof(r.a));
+	save(&s, t, "ok-listen-a");
+	s = start(0);
+	add_record(&s, r.a, sizeof(r.a));
+	add_record(&s, r.msg1, r.msg1_len);
+	save(&s, t, "ok-listen-a-then-message-1");
+	s = start(0);
+	add_record(&s, r.a, sizeof(r.a) - 1);
+	save(&s, t, "bad-listen-a-47-bytes");
+	s = start(0);
+	add_record(&s, r.a, sizeof(r.a));
+	s.data[2] = CPACE_MSG_A_LEN + 1;	/* declared 49, then */
+	add_byte(&s, 0x00);			/* one byte more */
+	save(&s, t, "bad-listen-a-49-bytes");
+	s = start(0);
+	add_record(&s, r.b, sizeof(r.b));
+	save(&s, t, "bad-listen-a-b-instead");
+	s = start(0);
+	add_a_with_share(&s, &r, identity);
+	save(&s, t, "bad-listen-a-identity");
+	s = start(0);
+	add_a_with_share(&s, &r, not_a_point);
+	save(&s, t, "bad-listen-a-not-a-point");
+	/* Ya with bit 255 set: libsodium 1.0.18 alone would decode it. */
+	memcpy(share, r.a + CPACE_SID_LEN, sizeof(share));
+	share[CPACE_POINT_LEN - 1] |= 0x80;
+	s = start(0);
+	add_a_with_share(&s, &r, share);
+	save(&s, t, "bad-listen-a-bit-255");
+	/* Ya + 1 in its lowest byte: odd, a negative field element. */
+	memcpy(share, r.a + CPACE_SID_LEN, sizeof(share));
+	share[0] |= 0x01;
+	s = start(0);
+	add_a_with_share(&s, &r, share);
+	save(&s, t, "bad-listen-a-negative");
+	s = start(0);
+	add_record(&s, r.a, sizeof(r.a));
+	r.msg1[r.msg1_len - 1] ^= 0x01;
+	add_record(&s, r.msg1, r.msg1_len);
+	r.msg1[r.msg1_len - 1] ^= 0x01;
+	save(&s, t, "bad-listen-message-1-tag-flipped");
+	s = start(0);
+	add_record(&s, r.a, sizeof(r.a));
+	add_record(&s, r.msg2, r.msg2_len);
+	save(&s, t, "bad-listen-message-2-instead");
+	/* A connector with another code: its A is fine, message 1 is not. */
+	code_run("8-sapphire-clock", FUZZ_CODE, &one, 1, &wrong);
+	FUZZ_ASSERT(wrong.msg2_len == 0);
+	s = start(0);
+	add_record(&s, wrong.a, sizeof(wrong.a));
+	add_record(&s, wrong.msg1, wrong.msg1_len);
+	save(&s, t, "bad-listen-wrong-code-message-1");
+
+	/* connect: B, then message 2. */
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.b, sizeof(r.b));
+	save(&s, t, "ok-connect-b");
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.b, sizeof(r.b));
+	add_record(&s, r.msg2, r.msg2_len);
+	save(&s, t, "ok-connect-b-then-message-2");
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.b, sizeof(r.b) - 1);
+	save(&s, t, "bad-connect-b-31-bytes");
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.a, sizeof(r.a));
+	save(&s, t, "bad-connect-b-a-instead");
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, identity, sizeof(identity));
+	save(&s, t, "bad-connect-b-identity");
+	memcpy(share, r.b, sizeof(share));
+	share[CPACE_POINT_LEN - 1] |= 0x80;
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, share, sizeof(share));
+	save(&s, t, "bad-connect-b-bit-255");
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.b, sizeof(r.b));
+	r.msg2[40] ^= 0x01;		/* inside the encrypted s */
+	add_record(&s, r.msg2, r.msg2_len);
+	r.msg2[40] ^= 0x01;
+	save(&s, t, "bad-connect-message-2-static-flipped");
+
+	/* Message 2 payloads: two bytes do not fit, 0x02 is no flag. */
+	code_run(FUZZ_CODE, FUZZ_CODE, two, sizeof(two), &r);
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.b, sizeof(r.b));
+	add_record(&s, r.msg2, r.msg2_len);
+	save(&s, t, "bad-connect-message-2-payload-2-bytes");
+	code_run(FUZZ_CODE, FUZZ_CODE, &three, 1, &r);
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, r.b, sizeof(r.b));
+	add_record(&s, r.msg2, r.msg2_len);
+	save(&s, t, "bad-connect-message-2-payload-02");
+
+	/* A listener with another code: a good B, then "wrong code" (an
+	 * empty message 2). */
+	code_run(FUZZ_CODE, "8-sapphire-clock", &one, 1, &wrong);
+	s = start(FUZZ_CPACE_B);
+	add_record(&s, wrong.b, sizeof(wrong.b));
+	add_record(&s, NULL, 0);
+	save(&s, t, "bad-connect-wrong-code-empty-message-2");
+
+	s = start(0);
+	save(&s, t, "bad-empty");
+}
+
 /* ---- key files and tokens ---- */
 
 static void
@@ -793,5 +976,6 @@ main(int argc, char **argv)
 	initiator_seeds();
 	frame_seeds();
 	keyfile_seeds();
+	cpace_seeds();
 	return 0;
 }
