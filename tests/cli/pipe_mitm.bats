@@ -2,6 +2,9 @@
 # pipe_mitm.bats - a man in the middle (tests/cli/mitm.py) flips one bit
 # deep in the stream or cuts the connection: both ends exit 1, and what
 # each wrote out is an exact prefix of what was sent, never a changed byte.
+# A message 1 altered in transit, or forged by a client, is answered with
+# the listener's line before it closes (PROTOCOL.md §1.2): the client sees
+# a failed handshake, not "not a sealcat peer".
 
 load helpers
 
@@ -120,4 +123,67 @@ through_mitm() {
 	assert_status 0
 	assert_same_file got to_server
 	[ "$(cat marker)" = complete ]
+}
+
+# bad_message_1 LINE HEX: connects to $PORT as a client would, sends LINE
+# (with its LF) and a message 1 made of the bytes HEX in the same write,
+# then reads until the listener closes; writes what arrived to
+# fake_client.got and how it ended ("closed" or "reset") to
+# fake_client.end.
+bad_message_1() {
+	"${PYTHON3:-python3}" - "$PORT" "$1" "$2" <<'PY'
+import socket, sys
+port, line, body = int(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(line.encode() + b"\n" + len(body).to_bytes(2, "big") + body)
+got, end = b"", "closed"
+while True:
+    try:
+        data = s.recv(4096)
+    except ConnectionResetError:
+        end = "reset"
+        break
+    if not data:
+        break
+    got += data
+open("fake_client.got", "wb").write(got)
+open("fake_client.end", "w").write(end + "\n")
+PY
+}
+
+@test "message 1 altered in transit (p256, off the curve): the listener's line still comes back, the client reports a failed handshake" {
+	make_identities p256
+	start_listener --allow "$CLIENT_TOKEN"
+	# 38 bytes of line, 2 of length, then 0x04 and X: byte 50 is in X.
+	start_mitm flip 50 --dir c2s
+	through_mitm
+	assert_status 1
+	assert_one_line_error "^sealcat: handshake with 127\.0\.0\.1:$MITM_PORT failed: the listener closed the connection$"
+	wait_for_line listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: message 1 did not verify"
+	[ ! -s listener.out ]
+	[ ! -s client.out ]
+}
+
+@test "a client's message 1 with a low-order key (x25519, all zeros): the listener sends its line, then closes cleanly" {
+	start_listener --allow "$CLIENT_TOKEN"
+	local line='SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b'
+	run bad_message_1 "$line" "$(printf '%064d' 0)"
+	assert_status 0
+	[ "$(cat fake_client.end)" = closed ]
+	[ "$(cat fake_client.got)" = "$line" ]
+	[ "$(wc -c <fake_client.got)" -eq $((${#line} + 1)) ]
+	wait_for_line listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: cannot build message 2"
+	[ ! -s listener.out ]
+}
+
+@test "a client's message 1 that is too short: the listener sends its line, then closes cleanly" {
+	start_listener --allow "$CLIENT_TOKEN"
+	local line='SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b'
+	run bad_message_1 "$line" 0102030405
+	assert_status 0
+	[ "$(cat fake_client.end)" = closed ]
+	[ "$(cat fake_client.got)" = "$line" ]
+	[ "$(wc -c <fake_client.got)" -eq $((${#line} + 1)) ]
+	wait_for_line listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: message 1 did not verify"
+	[ ! -s listener.out ]
 }
