@@ -10,7 +10,9 @@
  *
  * NETNS_A and NETNS_B are network namespace files (/run/netns/NAME).  Each
  * direction models a bottleneck link: a packet waits in a drop-tail queue
- * of QUEUE_BYTES (default: one bandwidth-delay product, at least 64 KiB),
+ * of QUEUE_BYTES (default: one bandwidth-delay product, at least 1 MiB, so
+ * that a burst after this process was kept off the CPU for a few ms is
+ * not dropped),
  * is sent at RATE_MBIT (IP bytes; default 1000), and arrives DELAY_US
  * later (default 0).  The devices are named DEV (default "scdl0"), get no
  * address (the caller assigns them) and vanish when this process ends.
@@ -282,8 +284,8 @@ main(int argc, char **argv)
 	/* Default queue: one bandwidth-delay product of the round trip. */
 	if (queue_bytes == -1) {
 		queue_bytes = rate_mbit * 1000000 / 8 * 2 * delay_us / 1000000;
-		if (queue_bytes < 65536)
-			queue_bytes = 65536;
+		if (queue_bytes < 1024 * 1024)
+			queue_bytes = 1024 * 1024;
 	}
 	l.queue_ns = (long long)((double)queue_bytes * l.ns_per_byte);
 	/* Room for what is on the wire and in the queue, twice over. */

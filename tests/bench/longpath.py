@@ -4,7 +4,8 @@
 Two network namespaces of our own are joined by tests/bench/delayline (a
 user-space delay line on two TUN devices: this kernel has no netem), which
 passes packets both ways after a fixed one-way delay, at most at a fixed
-rate, through a drop-tail queue of one bandwidth-delay product.  Over that
+rate, through a drop-tail queue of one bandwidth-delay product (1 MiB at
+least, for the delay line's own scheduling hiccups).  Over that
 path, at each round-trip time asked for (0, 20 and 100 ms by default) and
 a 1 Gbit/s cap, a file of random data goes from one namespace to /dev/null
 in the other through each tool:
@@ -375,7 +376,8 @@ def report(args, rows, facts):
     out = ['', f'Long path: {args.size_mb} MiB of random data from one '
            f'network namespace to /dev/null in another, through a delay '
            f'line capped at {args.rate_mbit} Mbit/s (MTU {args.mtu}, '
-           f'drop-tail queue of one bandwidth-delay product); median of '
+           f'drop-tail queue of one bandwidth-delay product, 1 MiB at '
+           f'least); median of '
            f'{args.rounds} interleaved rounds, MB/s (10^6 bytes), and in '
            f'brackets the ratio to nc.', '']
     out += facts
