@@ -30,7 +30,17 @@ through_mitm() {
 }
 
 @test "a bit flipped deep in the client's stream: the server stops at that frame" {
-	LISTEN_IN=to_client start_listener --allow "$CLIENT_TOKEN"
+	# The server's input stays open after to_client (until teardown):
+	# had its stream ended first, its CLOSE would be on its way and no
+	# ERROR frame could follow it (PROTOCOL.md §3.2), so the client's
+	# message would depend on which stream ended first.
+	mkfifo server_in
+	{
+		cat to_client
+		sleep "$WATCHDOG"
+	} >server_in 3>&- &
+	BG_PIDS+=("$!")
+	LISTEN_IN=server_in start_listener --allow "$CLIENT_TOKEN"
 	start_mitm flip "$DEEP" --dir c2s
 	through_mitm
 	assert_status 1
