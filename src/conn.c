@@ -104,16 +104,13 @@ io_failed(const struct session *s, const char *doing)
 }
 
 /*
- * Writes handshake message i, after prefix_len bytes already at io->out.
- * With more, TCP may hold it back to share a packet with what follows
- * (see net_write_more()).
+ * Builds handshake message i with its length prefix after prefix_len bytes
+ * already at io->out; *out_len is the whole length to write.
  */
 static int
-send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i,
-    bool more)
+build_message(struct session *s, struct hs_io *io, size_t prefix_len, int i,
+    size_t *out_len)
 {
-	int rc;
-
 	size_t len;
 
 	if (noise_write_message(s->hs, NULL, 0, io->out + prefix_len + 2,
@@ -123,17 +120,40 @@ send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i,
 		return -1;
 	}
 	put_be16(io->out + prefix_len, (uint16_t)len);
+	*out_len = prefix_len + 2 + len;
+	return 0;
+}
+
+/*
+ * Writes the first len bytes of io->out.  With more, TCP may hold them
+ * back to share a packet with what follows (see net_write_more()).
+ */
+static int
+write_out(struct session *s, struct hs_io *io, size_t len, bool more)
+{
+	int rc;
+
 	if (more)
-		rc = net_write_more(s->sock, io->out, prefix_len + 2 + len,
-		    s->deadline);
+		rc = net_write_more(s->sock, io->out, len, s->deadline);
 	else
-		rc = net_write_all(s->sock, io->out, prefix_len + 2 + len,
-		    s->deadline);
+		rc = net_write_all(s->sock, io->out, len, s->deadline);
 	if (rc == -1) {
 		io_failed(s, "sending");
 		return -1;
 	}
 	return 0;
+}
+
+/* Builds and writes handshake message i, see the two above. */
+static int
+send_message(struct session *s, struct hs_io *io, size_t prefix_len, int i,
+    bool more)
+{
+	size_t len;
+
+	if (build_message(s, io, prefix_len, i, &len) == -1)
+		return -1;
+	return write_out(s, io, len, more);
 }
 
 /*
@@ -301,7 +321,11 @@ conn_clear_ephemeral(struct ephemeral *e)
 	wipe(e, sizeof(*e));
 }
 
-/* Tells a client that spoke another line who we are, then hangs up. */
+/*
+ * Tells a client that spoke another line who we are, then hangs up; also
+ * the echo for a client whose message 1 failed while the echo waited to go
+ * out with message 2.
+ */
 static void
 refuse_preamble(struct session *s, const char *ours, size_t ours_len)
 {
@@ -333,7 +357,7 @@ responder_handshake(struct session *s, struct hs_io *io)
 	char *ours = (char *)io->out;
 	char line[PREAMBLE_MAX + 1];
 	const char *protocol = NULL;
-	size_t ours_len, len, protocol_len = 0, prefix_len;
+	size_t ours_len, len, protocol_len = 0, prefix_len, out_len;
 
 	if ((ours_len = preamble_build(suite, ours, PREAMBLE_MAX + 1)) == 0)
 		return -1;
@@ -370,8 +394,17 @@ responder_handshake(struct session *s, struct hs_io *io)
 	    ours_len, s->o->id->priv, s->o->id->pub) == -1)
 		return -1;
 	use_prepared_ephemeral(s);
+	/* A bad message 1 (an altered packet, a low-order key that fails the
+	 * DH of message 2): the echo is due all the same once the line
+	 * matched (PROTOCOL.md §1.2), so the client reports a failed
+	 * handshake, not a peer that is no sealcat. */
 	if (recv_message(s, io, 0, "the client closed the connection") == -1 ||
-	    send_message(s, io, prefix_len, 1, false) == -1 ||
+	    build_message(s, io, prefix_len, 1, &out_len) == -1) {
+		if (prefix_len > 0)
+			refuse_preamble(s, ours, ours_len);
+		return -1;
+	}
+	if (write_out(s, io, out_len, false) == -1 ||
 	    while_peer_works(s) == -1 ||
 	    recv_message(s, io, 2, "the client closed the connection after "
 	    "message 2 — it probably does not trust this server's key") == -1)

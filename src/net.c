@@ -21,11 +21,6 @@
 
 /* Pending connections the kernel may queue while children are busy. */
 #define LISTEN_BACKLOG 128
-/*
- * Socket buffers: a few full-size frames in flight in each direction keep
- * the loopback and LAN pipe full without holding much kernel memory.
- */
-#define SOCKET_BUFFER_LEN (1024 * 1024)
 /* Congestion control for loopback connections, see net_tune(). */
 #define LOOPBACK_CONGESTION "reno"
 
@@ -130,11 +125,15 @@ void
 net_tune(int fd, bool loopback)
 {
 	int one = 1;
-	int len = SOCKET_BUFFER_LEN;
 
+	/*
+	 * No SO_SNDBUF or SO_RCVBUF: setting either turns off the kernel's
+	 * autotuning of that buffer for the life of the socket, which caps
+	 * a long path at about buffer / RTT (1 MiB gave 14 MB/s at 100 ms,
+	 * where autotuning fills 1 Gbit/s: tests/bench/longpath.py), and
+	 * gains nothing on loopback or a LAN.
+	 */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &len, sizeof(len));
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &len, sizeof(len));
 	/*
 	 * Loopback has no path to congest.  A pacing congestion control
 	 * (BBR, a common system default) still paces there, cutting a bulk

@@ -78,10 +78,10 @@ bool net_is_loopback(const struct sockaddr *sa, socklen_t sa_len);
 
 /*
  * TCP_NODELAY (small interactive writes go out at once; the relay only
- * writes whole frames), socket buffers large enough to keep a full-size
- * frame stream moving, and when the peer is on loopback (the caller knows
- * its address) the non-pacing Reno congestion control.  Failures are
- * ignored: these are hints.
+ * writes whole frames) and, when the peer is on loopback (the caller knows
+ * its address), the non-pacing Reno congestion control.  The socket
+ * buffers are left to the kernel's autotuning.  Failures are ignored:
+ * these are hints.
  */
 void net_tune(int fd, bool loopback);
 

@@ -789,12 +789,8 @@ class Row:
         return f'failed: {self.errors[0]}' if self.errors else 'not measured'
 
 
-def print_report(args, rows, header):
-    sealcats = [r for r in rows
-                if isinstance(r.tool, Sealcat) and r.tool.variant is None]
-    out = []
-    out += header
-    out.append('')
+def throughput_table(args, rows, sealcats):
+    out = ['']
     out.append(f'Throughput: {args.size_mb} MiB of random data, /dev/shm -> '
                f'/dev/null over {LOOPBACK}, median of {args.rounds} '
                'interleaved rounds (MB = 10^6 bytes; CPU = user + system '
@@ -822,6 +818,16 @@ def print_report(args, rows, header):
                      f'{row.errors[0]})' if row.errors else '')
         cells[0] += note_runs
         out.append('| ' + ' | '.join(cells) + ' |')
+    return out
+
+
+def print_report(args, rows, header):
+    sealcats = [r for r in rows
+                if isinstance(r.tool, Sealcat) and r.tool.variant is None]
+    out = []
+    out += header
+    if not args.no_throughput:
+        out += throughput_table(args, rows, sealcats)
 
     if not args.no_conn:
         out.append('')
@@ -1054,6 +1060,8 @@ def parse_args():
                     metavar='LABEL=PATH',
                     help='also measure another sealcat build (rows '
                     '"sealcat SUITE (LABEL)", tools SUITE@LABEL); repeatable')
+    ap.add_argument('--no-throughput', action='store_true',
+                    help='skip the timed throughput rounds')
     ap.add_argument('--no-conn', action='store_true',
                     help='skip the connection rate')
     ap.add_argument('--no-rss', action='store_true',
@@ -1156,7 +1164,7 @@ def run(args, work):
                  f'{row.verified or row.unavailable}')
         live = [r for r in rows if r.ok]
 
-    for n in range(1, args.rounds + 1):
+    for n in range(1, 0 if args.no_throughput else args.rounds + 1):
         for row in live:
             res = attempt(row, f'round {n}',
                           lambda: transfer(bench, row.tool, data, size,

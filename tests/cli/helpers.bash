@@ -39,7 +39,29 @@ assert_one_line_error() {
 # instead of hanging `make check`; teardown kills whatever is left.
 
 WATCHDOG=${WATCHDOG:-120}
+# How long a process may take to get ready (print "listening on", write a
+# file) before a test gives up on it: generous, since a busy machine is
+# slow, not broken, and the waits end as soon as the thing happens.
+READY_S=${READY_S:-30}
 BG_PIDS=()
+declare -A BG_PID_OF=()
+
+# now_ms: milliseconds on the wall clock (bash 5's EPOCHREALTIME).
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+# wait_until SECONDS CMD...: runs CMD every 10 ms until it succeeds (0) or
+# SECONDS have passed (1).
+wait_until() {
+	local deadline=$(($(now_ms) + $1 * 1000))
+	shift
+	while ! "$@"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.01
+	done
+}
 
 # make_identities [SUITE]: a server and a client identity of SUITE (default
 # x25519); sets SERVER_ID, CLIENT_ID, SERVER_TOKEN and CLIENT_TOKEN.
@@ -53,7 +75,7 @@ make_identities() {
 
 # start_bg NAME IN CMD...: runs CMD in the background with stdin from IN,
 # stdout to NAME.out and stderr to NAME.err (in the test directory); sets
-# BG_PID and records it for teardown.
+# BG_PID and records it, as NAME's, for wait_listening and teardown.
 start_bg() {
 	local name=$1 in=$2
 	shift 2
@@ -67,6 +89,7 @@ start_bg() {
 	    2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
+	BG_PID_OF[$name]=$BG_PID
 }
 
 # wait_bg PID: waits for a background process; sets status to its exit
@@ -76,19 +99,29 @@ wait_bg() {
 	wait "$1" || status=$?
 }
 
-# wait_listening NAME: waits (10 s at most) for the "listening on ADDR:PORT"
-# line in NAME.err and sets PORT from it.
+# listening_or_gone ERR PID: true once ERR has a whole "listening on
+# ADDR:PORT" line (PORT set from it) or PID has ended.
+listening_or_gone() {
+	local line
+	if line=$(grep -m1 -E 'listening on .*:[0-9]+$' "$1" 2>/dev/null); then
+		PORT=${line##*:}
+		return 0
+	fi
+	! kill -0 "$2" 2>/dev/null
+}
+
+# wait_listening NAME: waits (READY_S at most) for the "listening on
+# ADDR:PORT" line that NAME (started by start_bg) prints, and sets PORT
+# from it.  Fails at once if NAME ends without printing it.
 wait_listening() {
-	local err=$BATS_TEST_TMPDIR/$1.err line i
-	for ((i = 0; i < 1000; i++)); do
-		if line=$(grep -m1 'listening on ' "$err" 2>/dev/null); then
-			PORT=${line##*:}
-			return 0
-		fi
-		kill -0 "$BG_PID" 2>/dev/null || break
-		sleep 0.01
-	done
-	echo "no 'listening on' line from $1; its stderr:" >&2
+	local err=$BATS_TEST_TMPDIR/$1.err pid=${BG_PID_OF[$1]:-$BG_PID}
+	PORT=
+	if wait_until "$READY_S" listening_or_gone "$err" "$pid" &&
+	    [ -n "$PORT" ]; then
+		return 0
+	fi
+	echo "no 'listening on' line from $1 within $READY_S s; its" \
+	    "stderr:" >&2
 	cat "$err" >&2
 	return 1
 }
@@ -116,34 +149,28 @@ connect_io() {
 
 # wait_for_file FILE: waits (the watchdog's time at most) until FILE exists.
 wait_for_file() {
-	local i
-	for ((i = 0; i < WATCHDOG * 100; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.01
-	done
+	wait_until "$WATCHDOG" test -e "$1" && return 0
+	echo "$1 did not appear within $WATCHDOG s" >&2
 	return 1
 }
 
-# wait_for_content FILE TEXT: waits (10 s at most) until FILE holds exactly
-# TEXT.
+# holds FILE TEXT: FILE holds exactly TEXT.
+holds() {
+	[ "$(cat "$1" 2>/dev/null)" = "$2" ]
+}
+
+# wait_for_content FILE TEXT: waits (READY_S at most) until FILE holds
+# exactly TEXT.
 wait_for_content() {
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.01
-	done
+	wait_until "$READY_S" holds "$1" "$2" && return 0
 	echo "$1 never held '$2'; it holds '$(cat "$1")'" >&2
 	return 1
 }
 
-# wait_for_line FILE REGEX: waits (10 s at most) until a line of FILE
+# wait_for_line FILE REGEX: waits (READY_S at most) until a line of FILE
 # matches the extended REGEX.
 wait_for_line() {
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.01
-	done
+	wait_until "$READY_S" grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 	echo "no line of $1 ever matched /$2/; it holds:" >&2
 	cat "$1" >&2
 	return 1
@@ -185,10 +212,25 @@ assert_line_in() {
 	fi
 }
 
-# pipe_teardown: stops background processes that are still running.
+# descendants PID: the PIDs of PID's children, their children, and so on.
+descendants() {
+	local child
+	for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$child"
+		descendants "$child"
+	done
+}
+
+# pipe_teardown: stops the background processes that are still running
+# and everything they started (a background function's subshell, the
+# watchdog's sealcat, an --exec command), whichever way the test ended:
+# bats runs teardown after a failure and an interruption too.
 pipe_teardown() {
-	local pid
+	local pid all=()
 	for pid in "${BG_PIDS[@]}"; do
+		all+=("$pid" $(descendants "$pid"))
+	done
+	for pid in "${all[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
 	for pid in "${BG_PIDS[@]}"; do

@@ -9,7 +9,9 @@ in the chosen direction (c2s: client to server, s2c: server to client):
   pass                 relay unchanged
   flip OFFSET          flip the lowest bit of byte OFFSET
   cut OFFSET           after OFFSET bytes, close both connections
-  record FILE          relay unchanged and write what passed to FILE
+  record FILE          relay unchanged and write what passed each way, in
+                       both directions whatever --dir says, to FILE.c2s
+                       and FILE.s2c
 
 Exits when both connections are done.
 """
@@ -28,7 +30,9 @@ def main():
     ap.add_argument("--dir", choices=["c2s", "s2c"], default="c2s")
     args = ap.parse_args()
     offset = int(args.arg) if args.action in ("flip", "cut") else None
-    record = open(args.arg, "wb") if args.action == "record" else None
+    record = None
+    if args.action == "record":
+        record = {d: open(f"{args.arg}.{d}", "wb") for d in ("c2s", "s2c")}
 
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.bind(("127.0.0.1", 0))
@@ -65,8 +69,8 @@ def main():
                     client.close()
                     server.close()
                     return 0
-                if record is not None:
-                    record.write(data)
+            if record is not None:
+                record[name].write(data)
             passed[name] += len(data)
             if not data:
                 sel.unregister(src)
@@ -84,7 +88,8 @@ def main():
     client.close()
     server.close()
     if record is not None:
-        record.close()
+        for f in record.values():
+            f.close()
     return 0
 
 

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -160,6 +161,60 @@ congestion(int fd, char *out, size_t out_cap)
 		snprintf(out, out_cap, "(error: %s)", strerror(errno));
 }
 
+/* SO_SNDBUF and SO_RCVBUF of a socket, as the kernel reports them. */
+static void
+buffers(int fd, int *snd, int *rcv)
+{
+	socklen_t len = sizeof(*snd);
+
+	*snd = *rcv = -1;
+	getsockopt(fd, SOL_SOCKET, SO_SNDBUF, snd, &len);
+	len = sizeof(*rcv);
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, &len);
+}
+
+/*
+ * Setting SO_SNDBUF or SO_RCVBUF turns off the kernel's autotuning of that
+ * buffer for good, which caps a long path at about buffer / RTT: a tuned
+ * connection must start with the buffers a plain one gets, on both ends.
+ */
+static void
+test_buffers_autotuned(int fds_listen, const char *port, int c, int a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int plain_c, plain_a = -1;
+	int snd_c, rcv_c, snd_a, rcv_a, want_snd_c, want_rcv_c, want_snd_a,
+	    want_rcv_a;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((unsigned short)atoi(port));
+	plain_c = socket(AF_INET, SOCK_STREAM, 0);
+	if (plain_c == -1 || connect(plain_c, (struct sockaddr *)&sin,
+	    sizeof(sin)) == -1)
+		abort();
+	for (int i = 0; i < 500 && plain_a == -1; i++) {
+		plain_a = accept(fds_listen, (struct sockaddr *)&ss, &len);
+		if (plain_a == -1)
+			usleep(10000);
+	}
+	if (plain_a == -1)
+		abort();
+	buffers(c, &snd_c, &rcv_c);
+	buffers(a, &snd_a, &rcv_a);
+	buffers(plain_c, &want_snd_c, &want_rcv_c);
+	buffers(plain_a, &want_snd_a, &want_rcv_a);
+	ok(snd_c == want_snd_c && rcv_c == want_rcv_c,
+	    "connect: socket buffers left to autotuning (send %d, receive %d; "
+	    "a plain socket: %d, %d)", snd_c, rcv_c, want_snd_c, want_rcv_c);
+	ok(snd_a == want_snd_a && rcv_a == want_rcv_a,
+	    "accept: socket buffers left to autotuning (send %d, receive %d; "
+	    "a plain socket: %d, %d)", snd_a, rcv_a, want_snd_a, want_rcv_a);
+	close(plain_c);
+	close(plain_a);
+}
+
 static void
 test_listen_connect(void)
 {
@@ -198,6 +253,7 @@ test_listen_connect(void)
 		getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &nodelay, &nlen);
 		ok(nodelay != 0, "TCP_NODELAY is set");
 	}
+	test_buffers_autotuned(fds[0], port, c, a);
 	ok(net_write_all(c, "x", 1, net_deadline(5)) == 0 &&
 	    net_read_exact(a, port, 1, net_deadline(5)) == 1 && port[0] == 'x',
 	    "a byte goes through");
