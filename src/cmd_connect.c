@@ -158,7 +158,8 @@ cmd_connect(int argc, char **argv)
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	/* Before any descriptor is opened, so no socket becomes stdio. */
-	local_guard_stdio();
+	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe, false)) == -1)
+		return EXIT_USAGE;
 	lock_secret(&id, sizeof(id));
 	lock_secret(&eph, sizeof(eph));
 	if (cli_pipe_identity(&o.pipe, &id, id_file, sizeof(id_file)) == -1 ||

@@ -381,7 +381,9 @@ cmd_listen(int argc, char **argv)
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
-	local_guard_stdio();
+	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe,
+	    o.forward != NULL)) == -1)
+		return EXIT_USAGE;
 	lock_secret(&id, sizeof(id));
 	lock_secret(&eph, sizeof(eph));
 	if (cli_pipe_identity(&o.pipe, &id, NULL, 0) == -1 ||
