@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,23 +152,43 @@ parse(int argc, char **argv, struct listen_opts *o)
 	return -1;
 }
 
-/* The allow-list; listening with none at all is refused. */
+/* True if path is /dev/null itself, which -A takes as an empty list. */
+static bool
+is_dev_null(const char *path)
+{
+	struct stat st, null_st;
+
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode) &&
+	    st.st_rdev == null_st.st_rdev;
+}
+
+/*
+ * The allow-list; listening with none at all is refused.  The default
+ * authorized_peers is optional: without a configuration directory (no
+ * HOME) there is none, which is no error when --allow names the keys.
+ */
 static int
 load_trust(const struct listen_opts *o, struct trust *t)
 {
 	char path[4096];
+	const char *file = NULL;
 
 	for (size_t i = 0; i < o->allow_count; i++)
 		if (trust_add_token(t, o->allow[i], "--allow") == -1)
 			return -1;
 	if (o->authorized != NULL) {
-		if (trust_load_file(t, o->authorized, false) == -1)
-			return -1;
-	} else {
+		if (!is_dev_null(o->authorized)) {
+			file = o->authorized;
+			if (trust_load_file(t, file, false) == -1)
+				return -1;
+		}
+	} else if (config_dir_known()) {
 		if (config_path("authorized_peers", false, path,
 		    sizeof(path)) == -1 ||
 		    trust_load_file(t, path, true) == -1)
 			return -1;
+		file = path;
 	}
 	if (o->allow_any) {
 		t->mode = TRUST_ANY;
@@ -175,9 +196,11 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	}
 	if (t->count == 0) {
 		log_error("no client is allowed to connect — add --allow "
-		    "TOKEN (a client's 'sealcat pubkey'), list tokens in %s, "
+		    "TOKEN (a client's 'sealcat pubkey'), list tokens in %s%s, "
 		    "or pass --allow-any to accept any authenticated client",
-		    o->authorized != NULL ? o->authorized : path);
+		    file != NULL ? file : "a file given with -A",
+		    file == NULL && o->authorized == NULL ? " (HOME is not "
+		    "set, so there is no default authorized_peers)" : "");
 		return -1;
 	}
 	return 0;

@@ -152,3 +152,69 @@ resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
 	[ "$(cat listener.out)" = 'client secret payload' ]
 	[ ! -s client.out ]
 }
+
+# ------------------------------------------- trust without a config directory
+
+@test "listen --allow -i FILE works without HOME or XDG_CONFIG_HOME" {
+	start_bg listener server_data env -u HOME -u XDG_CONFIG_HOME \
+	    "$SEALCAT" listen -v -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = 'client secret payload' ]
+	[ "$(cat client.out)" = 'server secret payload' ]
+}
+
+@test "listen with nobody allowed and no HOME says how to allow someone" {
+	run env -u HOME -u XDG_CONFIG_HOME "$SEALCAT" listen -i "$SERVER_ID" \
+	    127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: no client is allowed to connect — add --allow TOKEN \(a client's 'sealcat pubkey'\), list tokens in a file given with -A \(HOME is not set, so there is no default authorized_peers\), or pass --allow-any"
+}
+
+@test "-A /dev/null is an empty list: only --allow keys, not authorized_peers" {
+	mkdir -p "$XDG_CONFIG_HOME/sealcat"
+	printf '%s\n' "$OTHER_TOKEN" >"$XDG_CONFIG_HOME/sealcat/authorized_peers"
+	start_listener -k -A /dev/null --allow "$CLIENT_TOKEN"
+	CLIENT_ID=$OTHER_ID run connect_io client_data client.out \
+	    --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_for_content listener.out 'client secret payload'
+
+	run "$SEALCAT" listen -i "$SERVER_ID" -A /dev/null 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: no client is allowed to connect — .*list tokens in a file given with -A, or pass --allow-any"
+}
+
+@test "-A with a device other than /dev/null is still refused" {
+	run "$SEALCAT" listen -i "$SERVER_ID" -A /dev/zero --allow-any 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: /dev/zero: not a regular file"
+}
+
+@test "a relative XDG_CONFIG_HOME is ignored with a warning, for HOME/.config" {
+	mkdir -p "$HOME/.config/sealcat"
+	printf '%s\n' "$CLIENT_TOKEN" >"$HOME/.config/sealcat/authorized_peers"
+	XDG_CONFIG_HOME=relative/dir LISTEN_IN=server_data start_listener
+	assert_line_in listener.err "^sealcat: warning: XDG_CONFIG_HOME 'relative/dir' is not an absolute path, so it is ignored — using $HOME/\.config$"
+	[ "$(grep -c XDG_CONFIG_HOME listener.err)" -eq 1 ]
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ ! -e relative ]
+}
+
+@test "a relative XDG_CONFIG_HOME without HOME: the error names both" {
+	run env -u HOME XDG_CONFIG_HOME=relative "$SEALCAT" keygen
+	assert_status 2
+	assert_one_line_error "^sealcat: cannot find the configuration directory: XDG_CONFIG_HOME 'relative' is not an absolute path, so it is ignored, and HOME is not set — set HOME or an absolute XDG_CONFIG_HOME, or give the file explicitly$"
+	[ ! -e relative ]
+}
