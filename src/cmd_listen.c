@@ -29,6 +29,10 @@
 #define MAX_CONNS_LIMIT 10000
 /* After accept() fails for want of descriptors, retry this much later. */
 #define ACCEPT_RETRY_MS 200
+/* Failed attempts before the listener slows down, and then how far apart
+ * it takes them. */
+#define FAIL_BURST 10
+#define FAIL_RATE_MS 100
 
 enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
@@ -246,24 +250,72 @@ accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 	}
 }
 
-/* One connection on stdio, or -k serving them one after another. */
+/*
+ * Failed attempts are taken at FAIL_RATE_MS apart once a burst of
+ * FAIL_BURST has been used up (a token bucket, kept as the time "tat" at
+ * which the bucket would be full again), so a flood of scans or strangers
+ * costs a bounded rate of log lines and handshakes.
+ */
+struct fail_pace {
+	long long tat;
+	bool said;
+};
+
+static void
+pace_failure(struct fail_pace *p)
+{
+	long long now = net_now_ms();
+
+	p->tat = (p->tat > now ? p->tat : now) + FAIL_RATE_MS;
+}
+
+/* Before accepting: waits while the burst is used up. */
+static void
+pace_wait(struct fail_pace *p)
+{
+	long long now = net_now_ms();
+	long long wait = p->tat - now - (long long)FAIL_BURST * FAIL_RATE_MS;
+
+	if (p->tat <= now)
+		p->said = false;
+	if (wait <= 0)
+		return;
+	if (!p->said)
+		log_warn("many failed connection attempts — taking at most "
+		    "%d a second", 1000 / FAIL_RATE_MS);
+	p->said = true;
+	poll(NULL, 0, (int)wait);
+}
+
+/*
+ * One session on stdio, or -k serving them one after another.  A one-shot
+ * listener goes on waiting after an attempt that fails before the client
+ * is authorized (a port scan, a wrong key, a stranger's protocol): its
+ * exit status is that of the one session it serves.
+ */
 static int
 serve_serial(int *fds, size_t count, const struct listen_opts *o,
     struct conn_opts *co)
 {
+	struct fail_pace pace = { 0 };
 	char peer[NET_ADDR_MAX];
 	int sock, rc;
 
+	if (!o->keep_open) {
+		co->listen_fds = fds;
+		co->listen_count = count;
+	}
 	for (;;) {
 		/* The next handshake's ephemeral key, made while we wait. */
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
+		pace_wait(&pace);
 		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
 			return EXIT_RUNTIME;
 		log_verbose("connection from %s", peer);
-		if (!o->keep_open)
-			close_all(fds, count);
 		rc = conn_run(sock, peer, co);
-		if (!o->keep_open)
+		if (rc == CONN_NO_SESSION)
+			pace_failure(&pace);
+		else if (!o->keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 	}
 }

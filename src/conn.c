@@ -479,6 +479,16 @@ client_allowed(struct session *s)
 	return false;
 }
 
+static void
+close_listeners(const struct conn_opts *o)
+{
+	for (size_t i = 0; i < o->listen_count; i++) {
+		if (o->listen_fds[i] != -1)
+			close(o->listen_fds[i]);
+		o->listen_fds[i] = -1;
+	}
+}
+
 int
 conn_run(int sock, const char *peer, const struct conn_opts *o)
 {
@@ -489,6 +499,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	enum relay_end end;
 	double start;
 	const char *reason;
+	bool authorized = false;
 	int rc = -1;
 
 	/* s holds the handshake state and both cipher states: out of swap
@@ -507,8 +518,12 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	}
 	log_verbose("%s is %s (suite %s, handshake %.1f ms)", peer,
 	    s.peer_token, o->id->suite->name, s.handshake_ms);
-	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
-		goto out;
+	if (o->role == ROLE_RESPONDER) {
+		if (!client_allowed(&s))
+			goto out;
+		authorized = true;
+		close_listeners(o);
+	}
 	if (relay_init(&relay, s.sock, &local, &s.send, &s.recv, &o->relay,
 	    peer) == -1)
 		goto out;
@@ -541,6 +556,8 @@ out:
 	local_finish(&local, rc != 0);
 	if (s.bad_identity)
 		rc = CONN_BAD_IDENTITY;
+	else if (rc != 0 && o->role == ROLE_RESPONDER && !authorized)
+		rc = CONN_NO_SESSION;
 	unlock_secret(&s, sizeof(s));
 	return rc;
 }

@@ -48,17 +48,27 @@ struct conn_opts {
 	 * and the initiator runs identity_check() while it waits for
 	 * message 2, before message 3 reveals the key. */
 	const char *id_unchecked;
+	/* A one-shot listener's sockets, or NULL: closed (and set to -1)
+	 * once the client is authorized, so later clients are refused
+	 * instead of queueing behind the one session it serves. */
+	int *listen_fds;
+	size_t listen_count;
 	struct relay_opts relay;
 };
 
 /* conn_run()'s result for a key file that failed identity_check(). */
 #define CONN_BAD_IDENTITY (-2)
 
+/* conn_run()'s result when a responder's connection failed before the
+ * client was authorized (preamble, handshake, trust, -w): no session, no
+ * byte of the local side touched. */
+#define CONN_NO_SESSION (-3)
+
 /*
  * Runs one connection on sock (connected to peer, "ADDR:PORT") and closes
  * it.  Returns 0 when both streams ended with CLOSE and everything was
  * written out, or -1 after reporting what went wrong (the caller exits 1),
- * or CONN_BAD_IDENTITY after reporting (exit 2).
+ * or CONN_BAD_IDENTITY or CONN_NO_SESSION after reporting.
  */
 int conn_run(int sock, const char *peer, const struct conn_opts *o);
 

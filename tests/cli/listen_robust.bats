@@ -63,6 +63,15 @@ assert_waiting() {
 	[ ! -s listener.out ]
 }
 
+# bash -c "$WITH_NOFILE" SOFT CMD...: runs CMD with only descriptors 0-2
+# open (bats leaves some of its own to children) and a soft limit of SOFT
+# on them.
+WITH_NOFILE='for fd in /proc/$$/fd/*; do
+	fd=${fd##*/}
+	if ((fd > 2)); then eval "exec $fd>&-"; fi
+done
+ulimit -Sn "$0" && exec "$@"'
+
 # set_nofile PID SOFT: sets the soft limit on open files of PID.
 set_nofile() {
 	"${PYTHON3:-python3}" -c '
@@ -71,6 +80,112 @@ pid, soft = int(sys.argv[1]), int(sys.argv[2])
 hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
 resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
 ' "$1" "$2"
+}
+
+# ------------------------------------------------ a one-shot listener waits
+
+@test "a one-shot listener outlives a scan, a wrong key and a stranger, then serves" {
+	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN" -w 2
+	# A port scan: connect, close.
+	run connect_close "$PORT"
+	assert_status 0
+	wait_for_line listener.err "^sealcat: 127\.0\.0\.1:[0-9]+ closed the connection before the handshake$"
+	assert_waiting
+	# A client whose key is not allowed.
+	CLIENT_ID=$OTHER_ID run connect_io client_data client.out \
+	    --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
+	[ ! -s client.out ]
+	wait_for_line listener.err "^sealcat: client key ${OTHER_TOKEN//+/\\+} is not authorized"
+	assert_waiting
+	# Something that is not sealcat.
+	run http_request "$PORT"
+	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	wait_for_line listener.err "^sealcat: refused 127\.0\.0\.1:[0-9]+: not a sealcat peer"
+	assert_waiting
+	# A garbage line that is sealcat's in all but the suite.
+	run connect_close "$PORT" $'SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\n'
+	wait_for_line listener.err "^sealcat: suite mismatch with 127\.0\.0\.1:[0-9]+"
+	# A client that says nothing within -w.
+	"${PYTHON3:-python3}" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(15)
+' "$PORT" 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line listener.err "^sealcat: timed out waiting for the peer's SEALCAT/1 line"
+	assert_waiting
+	# Then the client it was waiting for: served, both ways, exit 0.
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$output" = "" ]
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = 'client secret payload' ]
+	[ "$(cat client.out)" = 'server secret payload' ]
+	# One line per failed attempt.
+	local pattern
+	for pattern in 'closed the connection before the handshake' \
+	    'is not authorized' 'not a sealcat peer' 'suite mismatch' \
+	    'timed out waiting'; do
+		[ "$(grep -c "$pattern" listener.err)" -eq 1 ]
+	done
+}
+
+@test "a one-shot listener refuses others once its one client is authenticated" {
+	hold_open client_in client_done 'the one'
+	start_listener --allow "$CLIENT_TOKEN"
+	connect_io client_in client.out --peer "$SERVER_TOKEN" 2>client.err \
+	    3>&- &
+	local first=$!
+	BG_PIDS+=("$first")
+	wait_for_line listener.err ' is x25519:'
+	# The port is closed: refused at once, not queued behind the session.
+	CLIENT_ID=$OTHER_ID run connect_io client_data second.out \
+	    --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: cannot connect to 127\.0\.0\.1:$PORT: connection refused"
+	touch client_done
+	wait_bg "$first"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = 'the one' ]
+	[ ! -s second.out ]
+}
+
+@test "a one-shot listener's status is its one session's: a truncated stream is exit 1" {
+	hold_open server_in server_done
+	LISTEN_IN=server_in start_listener --allow "$CLIENT_TOKEN"
+	# The client dies mid-stream, after authentication.
+	run timeout -s KILL 1 "$SEALCAT" connect -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT" </dev/zero >/dev/null
+	assert_status 137
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: connection truncated: "
+	touch server_done
+}
+
+@test "a flood of failed attempts is taken slowly, said once, and the real client still gets in" {
+	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN"
+	"${PYTHON3:-python3}" -c '
+import socket, sys
+for i in range(40):
+    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()
+' "$PORT"
+	wait_for_line listener.err "^sealcat: warning: many failed connection attempts"
+	# Slowed down after a burst: not 40 lines at once.
+	local n
+	n=$(grep -c 'closed the connection before the handshake' listener.err)
+	(( n <= 12 ))
+	run connect_io client_data client.out --peer "$SERVER_TOKEN" -w 30
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = 'client secret payload' ]
+	[ "$(grep -c 'many failed connection attempts' listener.err)" -eq 1 ]
 }
 
 # --------------------------------------------------- closed standard output
