@@ -27,8 +27,10 @@
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
 #define MAX_CONNS_LIMIT 10000
-/* After accept() fails for want of descriptors, retry this much later. */
-#define ACCEPT_RETRY_MS 200
+/* After accept() fails for want of descriptors, retry this much later,
+ * doubling up to the maximum. */
+#define ACCEPT_RETRY_MS 100
+#define ACCEPT_RETRY_MAX_MS 2000
 /* Failed attempts before the listener slows down, and then how far apart
  * it takes them. */
 #define FAIL_BURST 10
@@ -220,10 +222,51 @@ close_all(int *fds, size_t count)
 	}
 }
 
+/*
+ * accept() failing for want of descriptors or memory leaves the
+ * connection queued, so the listener retries, later and later: it says so
+ * once, and again only after accepting has worked in between.
+ */
+struct accept_trouble {
+	bool said;
+	int delay_ms;		/* before the next try; 0: no trouble */
+};
+
+/* After net_accept() failed: true if errno is worth a retry, after
+ * t->delay_ms. */
+static bool
+accept_failed(struct accept_trouble *t)
+{
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return false;
+	if (!t->said)
+		log_error("cannot accept a connection: %s — retrying until "
+		    "it works", strerror(errno));
+	t->said = true;
+	if (t->delay_ms == 0)
+		t->delay_ms = ACCEPT_RETRY_MS;
+	else if (t->delay_ms < ACCEPT_RETRY_MAX_MS / 2)
+		t->delay_ms *= 2;
+	else
+		t->delay_ms = ACCEPT_RETRY_MAX_MS;
+	return true;
+}
+
+static void
+accept_worked(struct accept_trouble *t)
+{
+	if (t->said)
+		log_verbose("accepting connections again");
+	t->said = false;
+	t->delay_ms = 0;
+}
+
 /* Waits for a connection on any listening socket and accepts it. */
 static int
 accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 {
+	struct accept_trouble trouble = { 0 };
 	struct pollfd pfd[NET_LISTEN_MAX];
 	int fd;
 
@@ -240,11 +283,13 @@ accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 			if (pfd[i].revents == 0)
 				continue;
 			fd = net_accept(fds[i], peer, peer_cap);
-			if (fd != -1)
+			if (fd != -1) {
+				accept_worked(&trouble);
 				return fd;
-			if (errno == EMFILE || errno == ENFILE) {
-				log_errno("cannot accept a connection");
-				poll(NULL, 0, ACCEPT_RETRY_MS);
+			}
+			if (accept_failed(&trouble)) {
+				poll(NULL, 0, trouble.delay_ms);
+				break;
 			}
 		}
 	}
@@ -375,6 +420,7 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 	struct sigaction sa;
 	struct pollfd pfd[NET_LISTEN_MAX];
 	sigset_t block, orig, wait_mask;
+	struct accept_trouble trouble = { 0 };
 	struct timespec retry = { 0, ACCEPT_RETRY_MS * 1000000L };
 	unsigned long active = 0;
 	char peer[NET_ADDR_MAX];
@@ -414,13 +460,15 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 				continue;
 			sock = net_accept(fds[i], peer, sizeof(peer));
 			if (sock == -1) {
-				if (errno == EMFILE || errno == ENFILE ||
-				    errno == ENOBUFS || errno == ENOMEM) {
-					log_errno("cannot accept a connection");
+				if (accept_failed(&trouble)) {
+					retry.tv_sec = trouble.delay_ms / 1000;
+					retry.tv_nsec = trouble.delay_ms %
+					    1000 * 1000000L;
 					backoff = true;
 				}
 				continue;
 			}
+			accept_worked(&trouble);
 			if ((pid = fork()) == -1) {
 				log_errno("cannot start a process for %s",
 				    peer);

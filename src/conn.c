@@ -32,6 +32,7 @@ static const char REASON_OUTPUT_FAILED[] = "cannot write the stream out";
 static const char REASON_INPUT_FAILED[] = "cannot read the stream in";
 static const char REASON_IDLE[] = "idle timeout";
 static const char REASON_UNAVAILABLE[] = "forward target unavailable";
+static const char REASON_EXEC_FAILED[] = "cannot start the command";
 
 /* How long we wait, after telling the peer why we stop, for it to close
  * first (see net_linger_close()). */
@@ -534,7 +535,8 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	if (o->exec_cmd != NULL || o->forward_host != NULL)
 		relay_push(&relay);
 	if (open_local(&s, &local) == -1) {
-		tell_peer(&s, &relay, REASON_UNAVAILABLE);
+		tell_peer(&s, &relay, o->exec_cmd != NULL ?
+		    REASON_EXEC_FAILED : REASON_UNAVAILABLE);
 		goto out;
 	}
 	start = now_seconds();

@@ -333,3 +333,74 @@ for i in range(40):
 	assert_one_line_error "^sealcat: cannot find the configuration directory: XDG_CONFIG_HOME 'relative' is not an absolute path, so it is ignored, and HOME is not set — set HOME or an absolute XDG_CONFIG_HOME, or give the file explicitly$"
 	[ ! -e relative ]
 }
+
+# ------------------------------------------------------ out of descriptors
+
+@test "out of descriptors, the listener says so once and serves when it can" {
+	# Descriptors 0-2 and the listening socket: accept() has no room.
+	start_bg listener server_data bash -c "$WITH_NOFILE" 4 \
+	    "$SEALCAT" listen -v -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	connect_io client_data client.out --peer "$SERVER_TOKEN" -w 30 \
+	    2>client.err 3>&- &
+	local client=$!
+	BG_PIDS+=("$client")
+	wait_for_line listener.err "^sealcat: cannot accept a connection: Too many open files — retrying until it works$"
+	# It retries quietly: still one line a while later.
+	sleep 1.5
+	[ "$(grep -c 'cannot accept' listener.err)" -eq 1 ]
+	set_nofile "$(sealcat_pid)" 64
+	wait_bg "$client"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = 'client secret payload' ]
+	[ "$(cat client.out)" = 'server secret payload' ]
+	[ "$(grep -c 'cannot accept' listener.err)" -eq 1 ]
+	assert_line_in listener.err "^sealcat: accepting connections again$"
+}
+
+@test "listen -k --exec out of descriptors: said once, then both clients served" {
+	start_bg listener /dev/null bash -c "$WITH_NOFILE" 4 \
+	    "$SEALCAT" listen -v -i "$SERVER_ID" --allow "$CLIENT_TOKEN" -k \
+	    --exec cat 127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	local i pids=()
+	for i in 1 2; do
+		printf 'client %s' "$i" >"in$i"
+		connect_io "in$i" "out$i" --peer "$SERVER_TOKEN" -w 30 \
+		    2>"err$i" 3>&- &
+		pids+=("$!")
+		BG_PIDS+=("$!")
+	done
+	wait_for_line listener.err "^sealcat: cannot accept a connection: Too many open files — retrying until it works$"
+	sleep 1.5
+	[ "$(grep -c 'cannot accept' listener.err)" -eq 1 ]
+	set_nofile "$(sealcat_pid)" 64
+	for i in 1 2; do
+		wait_bg "${pids[$((i - 1))]}"
+		assert_status 0
+		[ "$(cat "out$i")" = "client $i" ]
+	done
+	[ "$(grep -c 'cannot accept' listener.err)" -eq 1 ]
+	kill -0 "$LISTENER_PID"
+}
+
+@test "an --exec command that cannot start: the client hears why" {
+	# Room for the connection, none for the command's pipes.
+	start_bg listener /dev/null bash -c "$WITH_NOFILE" 5 \
+	    "$SEALCAT" listen -v -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    --exec cat 127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	run connect_io client_data client.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: rejected by peer: cannot start the command$"
+	[ ! -s client.out ]
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: cannot create pipes for --exec: Too many open files$"
+}
