@@ -321,6 +321,15 @@ cli_pipe_check(const struct pipe_opts *p, const char *subcommand)
 	return 0;
 }
 
+const char *
+cli_pipe_stdout_fix(const struct pipe_opts *p, bool another_output)
+{
+	if (p->send_only || p->exec_cmd != NULL || another_output)
+		return NULL;
+	return "redirect it (> FILE, or > /dev/null to discard what "
+	    "arrives), or pass --send-only";
+}
+
 int
 cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
     char *unchecked, size_t unchecked_cap)

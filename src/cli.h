@@ -127,6 +127,18 @@ int cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 int cli_pipe_check(const struct pipe_opts *p, const char *subcommand);
 
 /*
+ * For local_guard_stdio(): what a user whose stdout is closed can do, or
+ * NULL when stdout does not carry the stream (--send-only, --exec, or
+ * another_output, such as listen --forward).
+ */
+const char *cli_pipe_stdout_fix(const struct pipe_opts *p,
+    bool another_output);
+
+/* For local_guard_stdio() in keygen and pubkey, which print a token. */
+#define CLI_TOKEN_STDOUT_FIX "the token is printed there: redirect it " \
+	"(> FILE, or > /dev/null)"
+
+/*
  * Loads the identity: -i FILE, else the default path for --suite (or the
  * default suite).  A --suite that disagrees with the key is an error
  * naming both.  With a non-NULL unchecked buffer (unchecked_cap bytes),

@@ -142,7 +142,8 @@ cmd_connect(int argc, char **argv)
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	/* Before any descriptor is opened, so no socket becomes stdio. */
-	local_guard_stdio();
+	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe, false)) == -1)
+		return EXIT_USAGE;
 	if ((id = secret_alloc(sizeof(*id))) == NULL ||
 	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
 		rc = EXIT_RUNTIME;

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "keyfile.h"
+#include "local.h"
 #include "log.h"
 #include "util.h"
 
@@ -99,6 +100,8 @@ cmd_keygen(int argc, char **argv)
 
 	if ((rc = keygen_options(argc, argv, &o)) != EXIT_OK || o.help)
 		return rc;
+	if (local_guard_stdio(CLI_TOKEN_STDOUT_FIX) == -1)
+		return EXIT_USAGE;
 	if (o.output == NULL) {
 		if (keyfile_default_path(o.suite, true, path,
 		    sizeof(path)) == -1)
@@ -150,6 +153,8 @@ cmd_pubkey(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("pubkey", "unexpected argument '%s'",
 		    argv[optind]);
+	if (local_guard_stdio(CLI_TOKEN_STDOUT_FIX) == -1)
+		return EXIT_USAGE;
 	if (file == NULL) {
 		if (keyfile_find_default(NULL, path, sizeof(path)) == -1)
 			return EXIT_USAGE;

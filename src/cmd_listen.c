@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,8 +29,14 @@
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
 #define MAX_CONNS_LIMIT 10000
-/* After accept() fails for want of descriptors, retry this much later. */
-#define ACCEPT_RETRY_MS 200
+/* After accept() fails for want of descriptors, retry this much later,
+ * doubling up to the maximum. */
+#define ACCEPT_RETRY_MS 100
+#define ACCEPT_RETRY_MAX_MS 2000
+/* Failed attempts before the listener slows down, and then how far apart
+ * it takes them. */
+#define FAIL_BURST 10
+#define FAIL_RATE_MS 100
 
 enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
@@ -140,23 +147,43 @@ parse(int argc, char **argv, struct listen_opts *o)
 	return -1;
 }
 
-/* The allow-list; listening with none at all is refused. */
+/* True if path is /dev/null itself, which -A takes as an empty list. */
+static bool
+is_dev_null(const char *path)
+{
+	struct stat st, null_st;
+
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode) &&
+	    st.st_rdev == null_st.st_rdev;
+}
+
+/*
+ * The allow-list; listening with none at all is refused.  The default
+ * authorized_peers is optional: without a configuration directory (no
+ * HOME) there is none, which is no error when --allow names the keys.
+ */
 static int
 load_trust(const struct listen_opts *o, struct trust *t)
 {
 	char path[4096];
+	const char *file = NULL;
 
 	for (size_t i = 0; i < o->allow_count; i++)
 		if (trust_add_token(t, o->allow[i], "--allow") == -1)
 			return -1;
 	if (o->authorized != NULL) {
-		if (trust_use_file(t, o->authorized, false) == -1)
-			return -1;
-	} else {
+		if (!is_dev_null(o->authorized)) {
+			file = o->authorized;
+			if (trust_use_file(t, file, false) == -1)
+				return -1;
+		}
+	} else if (config_dir_known()) {
 		if (config_path("authorized_peers", false, path,
 		    sizeof(path)) == -1 ||
 		    trust_use_file(t, path, true) == -1)
 			return -1;
+		file = path;
 	}
 	if (o->allow_any) {
 		t->mode = TRUST_ANY;
@@ -164,9 +191,11 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	}
 	if (t->count == 0) {
 		log_error("no client is allowed to connect — add --allow "
-		    "TOKEN (a client's 'sealcat pubkey'), list tokens in %s, "
+		    "TOKEN (a client's 'sealcat pubkey'), list tokens in %s%s, "
 		    "or pass --allow-any to accept any authenticated client",
-		    o->authorized != NULL ? o->authorized : path);
+		    file != NULL ? file : "a file given with -A",
+		    file == NULL && o->authorized == NULL ? " (HOME is not "
+		    "set, so there is no default authorized_peers)" : "");
 		return -1;
 	}
 	return 0;
@@ -182,10 +211,51 @@ close_all(int *fds, size_t count)
 	}
 }
 
+/*
+ * accept() failing for want of descriptors or memory leaves the
+ * connection queued, so the listener retries, later and later: it says so
+ * once, and again only after accepting has worked in between.
+ */
+struct accept_trouble {
+	bool said;
+	int delay_ms;		/* before the next try; 0: no trouble */
+};
+
+/* After net_accept() failed: true if errno is worth a retry, after
+ * t->delay_ms. */
+static bool
+accept_failed(struct accept_trouble *t)
+{
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return false;
+	if (!t->said)
+		log_error("cannot accept a connection: %s — retrying until "
+		    "it works", strerror(errno));
+	t->said = true;
+	if (t->delay_ms == 0)
+		t->delay_ms = ACCEPT_RETRY_MS;
+	else if (t->delay_ms < ACCEPT_RETRY_MAX_MS / 2)
+		t->delay_ms *= 2;
+	else
+		t->delay_ms = ACCEPT_RETRY_MAX_MS;
+	return true;
+}
+
+static void
+accept_worked(struct accept_trouble *t)
+{
+	if (t->said)
+		log_verbose("accepting connections again");
+	t->said = false;
+	t->delay_ms = 0;
+}
+
 /* Waits for a connection on any listening socket and accepts it. */
 static int
 accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 {
+	struct accept_trouble trouble = { 0 };
 	struct pollfd pfd[NET_LISTEN_MAX];
 	int fd;
 
@@ -202,36 +272,86 @@ accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 			if (pfd[i].revents == 0)
 				continue;
 			fd = net_accept(fds[i], peer, peer_cap);
-			if (fd != -1)
+			if (fd != -1) {
+				accept_worked(&trouble);
 				return fd;
-			if (errno == EMFILE || errno == ENFILE) {
-				log_errno("cannot accept a connection");
-				poll(NULL, 0, ACCEPT_RETRY_MS);
+			}
+			if (accept_failed(&trouble)) {
+				poll(NULL, 0, trouble.delay_ms);
+				break;
 			}
 		}
 	}
 }
 
-/* One connection on stdio, or -k serving them one after another. */
+/*
+ * Failed attempts are taken at FAIL_RATE_MS apart once a burst of
+ * FAIL_BURST has been used up (a token bucket, kept as the time "tat" at
+ * which the bucket would be full again), so a flood of scans or strangers
+ * costs a bounded rate of log lines and handshakes.
+ */
+struct fail_pace {
+	long long tat;
+	bool said;
+};
+
+static void
+pace_failure(struct fail_pace *p)
+{
+	long long now = net_now_ms();
+
+	p->tat = (p->tat > now ? p->tat : now) + FAIL_RATE_MS;
+}
+
+/* Before accepting: waits while the burst is used up. */
+static void
+pace_wait(struct fail_pace *p)
+{
+	long long now = net_now_ms();
+	long long wait = p->tat - now - (long long)FAIL_BURST * FAIL_RATE_MS;
+
+	if (p->tat <= now)
+		p->said = false;
+	if (wait <= 0)
+		return;
+	if (!p->said)
+		log_warn("many failed connection attempts — taking at most "
+		    "%d a second", 1000 / FAIL_RATE_MS);
+	p->said = true;
+	poll(NULL, 0, (int)wait);
+}
+
+/*
+ * One session on stdio, or -k serving them one after another.  A one-shot
+ * listener goes on waiting after an attempt that fails before the client
+ * is authorized (a port scan, a wrong key, a stranger's protocol): its
+ * exit status is that of the one session it serves.
+ */
 static int
 serve_serial(int *fds, size_t count, const struct listen_opts *o,
     struct conn_opts *co)
 {
+	struct fail_pace pace = { 0 };
 	char peer[NET_ADDR_MAX];
 	int sock, rc;
 
+	if (!o->keep_open) {
+		co->listen_fds = fds;
+		co->listen_count = count;
+	}
 	for (;;) {
 		/* The next handshake's ephemeral key, made while we wait. */
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
+		pace_wait(&pace);
 		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
 			return EXIT_RUNTIME;
 		log_verbose("connection from %s", peer);
-		if (!o->keep_open)
-			close_all(fds, count);
 		rc = conn_run(sock, peer, co);
 		if (rc == CONN_INTERRUPTED)
 			return sig_exit_status();
-		if (!o->keep_open)
+		if (rc == CONN_NO_SESSION)
+			pace_failure(&pace);
+		else if (!o->keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 	}
 }
@@ -331,6 +451,7 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 {
 	struct pollfd pfd[NET_LISTEN_MAX + 1];
 	struct children kids = { .cap = o->max_conns };
+	struct accept_trouble trouble = { 0 };
 	sigset_t orig;
 	char peer[NET_ADDR_MAX];
 	bool backoff = false;
@@ -358,7 +479,8 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 				pfd[n] = (struct pollfd){ .fd = fds[n],
 				    .events = POLLIN };
 		pfd[n] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
-		if (poll(pfd, n + 1, backoff ? ACCEPT_RETRY_MS : -1) == -1 &&
+		if (poll(pfd, n + 1, !backoff ? -1 : trouble.delay_ms > 0 ?
+		    trouble.delay_ms : ACCEPT_RETRY_MS) == -1 &&
 		    errno != EINTR) {
 			log_errno("poll failed");
 			goto out;
@@ -371,13 +493,11 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 				continue;
 			sock = net_accept(fds[i], peer, sizeof(peer));
 			if (sock == -1) {
-				if (errno == EMFILE || errno == ENFILE ||
-				    errno == ENOBUFS || errno == ENOMEM) {
-					log_errno("cannot accept a connection");
+				if (accept_failed(&trouble))
 					backoff = true;
-				}
 				continue;
 			}
+			accept_worked(&trouble);
 			/* Blocked until the child has put its own signal
 			 * handling in place. */
 			sig_block(&orig);
@@ -420,7 +540,9 @@ cmd_listen(int argc, char **argv)
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
-	local_guard_stdio();
+	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe,
+	    o.forward != NULL)) == -1)
+		return EXIT_USAGE;
 	if ((id = secret_alloc(sizeof(*id))) == NULL ||
 	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
 		rc = EXIT_RUNTIME;

@@ -35,6 +35,7 @@ static const char REASON_IDLE[] = "idle timeout";
 static const char REASON_UNAVAILABLE[] = "forward target unavailable";
 /* With the signal's name (sig_name()); the peer recognises the prefix. */
 static const char REASON_INTERRUPTED[] = "interrupted by %s";
+static const char REASON_EXEC_FAILED[] = "cannot start the command";
 
 /* How long we wait, after telling the peer why we stop, for it to close
  * first (see net_linger_close()). */
@@ -528,6 +529,16 @@ client_allowed(struct session *s)
 	return false;
 }
 
+static void
+close_listeners(const struct conn_opts *o)
+{
+	for (size_t i = 0; i < o->listen_count; i++) {
+		if (o->listen_fds[i] != -1)
+			close(o->listen_fds[i]);
+		o->listen_fds[i] = -1;
+	}
+}
+
 int
 conn_run(int sock, const char *peer, const struct conn_opts *o)
 {
@@ -540,6 +551,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	double start;
 	char reason_buf[64];
 	const char *reason;
+	bool authorized = false;
 	int rc = -1;
 
 	local_init(&local);
@@ -560,8 +572,12 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	}
 	log_verbose("%s is %s (suite %s, handshake %.1f ms)", peer,
 	    s.peer_token, o->id->suite->name, s.handshake_ms);
-	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
-		goto out;
+	if (o->role == ROLE_RESPONDER) {
+		if (!client_allowed(&s))
+			goto out;
+		authorized = true;
+		close_listeners(o);
+	}
 	/*
 	 * From here on a signal is the relay's to handle: the peer is told
 	 * why the stream stops, the --exec command is stopped and stdio put
@@ -578,7 +594,8 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	if (o->exec_cmd != NULL || o->forward_host != NULL)
 		relay_push(&relay);
 	if (open_local(&s, &local) == -1) {
-		tell_peer(&s, &relay, REASON_UNAVAILABLE);
+		tell_peer(&s, &relay, o->exec_cmd != NULL ?
+		    REASON_EXEC_FAILED : REASON_UNAVAILABLE);
 		goto out;
 	}
 	start = now_seconds();
@@ -605,6 +622,8 @@ out:
 		rc = CONN_BAD_IDENTITY;
 	else if (sig_caught() != 0)
 		rc = CONN_INTERRUPTED;
+	else if (rc != 0 && o->role == ROLE_RESPONDER && !authorized)
+		rc = CONN_NO_SESSION;
 	secret_free(secrets, sizeof(*secrets));
 	return rc;
 }

@@ -49,6 +49,11 @@ struct conn_opts {
 	 * and the initiator runs identity_check() while it waits for
 	 * message 2, before message 3 reveals the key. */
 	const char *id_unchecked;
+	/* A one-shot listener's sockets, or NULL: closed (and set to -1)
+	 * once the client is authorized, so later clients are refused
+	 * instead of queueing behind the one session it serves. */
+	int *listen_fds;
+	size_t listen_count;
 	struct relay_opts relay;
 };
 
@@ -58,12 +63,18 @@ struct conn_opts {
  * (sig_caught() says which); nothing reported. */
 #define CONN_INTERRUPTED (-3)
 
+/* conn_run()'s result when a responder's connection failed before the
+ * client was authorized (preamble, handshake, trust, -w): no session, no
+ * byte of the local side touched. */
+#define CONN_NO_SESSION (-4)
+
 /*
  * Runs one connection on sock (connected to peer, "ADDR:PORT") and closes
  * it.  Returns 0 when both streams ended with CLOSE and everything was
  * written out, or -1 after reporting what went wrong (the caller exits 1),
- * or CONN_BAD_IDENTITY after reporting (exit 2), or CONN_INTERRUPTED (the
- * caller stops, and main() ends the process by the signal).
+ * or CONN_BAD_IDENTITY or CONN_NO_SESSION after reporting, or
+ * CONN_INTERRUPTED (the caller stops, and main() ends the process by the
+ * signal).
  *
  * Once the session is up it catches SIGINT, SIGTERM and SIGHUP (sig.h):
  * the peer is sent ERROR "interrupted by SIGNAME" (unless our CLOSE went

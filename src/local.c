@@ -40,22 +40,30 @@ local_init(struct local *l)
 	l->out_name = "output";
 }
 
-void
-local_guard_stdio(void)
+int
+local_guard_stdio(const char *stdout_fix)
 {
 	int fd;
 
+	/* Checked before anything is opened: a closed stdout must not be
+	 * papered over, or the stream would silently go to /dev/null. */
+	if (stdout_fix != NULL && fcntl(STDOUT_FILENO, F_GETFD) == -1 &&
+	    errno == EBADF) {
+		log_error("standard output is closed — %s", stdout_fix);
+		return -1;
+	}
 	for (int want = 0; want <= 2; want++) {
 		if (fcntl(want, F_GETFD) != -1)
 			continue;
 		fd = open("/dev/null", O_RDWR);
 		if (fd == -1)
-			return;
+			return 0;
 		if (fd != want) {
 			dup2(fd, want);
 			close(fd);
 		}
 	}
+	return 0;
 }
 
 /*

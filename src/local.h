@@ -30,9 +30,14 @@ struct local {
 
 /*
  * Makes sure descriptors 0, 1 and 2 are open (on /dev/null if they were
- * not), so no socket we open can land on them.  Call before opening any.
+ * not), so no socket or file we open can land on them.  Call before
+ * opening any.  When stdout carries our output (the stream, a token),
+ * pass what the user can do about a closed one: then a closed stdout is
+ * reported as "standard output is closed — <stdout_fix>" and -1 returned
+ * (exit 2).  With NULL, a closed stdout is put on /dev/null like the
+ * others.  Returns 0 otherwise.
  */
-void local_guard_stdio(void);
+int local_guard_stdio(const char *stdout_fix);
 
 /*
  * Standard input and output, for reading and writing without blocking and

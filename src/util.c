@@ -219,17 +219,30 @@ make_dir(const char *path)
 int
 config_path(const char *name, bool create_dir, char *out, size_t out_cap)
 {
+	/* Said once: one command may look up several files. */
+	static bool warned;
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
+	bool xdg_relative = xdg != NULL && xdg[0] != '\0' && xdg[0] != '/';
 	char base[PATH_MAX];
 	int n;
 
 	/* XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
 	if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(base, sizeof(base), "%s", xdg);
-	else if (home != NULL && home[0] != '\0')
+	else if (home != NULL && home[0] != '\0') {
 		n = snprintf(base, sizeof(base), "%s/.config", home);
-	else {
+		if (xdg_relative && !warned)
+			log_warn("XDG_CONFIG_HOME '%s' is not an absolute path, "
+			    "so it is ignored — using %s", xdg, base);
+		warned = true;
+	} else if (xdg_relative) {
+		log_error("cannot find the configuration directory: "
+		    "XDG_CONFIG_HOME '%s' is not an absolute path, so it is "
+		    "ignored, and HOME is not set — set HOME or an absolute "
+		    "XDG_CONFIG_HOME, or give the file explicitly", xdg);
+		return -1;
+	} else {
 		log_error("cannot find the configuration directory: neither "
 		    "XDG_CONFIG_HOME nor HOME is set — set HOME or give the "
 		    "file explicitly");
@@ -536,6 +549,16 @@ atomic_write_file(const char *path, const void *data, size_t len,
 	if (f.path[0] != '\0' && atomic_file_done(&f) == -1)
 		rc = -1;
 	return rc;
+}
+
+bool
+config_dir_known(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+
+	return (xdg != NULL && xdg[0] == '/') ||
+	    (home != NULL && home[0] != '\0');
 }
 
 void

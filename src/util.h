@@ -63,11 +63,17 @@ int parse_number(const char *s, unsigned long min, unsigned long max,
     unsigned long *out);
 
 /*
- * Writes "${XDG_CONFIG_HOME:-$HOME/.config}/sealcat/<name>" to out.  With
- * create_dir, creates the sealcat directory (and its parent) with mode 0700
- * when missing.  Returns 0, or -1 after reporting why.
+ * Writes "${XDG_CONFIG_HOME:-$HOME/.config}/sealcat/<name>" to out.  A
+ * relative XDG_CONFIG_HOME is ignored, as the XDG specification says, with
+ * a warning (once).  With create_dir, creates the sealcat directory (and
+ * its parent) with mode 0700 when missing.  Returns 0, or -1 after
+ * reporting why.
  */
 int config_path(const char *name, bool create_dir, char *out, size_t out_cap);
+
+/* True if config_path() has a directory to work with: an absolute
+ * XDG_CONFIG_HOME, or HOME.  Reports nothing. */
+bool config_dir_known(void);
 
 /*
  * Files written in full or not at all.  The new contents go to a temporary

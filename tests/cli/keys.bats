@@ -489,8 +489,9 @@ teardown() {
 	[[ $output == "usage: sealcat pubkey"* ]]
 }
 
-@test "keygen reports a closed stdout" {
+@test "keygen refuses a closed stdout before writing a key" {
 	run bash -c '"$SEALCAT" keygen -o k >&-'
-	assert_status 1
-	assert_one_line_error "cannot write the token to stdout"
+	assert_status 2
+	assert_one_line_error "^sealcat: standard output is closed — "
+	[ ! -e k ]
 }

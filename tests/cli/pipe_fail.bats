@@ -18,12 +18,21 @@ teardown() {
 	pipe_teardown
 }
 
-# assert_stopped_after_message_2 TOKEN: the listener ended (exit 1) saying
-# the client closed after message 2, never saw TOKEN, and nothing crossed.
-assert_stopped_after_message_2() {
+# assert_listener_waits REGEX: the listener said REGEX and, as that attempt
+# failed before the client was authorized, goes on waiting for another;
+# then it is stopped.
+assert_listener_waits() {
+	wait_for_line listener.err "$1"
+	kill -0 "$LISTENER_PID"
+	kill "$LISTENER_PID"
 	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection after message 2"
+}
+
+# assert_stopped_after_message_2 TOKEN: the listener said the client closed
+# after message 2 and waits for another, never saw TOKEN, and nothing
+# crossed.
+assert_stopped_after_message_2() {
+	assert_listener_waits "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection after message 2"
 	if grep -F -- "$1" listener.err; then
 		return 1
 	fi
@@ -65,9 +74,7 @@ assert_stopped_after_message_2() {
 	run connect_io client_data client.out --peer "$SERVER_TOKEN"
 	assert_status 1
 	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
-	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} is not authorized"
+	assert_listener_waits "^sealcat: client key ${CLIENT_TOKEN//+/\\+} is not authorized"
 	[ ! -s listener.out ]
 	[ ! -s client.out ]
 }
@@ -79,9 +86,7 @@ assert_stopped_after_message_2() {
 	run connect_io client_data client.out --peer "$OTHER_TOKEN"
 	assert_status 1
 	assert_one_line_error "^sealcat: suite mismatch with 127\.0\.0\.1:$PORT: peer speaks p256 \(Noise_XX_P256_AESGCM_SHA256\), we speak x25519 \(Noise_XX_25519_ChaChaPoly_BLAKE2b\)"
-	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: suite mismatch with 127\.0\.0\.1:[0-9]+: peer speaks x25519 \(Noise_XX_25519_ChaChaPoly_BLAKE2b\), we speak p256 \(Noise_XX_P256_AESGCM_SHA256\)"
+	assert_listener_waits "^sealcat: suite mismatch with 127\.0\.0\.1:[0-9]+: peer speaks x25519 \(Noise_XX_25519_ChaChaPoly_BLAKE2b\), we speak p256 \(Noise_XX_P256_AESGCM_SHA256\)"
 	[ ! -s listener.out ]
 	[ ! -s client.out ]
 	[ -n "$p256_server" ]
@@ -110,9 +115,7 @@ EOF
 	assert_status 0
 	# All it gets is the SEALCAT/1 line: no stream byte.
 	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
-	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: refused 127\.0\.0\.1:[0-9]+: not a sealcat peer"
+	assert_listener_waits "^sealcat: refused 127\.0\.0\.1:[0-9]+: not a sealcat peer"
 	[ ! -s listener.out ]
 }
 
@@ -155,8 +158,7 @@ EOF
 	[ "${lines[0]}" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	# At once, not when -w gives up on message 1.
 	(( ${lines[1]%.*} < 4 ))
-	wait_bg "$LISTENER_PID"
-	assert_status 1
+	assert_listener_waits "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection$"
 	[ ! -s listener.out ]
 }
 
@@ -181,9 +183,7 @@ EOF
 	# Dropped after the one second of -w, well before the watchdog.
 	[[ $output =~ ^[0-9]+\.[0-9]$ ]]
 	(( ${output%.*} < 5 ))
-	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: timed out waiting for the peer's SEALCAT/1 line"
+	assert_listener_waits "^sealcat: timed out waiting for the peer's SEALCAT/1 line"
 	[ ! -s listener.out ]
 }
 
@@ -192,9 +192,7 @@ EOF
 	run idle_client "$PORT" $'SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n'
 	assert_status 0
 	(( ${output%.*} < 5 ))
-	wait_bg "$LISTENER_PID"
-	assert_status 1
-	assert_line_in listener.err "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ timed out after 1 s while receiving"
+	assert_listener_waits "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ timed out after 1 s while receiving"
 	[ ! -s listener.out ]
 }
 

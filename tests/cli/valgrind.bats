@@ -100,19 +100,27 @@ transfer() {
 	transfer p256
 }
 
-@test "memcheck: a refused client, no errors or leaks on either end" {
+@test "memcheck: a refused client, then a served one, no errors or leaks on either end" {
 	make_identities
-	vg_listener --allow "$SERVER_TOKEN"
+	local allowed=$CLIENT_ID
+	CLIENT_ID=$BATS_TEST_TMPDIR/stranger
+	"$SEALCAT" keygen -o "$CLIENT_ID" >/dev/null
+	vg_listener --allow "$CLIENT_TOKEN"
 	printf 'secret' >payload
 	run vg_connect payload client.out --peer "$SERVER_TOKEN"
 	assert_status 1
 	[[ $output == *"not authorized"* ]]
-	wait_bg "$LISTENER_PID"
-	assert_status 1
 	[ ! -s listener.out ]
 	[ ! -s client.out ]
+	# A one-shot listener goes on waiting after a refusal.
+	CLIENT_ID=$allowed
+	run vg_connect payload client.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = secret ]
 	assert_clean listener
-	assert_clean client
+	assert_clean client 2
 }
 
 @test "memcheck: listen -k --exec, a child per connection, no errors or leaks in any" {
