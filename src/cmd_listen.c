@@ -1,20 +1,13 @@
 /*
  * cmd_listen.c - sealcat listen: parse the options, load the identity and
- * the allow-list, bind, and accept.  One connection on stdio by default;
- * with -k one after another on stdio, or, with --exec or --forward, up to
- * --max-conns at once, each in a child process that does its own
- * handshake (under -w), so a slow client never holds up the accept loop.
+ * the allow-list, bind, and hand the listening sockets to serve.c (one
+ * session on stdio, -k one after another, or a child per connection with
+ * --exec/--forward).
  */
-#include <errno.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "conn.h"
@@ -22,21 +15,13 @@
 #include "local.h"
 #include "log.h"
 #include "net.h"
-#include "sig.h"
+#include "serve.h"
 #include "trust.h"
 #include "util.h"
 
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
 #define MAX_CONNS_LIMIT 10000
-/* After accept() fails for want of descriptors, retry this much later,
- * doubling up to the maximum. */
-#define ACCEPT_RETRY_MS 100
-#define ACCEPT_RETRY_MAX_MS 2000
-/* Failed attempts before the listener slows down, and then how far apart
- * it takes them. */
-#define FAIL_BURST 10
-#define FAIL_RATE_MS 100
 
 enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
@@ -201,330 +186,6 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	return 0;
 }
 
-static void
-close_all(int *fds, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (fds[i] != -1)
-			close(fds[i]);
-		fds[i] = -1;
-	}
-}
-
-/*
- * accept() failing for want of descriptors or memory leaves the
- * connection queued, so the listener retries, later and later: it says so
- * once, and again only after accepting has worked in between.
- */
-struct accept_trouble {
-	bool said;
-	int delay_ms;		/* before the next try; 0: no trouble */
-};
-
-/* After net_accept() failed: true if errno is worth a retry, after
- * t->delay_ms. */
-static bool
-accept_failed(struct accept_trouble *t)
-{
-	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
-	    errno != ENOMEM)
-		return false;
-	if (!t->said)
-		log_error("cannot accept a connection: %s — retrying until "
-		    "it works", strerror(errno));
-	t->said = true;
-	if (t->delay_ms == 0)
-		t->delay_ms = ACCEPT_RETRY_MS;
-	else if (t->delay_ms < ACCEPT_RETRY_MAX_MS / 2)
-		t->delay_ms *= 2;
-	else
-		t->delay_ms = ACCEPT_RETRY_MAX_MS;
-	return true;
-}
-
-static void
-accept_worked(struct accept_trouble *t)
-{
-	if (t->said)
-		log_verbose("accepting connections again");
-	t->said = false;
-	t->delay_ms = 0;
-}
-
-/* Waits for a connection on any listening socket and accepts it. */
-static int
-accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
-{
-	struct accept_trouble trouble = { 0 };
-	struct pollfd pfd[NET_LISTEN_MAX];
-	int fd;
-
-	for (size_t i = 0; i < count; i++)
-		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	for (;;) {
-		if (poll(pfd, count, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_errno("poll failed");
-			return -1;
-		}
-		for (size_t i = 0; i < count; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			fd = net_accept(fds[i], peer, peer_cap);
-			if (fd != -1) {
-				accept_worked(&trouble);
-				return fd;
-			}
-			if (accept_failed(&trouble)) {
-				poll(NULL, 0, trouble.delay_ms);
-				break;
-			}
-		}
-	}
-}
-
-/*
- * Failed attempts are taken at FAIL_RATE_MS apart once a burst of
- * FAIL_BURST has been used up (a token bucket, kept as the time "tat" at
- * which the bucket would be full again), so a flood of scans or strangers
- * costs a bounded rate of log lines and handshakes.
- */
-struct fail_pace {
-	long long tat;
-	bool said;
-};
-
-static void
-pace_failure(struct fail_pace *p)
-{
-	long long now = net_now_ms();
-
-	p->tat = (p->tat > now ? p->tat : now) + FAIL_RATE_MS;
-}
-
-/* Before accepting: waits while the burst is used up. */
-static void
-pace_wait(struct fail_pace *p)
-{
-	long long now = net_now_ms();
-	long long wait = p->tat - now - (long long)FAIL_BURST * FAIL_RATE_MS;
-
-	if (p->tat <= now)
-		p->said = false;
-	if (wait <= 0)
-		return;
-	if (!p->said)
-		log_warn("many failed connection attempts — taking at most "
-		    "%d a second", 1000 / FAIL_RATE_MS);
-	p->said = true;
-	poll(NULL, 0, (int)wait);
-}
-
-/*
- * One session on stdio, or -k serving them one after another.  A one-shot
- * listener goes on waiting after an attempt that fails before the client
- * is authorized (a port scan, a wrong key, a stranger's protocol): its
- * exit status is that of the one session it serves.
- */
-static int
-serve_serial(int *fds, size_t count, const struct listen_opts *o,
-    struct conn_opts *co)
-{
-	struct fail_pace pace = { 0 };
-	char peer[NET_ADDR_MAX];
-	int sock, rc;
-
-	if (!o->keep_open) {
-		co->listen_fds = fds;
-		co->listen_count = count;
-	}
-	for (;;) {
-		/* The next handshake's ephemeral key, made while we wait. */
-		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
-		pace_wait(&pace);
-		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
-			return EXIT_RUNTIME;
-		log_verbose("connection from %s", peer);
-		rc = conn_run(sock, peer, co);
-		if (rc == CONN_INTERRUPTED)
-			return sig_exit_status();
-		if (rc == CONN_NO_SESSION)
-			pace_failure(&pace);
-		else if (!o->keep_open)
-			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
-	}
-}
-
-/* The per-connection children of serve_concurrent(): pid 0 is a free
- * slot. */
-struct children {
-	pid_t *pids;
-	unsigned long cap;
-	unsigned long active;
-};
-
-/* Reaps every child that has exited, without waiting. */
-static void
-reap_children(struct children *c)
-{
-	pid_t pid;
-	int status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		for (unsigned long i = 0; i < c->cap; i++)
-			if (c->pids[i] == pid) {
-				c->pids[i] = 0;
-				c->active--;
-				break;
-			}
-}
-
-static void
-add_child(struct children *c, pid_t pid)
-{
-	for (unsigned long i = 0; i < c->cap; i++)
-		if (c->pids[i] == 0) {
-			c->pids[i] = pid;
-			c->active++;
-			return;
-		}
-}
-
-/*
- * The supervisor was interrupted: no new connections; each child gets
- * SIGTERM, which makes it tell its peer and stop its --exec command (see
- * conn_run()), and is waited for.  Returns the exit status.
- */
-static int
-stop_children(struct children *c, int *fds, size_t count)
-{
-	struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
-
-	close_all(fds, count);
-	log_verbose("interrupted by %s — stopping %lu connection%s",
-	    sig_name(sig_caught()), c->active, c->active == 1 ? "" : "s");
-	for (unsigned long i = 0; i < c->cap; i++)
-		if (c->pids[i] != 0)
-			(void)kill(c->pids[i], SIGTERM);
-	for (;;) {
-		reap_children(c);
-		if (c->active == 0)
-			return sig_exit_status();
-		if (poll(&pfd, 1, -1) > 0)
-			sig_drain();	/* SIGCHLD */
-	}
-}
-
-/* In a fresh child: undo the parent's signal set-up, run, exit. */
-static void
-run_child(int sock, const char *peer, int *fds, size_t count,
-    const sigset_t *orig_mask, struct conn_opts *co, struct identity *id)
-{
-	int rc;
-
-	/* The supervisor's handlers and self-pipe are not ours; until the
-	 * session is up a signal ends us by its default action. */
-	sig_release();
-	sigprocmask(SIG_SETMASK, orig_mask, NULL);
-	/* Memory locks are not inherited across fork(): lock our copy of
-	 * the secrets again. */
-	secret_relock();
-	close_all(fds, count);
-	log_verbose("connection from %s", peer);
-	rc = conn_run(sock, peer, co);
-	identity_clear(id);
-	if (rc == CONN_INTERRUPTED)
-		sig_end();
-	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
-}
-
-/*
- * -k with --exec or --forward: a child per connection, at most max_conns
- * at once.  The loop polls the listening sockets and the self-pipe
- * (sig.h), which SIGCHLD and the stop signals write to, so a child's exit
- * or a signal always wakes it, even one that came just before poll().
- */
-static int
-serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
-    struct conn_opts *co, struct identity *id)
-{
-	struct pollfd pfd[NET_LISTEN_MAX + 1];
-	struct children kids = { .cap = o->max_conns };
-	struct accept_trouble trouble = { 0 };
-	sigset_t orig;
-	char peer[NET_ADDR_MAX];
-	bool backoff = false;
-	size_t n;
-	pid_t pid;
-	int sock, rc = EXIT_RUNTIME;
-
-	if ((kids.pids = calloc(kids.cap, sizeof(*kids.pids))) == NULL) {
-		log_error("out of memory for --max-conns %lu", kids.cap);
-		return EXIT_RUNTIME;
-	}
-	if (sig_catch() == -1)
-		goto out;
-	for (;;) {
-		reap_children(&kids);
-		if (sig_caught() != 0) {
-			rc = stop_children(&kids, fds, count);
-			goto out;
-		}
-		/* The next child's ephemeral key, made while we wait. */
-		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
-		n = 0;
-		if (kids.active < kids.cap && !backoff)
-			for (; n < count; n++)
-				pfd[n] = (struct pollfd){ .fd = fds[n],
-				    .events = POLLIN };
-		pfd[n] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
-		if (poll(pfd, n + 1, !backoff ? -1 : trouble.delay_ms > 0 ?
-		    trouble.delay_ms : ACCEPT_RETRY_MS) == -1 &&
-		    errno != EINTR) {
-			log_errno("poll failed");
-			goto out;
-		}
-		if (pfd[n].revents != 0)
-			sig_drain();
-		backoff = false;
-		for (size_t i = 0; i < n && kids.active < kids.cap; i++) {
-			if (pfd[i].revents == 0 || sig_caught() != 0)
-				continue;
-			sock = net_accept(fds[i], peer, sizeof(peer));
-			if (sock == -1) {
-				if (accept_failed(&trouble))
-					backoff = true;
-				continue;
-			}
-			accept_worked(&trouble);
-			/* Blocked until the child has put its own signal
-			 * handling in place. */
-			sig_block(&orig);
-			if ((pid = fork()) == -1) {
-				sigprocmask(SIG_SETMASK, &orig, NULL);
-				log_errno("cannot start a process for %s",
-				    peer);
-				close(sock);
-				backoff = true;
-				continue;
-			}
-			if (pid == 0)
-				run_child(sock, peer, fds, count, &orig, co,
-				    id);
-			sigprocmask(SIG_SETMASK, &orig, NULL);
-			/* The child has it: never ours to use again. */
-			conn_clear_ephemeral(co->ephemeral);
-			close(sock);
-			add_child(&kids, pid);
-		}
-	}
-out:
-	sig_release();
-	free(kids.pids);
-	return rc;
-}
-
 int
 cmd_listen(int argc, char **argv)
 {
@@ -577,10 +238,10 @@ cmd_listen(int argc, char **argv)
 		goto out;
 	}
 	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
-		rc = serve_concurrent(fds, count, &o, &co, id);
+		rc = serve_concurrent(fds, count, o.max_conns, &co, id);
 	else
-		rc = serve_serial(fds, count, &o, &co);
-	close_all(fds, count);
+		rc = serve_serial(fds, count, o.keep_open, &co);
+	serve_close(fds, count);
 out:
 	secret_free(id, sizeof(*id));
 	secret_free(eph, sizeof(*eph));
