@@ -3,7 +3,7 @@
  * files).  Six lines, each ending in a newline:
  *
  *     sealcat private key v2 x25519
- *     kdf argon2id v=19 m=262144 t=2 p=1 salt=<base64 of 16 bytes>
+ *     kdf argon2id v=19 m=262144 t=3 p=1 salt=<base64 of 16 bytes>
  *     aead xchacha20poly1305 nonce=<base64 of 24 bytes>
  *     public x25519:<base64 of the public key>
  *     secret <base64 of the sealed 32-byte secret and its 16-byte tag>
@@ -458,8 +458,8 @@ parse_secret_check(struct cursor secret, struct cursor check,
 	crypto_generichash(got, sizeof(got), (const uint8_t *)text,
 	    (size_t)(line6 - text), NULL, 0);
 	if (!ct_equal(got, want, sizeof(got))) {
-		log_error("%s: the file is damaged: the checksum on line 6 does "
-		    "not match lines 1-5 — " FIX_DAMAGED, name);
+		log_error("%s: the file is damaged: the checksum on line 6 "
+		    "does not match lines 1-5 — " FIX_DAMAGED, name);
 		return -1;
 	}
 	return 0;
@@ -482,8 +482,8 @@ keyseal_parse(const char *text, size_t text_len, const char *name,
 	    parse_secret_check(line[4], line[5], text, name, ks) == -1)
 		goto fail;
 	if (version != KDF_VERSION || lanes != KDF_LANES) {
-		log_error("%s: Argon2 version %u with %u lanes is not supported "
-		    "(only v=%d p=%d) — " FIX_ORIGIN, name, (unsigned)version,
+		log_error("%s: Argon2 version %u with %u lanes is not "
+		    "supported (only v=%d p=%d) — " FIX_ORIGIN, name, (unsigned)version,
 		    (unsigned)lanes, KDF_VERSION, KDF_LANES);
 		goto fail;
 	}

@@ -30,14 +30,15 @@ struct identity;
 #define KEYSEAL_RUNTIME (-2)
 
 /*
- * Argon2id cost (PROTOCOL.md, Key files).  The default takes about half a second
- * on a 2020s x86 core.  A file asking for more than the limits is refused
- * before any work, so a planted file cannot make sealcat stall or exhaust
- * memory: at most 1 GiB, at most 16 passes, and memory times passes at
- * most 4 GiB (eight times the default work).
+ * Argon2id cost (PROTOCOL.md, Key files).  The default, libsodium's
+ * "moderate" cost, takes about half a second on a 2020s x86 core.  A file
+ * asking for more than the limits is refused before any work, so a planted
+ * file cannot make sealcat stall or exhaust memory: at most 1 GiB, at most
+ * 16 passes, and memory times passes at most 4 GiB (a little over five
+ * times the default work).
  */
 #define KEYSEAL_MEM_DEFAULT_KIB (256u * 1024)
-#define KEYSEAL_PASSES_DEFAULT 2u
+#define KEYSEAL_PASSES_DEFAULT 3u
 #define KEYSEAL_MEM_MIN_KIB 8u			/* Argon2's minimum, p = 1 */
 #define KEYSEAL_MEM_MAX_KIB (1024u * 1024)
 #define KEYSEAL_PASSES_MAX 16u
@@ -97,9 +98,9 @@ int keyseal_format(const struct identity *id, const uint8_t *pass,
 
 /*
  * Parses the v2 text (text_len bytes) into ks without the passphrase:
- * every line exactly as PROTOCOL.md (Key files) says, then the checksum, then the
- * cost limits.  ks->ad points into text, which must outlive ks.  name is
- * used in messages.  Returns 0, or -1 after reporting.
+ * every line exactly as PROTOCOL.md (Key files) says, then the checksum,
+ * then the cost limits.  ks->ad points into text, which must outlive ks.
+ * name is used in messages.  Returns 0, or -1 after reporting.
  */
 int keyseal_parse(const char *text, size_t text_len, const char *name,
     struct keyseal *ks);

@@ -121,10 +121,10 @@ key_version() {
 	[ ! -e k ] && [ ! -e k.pub ]
 }
 
-@test "keygen --passphrase-file with the default cost: m=262144 t=2, and it unlocks" {
+@test "keygen --passphrase-file with the default cost: m=262144 t=3, and it unlocks" {
 	run "$SEALCAT" keygen --passphrase-file pass -o k
 	assert_status 0
-	grep -qx 'kdf argon2id v=19 m=262144 t=2 p=1 salt=[A-Za-z0-9+/]\{22\}==' k
+	grep -qx 'kdf argon2id v=19 m=262144 t=3 p=1 salt=[A-Za-z0-9+/]\{22\}==' k
 	unlocks k --passphrase-file pass
 }
 
@@ -333,7 +333,7 @@ key_version() {
 	    -- "$SEALCAT" passwd -i "$SERVER_ID" --kdf-memory 2
 	assert_status 0
 	assert_one_line_error 'passphrase changed$'
-	grep -q '^kdf argon2id v=19 m=2048 t=2 p=1 ' "$SERVER_ID"
+	grep -q '^kdf argon2id v=19 m=2048 t=3 p=1 ' "$SERVER_ID"
 	[ "$(sed -n 2p "$SERVER_ID")" != "$before" ]	# a fresh salt
 	run "$SEALCAT" pubkey -i "$SERVER_ID"
 	[ "$output" = "$SERVER_TOKEN" ]
