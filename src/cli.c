@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "log.h"
+#include "passphrase.h"
 #include "util.h"
 
 /* The top-level help around the command list, which cli_help() makes from
@@ -405,6 +406,9 @@ cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
 	    &sealed, id);
 	if (rc != 0)
 		return rc == KEYFILE_RUNTIME ? EXIT_RUNTIME : EXIT_USAGE;
+	/* Not needed (a plain key, or --passphrase-file came first): no
+	 * --exec child gets the descriptor or its number either. */
+	passphrase_forget_fd();
 	if (p->passphrase_file != NULL && !sealed)
 		log_warn("--passphrase-file: %s has no passphrase, so the file "
 		    "was not read — protect the key with 'sealcat passwd -i "

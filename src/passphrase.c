@@ -194,6 +194,19 @@ from_fd(const char *env, struct passphrase *out)
 	return rc;
 }
 
+void
+passphrase_forget_fd(void)
+{
+	const char *env = getenv(PASSPHRASE_FD_ENV);
+	unsigned long v;
+
+	if (env == NULL)
+		return;
+	if (parse_number(env, 3, INT_MAX, &v) == 0)
+		(void)close((int)v);
+	unsetenv(PASSPHRASE_FD_ENV);
+}
+
 /* Reads one line from the terminal fd into out (without the newline). */
 static enum line_result
 read_line(int fd, struct passphrase *out)

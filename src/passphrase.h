@@ -51,6 +51,14 @@ int passphrase_unlock(const char *file, const char *key_path,
     struct passphrase *out);
 
 /*
+ * For a key that turned out to need no passphrase: closes the descriptor
+ * named by $SEALCAT_PASSPHRASE_FD (if it names one of 3 or more) and
+ * removes the variable, as passphrase_unlock() does after reading it, so
+ * that no --exec child inherits either.
+ */
+void passphrase_forget_fd(void);
+
+/*
  * Reads the passphrase file at path (what names it in messages, e.g.
  * "--passphrase-file"): a regular file, not a symbolic link, that group
  * and others cannot access, not empty.  Returns 0, or -1 after reporting.

@@ -257,6 +257,22 @@ key_version() {
 	assert_status 0
 }
 
+@test "SEALCAT_PASSPHRASE_FD not needed (a plain key): --exec children still get neither it nor the descriptor" {
+	make_identities
+	start_bg listener /dev/null bash -c 'exec 5<"$1"; shift; exec "$@"' \
+	    _ pass env SEALCAT_PASSPHRASE_FD=5 "$SEALCAT" listen -v \
+	    -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    -e 'env; if [ -e /proc/$$/fd/5 ]; then echo fd5-open; else echo fd5-closed; fi' \
+	    127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	run connect_io /dev/null child -p "$SERVER_TOKEN"
+	assert_status 0
+	assert_line_in child '^SEALCAT_PEER='
+	assert_line_in child '^fd5-closed$'
+	assert_not_in child SEALCAT_PASSPHRASE_FD
+}
+
 @test "a wrong passphrase: exit 1 at once with one line, from a file or the terminal" {
 	protect_identities
 	run setsid -w timeout 10 "$SEALCAT" listen -i "$SERVER_ID" \
