@@ -5,23 +5,27 @@
 # (_init_completion, _filedir, _known_hosts_real).  The option lists follow
 # `sealcat SUBCOMMAND --help`; tests/cli/docs.bats checks they agree.
 
-_sealcat_commands='keygen pubkey listen connect'
+_sealcat_commands='keygen pubkey listen connect passwd'
 _sealcat_suites='x25519 p256'
 
 # Per subcommand: options that take an argument, then options that do not.
-_sealcat_keygen_args='-o --output --suite -C --comment'
-_sealcat_keygen_flags='-f --force -h --help'
+_sealcat_keygen_args='-o --output --suite -C --comment --passphrase-file
+	--kdf-memory'
+_sealcat_keygen_flags='-f --force --passphrase -h --help'
 
 _sealcat_pubkey_args='-i --identity'
 _sealcat_pubkey_flags='-h --help'
 
+_sealcat_passwd_args='-i --identity --kdf-memory'
+_sealcat_passwd_flags='-h --help'
+
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
-	-e --exec --forward --max-conns -w --timeout --idle --keepalive'
+	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive'
 _sealcat_listen_flags='--allow-any -k --keep-open --recv-only --send-only
 	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
 
-_sealcat_connect_args='-p --peer -i --identity --suite -e --exec
-	-w --timeout --idle --keepalive'
+_sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
+	-e --exec -w --timeout --idle --keepalive'
 _sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
 	-4 -6 -v --verbose -q --quiet -h --help'
 
@@ -58,7 +62,7 @@ _sealcat()
 
 	local cmd=${words[1]}
 	case $cmd in
-	keygen | pubkey | listen | connect) ;;
+	keygen | pubkey | listen | connect | passwd) ;;
 	help)
 		((cword == 2)) &&
 		    COMPREPLY=($(compgen -W "$_sealcat_commands" -- "$cur"))
@@ -71,7 +75,8 @@ _sealcat()
 	local args=" "${!args_var//[$'\t\n']/ }" " flags=${!flags_var}
 
 	case $prev in
-	-i | --identity | -o | --output | -A | --authorized)
+	-i | --identity | -o | --output | -A | --authorized | \
+	    --passphrase-file)
 		_filedir
 		return
 		;;

@@ -3,7 +3,7 @@
 # The option lists follow `sealcat SUBCOMMAND --help`; tests/cli/docs.bats
 # checks they agree.
 
-set -l commands keygen pubkey listen connect
+set -l commands keygen pubkey listen connect passwd
 
 complete -c sealcat -f
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
@@ -14,6 +14,8 @@ complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a listen -d 'accept connections and relay them'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a connect -d 'connect to a listener and relay stdio'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a passwd -d 'add, change or remove the passphrase of a key file'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -s h -l help -d 'show help'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
@@ -29,14 +31,28 @@ complete -c sealcat -n $c -s o -l output -r -F -d 'key file'
 complete -c sealcat -n $c -l suite -x -a 'x25519 p256' -d 'suite'
 complete -c sealcat -n $c -s f -l force -d 'overwrite existing files'
 complete -c sealcat -n $c -s C -l comment -x -d 'comment for the .pub file'
+complete -c sealcat -n $c -l passphrase \
+    -d 'protect the key with a passphrase asked on the terminal'
+complete -c sealcat -n $c -l passphrase-file -r -F \
+    -d 'protect the key with the passphrase in FILE'
+complete -c sealcat -n $c -l kdf-memory -x \
+    -d 'Argon2id memory for the passphrase, MiB (256)'
 
 # pubkey
 set -l c '__fish_seen_subcommand_from pubkey'
 complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
 
+# passwd
+set -l c '__fish_seen_subcommand_from passwd'
+complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
+complete -c sealcat -n $c -l kdf-memory -x \
+    -d 'Argon2id memory for the new passphrase, MiB (256)'
+
 # Options listen and connect share.
 set -l c '__fish_seen_subcommand_from listen connect'
 complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
+complete -c sealcat -n $c -l passphrase-file -r -F \
+    -d "the identity's passphrase"
 complete -c sealcat -n $c -l suite -x -a 'x25519 p256' \
     -d 'suite (must match the identity)'
 complete -c sealcat -n $c -s e -l exec -x -a '(__fish_complete_command)' \
@@ -75,8 +91,8 @@ complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
 
 # True while connect has no operand yet (the next one is the host).
 function __sealcat_connect_wants_host
-    set -l args -p --peer -i --identity --suite -e --exec -w --timeout \
-        --idle --keepalive
+    set -l args -p --peer -i --identity --suite --passphrase-file -e --exec \
+        -w --timeout --idle --keepalive
     set -l seen_connect 0
     set -l skip 0
     for t in (commandline -opc)[2..-1]

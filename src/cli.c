@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "log.h"
+#include "passphrase.h"
 #include "util.h"
 
 /* The top-level help around the command list, which cli_help() makes from
@@ -31,8 +32,16 @@ static const char help_top_tail[] =
 "          sealcat listen --allow TOKEN 9000 > backup.tar\n"
 "          tar c dir | sealcat connect --peer TOKEN host 9000\n";
 
+/* The --kdf-memory entry of keygen and passwd. */
+#define HELP_KDF_MEMORY \
+"      --kdf-memory MIB\n" \
+"                       Argon2id memory for the passphrase, in MiB\n" \
+"                       (default 256, about 0.5 s; 1 to 1024)\n"
+
 static const char help_keygen[] =
 "usage: sealcat keygen [--suite SUITE] [-o FILE] [-f] [-C TEXT]\n"
+"                      [--passphrase | --passphrase-file FILE]\n"
+"                      [--kdf-memory MIB]\n"
 "\n"
 "Create an identity: a private key file (mode 0600) and FILE.pub, and print\n"
 "the public token on stdout.\n"
@@ -42,6 +51,24 @@ static const char help_keygen[] =
 "      --suite SUITE    x25519 (default) or p256\n"
 "  -f, --force          overwrite existing files\n"
 "  -C, --comment TEXT   comment for the .pub file\n"
+"      --passphrase     protect the key with a passphrase, asked twice on\n"
+"                       the terminal\n"
+"      --passphrase-file FILE\n"
+"                       protect the key with the passphrase in FILE\n"
+HELP_KDF_MEMORY
+"  -h, --help           show this help\n";
+
+static const char help_passwd[] =
+"usage: sealcat passwd [-i FILE] [--kdf-memory MIB]\n"
+"\n"
+"Add, change or remove the passphrase of an identity key file.  Asks for the\n"
+"current passphrase (if there is one) and twice on the terminal for the new\n"
+"one; an empty new passphrase removes it, after a confirmation.  The file is\n"
+"replaced atomically, keeping its mode and owner; FILE.pub is not changed.\n"
+"\n"
+"  -i, --identity FILE  key file (default $SEALCAT_IDENTITY, else\n"
+"                       ~/.config/sealcat/id_x25519, else id_p256)\n"
+HELP_KDF_MEMORY
 "  -h, --help           show this help\n";
 
 static const char help_pubkey[] =
@@ -56,7 +83,10 @@ static const char help_pubkey[] =
 /* The lines of the options listen and connect share (CLI_PIPE_LONGOPTS). */
 #define HELP_PIPE_IDENTITY \
 "  -i, --identity FILE    identity key file\n" \
-"      --suite SUITE      x25519 or p256 (must match the identity)\n"
+"      --suite SUITE      x25519 or p256 (must match the identity)\n" \
+"      --passphrase-file FILE\n" \
+"                         the identity's passphrase, if it has one (else\n" \
+"                         asked on the terminal; see sealcat(1))\n"
 #define HELP_PIPE_STREAM \
 "      --recv-only        do not read stdin\n" \
 "      --send-only        discard what arrives\n" \
@@ -115,6 +145,9 @@ static const struct command commands[] = {
 	    help_listen },
 	{ "connect", cmd_connect, "connect to a listener and relay stdio",
 	    help_connect },
+	{ "passwd", cmd_passwd,
+	    "add, change or remove the passphrase of an identity key file",
+	    help_passwd },
 };
 
 const struct command *
@@ -252,6 +285,19 @@ cli_suite(const char *arg, const struct suite **out)
 	return 0;
 }
 
+int
+cli_kdf_memory(const char *arg, struct keyseal_kdf *out)
+{
+	unsigned long mib;
+
+	if (cli_count("--kdf-memory", arg, 1, KEYSEAL_MEM_MAX_KIB / 1024,
+	    &mib) == -1)
+		return -1;
+	out->mem_kib = (uint32_t)mib * 1024;
+	out->passes = KEYSEAL_PASSES_DEFAULT;
+	return 0;
+}
+
 void
 cli_pipe_defaults(struct pipe_opts *p)
 {
@@ -268,6 +314,14 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 	switch (c) {
 	case 'i':
 		p->identity = arg;
+		return 1;
+	case CLI_OPT_PASSPHRASE_FILE:
+		if (arg[0] == '\0') {
+			cli_usage(subcommand, "--passphrase-file: empty file "
+			    "name");
+			return -1;
+		}
+		p->passphrase_file = arg;
 		return 1;
 	case CLI_OPT_SUITE:
 		return cli_suite(arg, &p->suite) == -1 ? -1 : 1;
@@ -338,35 +392,43 @@ cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
 	    suite_default();
 	char path[4096];
 	const char *file = p->identity;
+	bool sealed = false;
+	int rc;
 
 	if (file == NULL) {
 		if (keyfile_default_path(suite, false, path, sizeof(path)) ==
 		    -1)
-			return -1;
+			return EXIT_USAGE;
 		file = path;
 	}
-	if (unchecked == NULL) {
-		if (keyfile_load(file, id) == -1)
-			return -1;
-	} else {
+	if (unchecked != NULL) {
 		size_t len = strlen(file);
 
 		if (len >= unchecked_cap) {
 			log_error("%s: the key file name is too long — use a "
 			    "shorter path", file);
-			return -1;
+			return EXIT_USAGE;
 		}
 		memcpy(unchecked, file, len + 1);
-		if (keyfile_load_unchecked(file, id) == -1)
-			return -1;
 	}
+	rc = keyfile_open(file, p->passphrase_file, unchecked == NULL,
+	    &sealed, id);
+	if (rc != 0)
+		return rc == KEYFILE_RUNTIME ? EXIT_RUNTIME : EXIT_USAGE;
+	/* Not needed (a plain key, or --passphrase-file came first): no
+	 * --exec child gets the descriptor or its number either. */
+	passphrase_forget_fd();
+	if (p->passphrase_file != NULL && !sealed)
+		log_warn("--passphrase-file: %s has no passphrase, so the file "
+		    "was not read — protect the key with 'sealcat passwd -i "
+		    "%s'", file, file);
 	if (p->suite != NULL && p->suite != id->suite) {
 		log_error("--suite %s does not match the identity %s, which is "
 		    "a %s key — drop --suite, or use a %s identity (sealcat "
 		    "keygen --suite %s)", p->suite->name, file,
 		    id->suite->name, p->suite->name, p->suite->name);
 		identity_clear(id);
-		return -1;
+		return EXIT_USAGE;
 	}
-	return 0;
+	return EXIT_OK;
 }

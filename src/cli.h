@@ -22,6 +22,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
 
 /* A row of the command table in cli.c: dispatch in main(), the command
  * list of `sealcat --help` and the unknown-command error are made from it. */
@@ -63,10 +64,14 @@ int cli_count(const char *option, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 int cli_port(const char *option, const char *arg);
 int cli_suite(const char *arg, const struct suite **out);
+/* --kdf-memory MIB: Argon2id with MIB MiB (1 to 1024) and the default
+ * passes. */
+int cli_kdf_memory(const char *arg, struct keyseal_kdf *out);
 
 /* The options listen and connect share (see their --help). */
 struct pipe_opts {
 	const char *identity;		/* -i FILE, or NULL for the default */
+	const char *passphrase_file;	/* --passphrase-file, or NULL */
 	const struct suite *suite;	/* --suite, or NULL: follow the key */
 	const char *exec_cmd;		/* -e CMD, or NULL */
 	bool recv_only;
@@ -90,6 +95,7 @@ enum {
 	CLI_OPT_IDLE,
 	CLI_OPT_KEEPALIVE,
 	CLI_OPT_EXIT_WITH_PEER,
+	CLI_OPT_PASSPHRASE_FILE,
 	CLI_OPT_FIRST_FREE
 };
 
@@ -101,6 +107,8 @@ enum {
 #define CLI_PIPE_LONGOPTS \
 	{ "identity", required_argument, NULL, 'i' }, \
 	{ "suite", required_argument, NULL, CLI_OPT_SUITE }, \
+	{ "passphrase-file", required_argument, NULL, \
+	    CLI_OPT_PASSPHRASE_FILE }, \
 	{ "exec", required_argument, NULL, 'e' }, \
 	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY }, \
 	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY }, \
@@ -140,11 +148,15 @@ const char *cli_pipe_stdout_fix(const struct pipe_opts *p,
 
 /*
  * Loads the identity: -i FILE, else the default path for --suite (or the
- * default suite).  A --suite that disagrees with the key is an error
- * naming both.  With a non-NULL unchecked buffer (unchecked_cap bytes),
- * the file is read with keyfile_load_unchecked() and its name written
- * there, for the identity_check() that must follow.  Returns 0, or -1
- * after reporting (exit 2).
+ * default suite), unlocking it if it is protected by a passphrase
+ * (--passphrase-file, else the sources of passphrase_unlock()): once, so
+ * `listen -k` asks before it accepts anything.  A --suite that disagrees
+ * with the key is an error naming both.  With a non-NULL unchecked buffer
+ * (unchecked_cap bytes), the public key is not yet checked against the
+ * secret (keyfile_load_unchecked()) and the file name is written there,
+ * for the identity_check() that must follow.  Returns EXIT_OK, or
+ * EXIT_USAGE (the key file, the options) or EXIT_RUNTIME (the wrong
+ * passphrase, none typed) after reporting.
  */
 int cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
     char *unchecked, size_t unchecked_cap);

@@ -149,8 +149,10 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (cli_pipe_identity(&o.pipe, id, id_file, sizeof(id_file)) == -1 ||
-	    load_trust(&o, id->suite, &trust) == -1) {
+	if ((rc = cli_pipe_identity(&o.pipe, id, id_file,
+	    sizeof(id_file))) != EXIT_OK)
+		goto out;
+	if (load_trust(&o, id->suite, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

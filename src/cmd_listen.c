@@ -209,11 +209,13 @@ cmd_listen(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (cli_pipe_identity(&o.pipe, id, NULL, 0) == -1 ||
-	    load_trust(&o, &trust) == -1) {
+	/* Trust first: no passphrase is asked for in vain. */
+	if (load_trust(&o, &trust) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
+		goto out;
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_RESPONDER;
 	co.id = id;

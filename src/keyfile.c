@@ -26,7 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyseal.h"
 #include "log.h"
+#include "passphrase.h"
 #include "util.h"
 
 #define HEADER "sealcat private key v1 "
@@ -535,56 +537,125 @@ out:
 	return rc;
 }
 
-/* keyfile_load(); without check, keyfile_load_unchecked(). */
+/*
+ * Like ssh: a secret others can read (or replace) is no longer ours alone.
+ * Checked after parsing, so a wrong file (a .pub, say) is named as such
+ * rather than sent to chmod, and before any passphrase is asked for.
+ * Returns true after reporting if mode is too open.
+ */
+static bool
+too_open(const char *path, mode_t mode)
+{
+	if ((mode & 077) == 0)
+		return false;
+	log_error("%s: permissions %04o are too open (others can access the "
+	    "private key) — run chmod 600 %s", path, (unsigned)(mode & 07777),
+	    path);
+	return true;
+}
+
+/*
+ * Unlocks the parsed protected file ks (from path) with a passphrase from
+ * passphrase_unlock(), which is wiped as soon as the seal is open.
+ * Returns 0, -1 or KEYFILE_RUNTIME after reporting.
+ */
 static int
-load(const char *path, struct identity *id, bool check)
+unlock(const char *path, const struct keyseal *ks,
+    const char *passphrase_file, struct identity *id)
+{
+	struct passphrase *pass;
+	int rc;
+
+	if ((pass = secret_alloc(sizeof(*pass))) == NULL)
+		return -1;
+	rc = passphrase_unlock(passphrase_file, path, pass);
+	if (rc == 0)
+		rc = keyseal_open(ks, pass->bytes, pass->len, path, id);
+	else if (rc == PASSPHRASE_RUNTIME)
+		rc = KEYFILE_RUNTIME;
+	secret_free(pass, sizeof(*pass));
+	return rc;
+}
+
+/* What load() is to do with the file. */
+enum load_mode {
+	LOAD_CHECKED,		/* keyfile_open() with check */
+	LOAD_UNCHECKED,		/* keyfile_open() without */
+	LOAD_PUBLIC		/* keyfile_load_public() */
+};
+
+static int
+load(const char *path, const char *passphrase_file, enum load_mode how,
+    bool *sealed, struct identity *id)
 {
 	/* One spare byte tells a file that grew past KEYFILE_MAX. */
 	const size_t text_cap = KEYFILE_MAX + 1;
+	struct keyseal ks;
+	bool is_sealed;
 	char *text;
 	size_t text_len = 0;
 	mode_t mode = 0;
 	int rc = -1;
 
+	memset(&ks, 0, sizeof(ks));
 	identity_clear(id);
 	if ((text = secret_alloc(text_cap)) == NULL)
 		return -1;
 	if (read_private(path, text, text_cap, &text_len, &mode) == -1)
 		goto out;
-	if (parse_text(text, text_len, path, id) == -1)
+	is_sealed = keyseal_is_sealed(text, text_len);
+	if (sealed != NULL)
+		*sealed = is_sealed;
+	if (is_sealed ? keyseal_parse(text, text_len, path, &ks) == -1 :
+	    parse_text(text, text_len, path, id) == -1)
 		goto out;
-	if (check && identity_check(id, path) == -1) {
-		identity_clear(id);
+	if (too_open(path, mode))
 		goto out;
-	}
-	/*
-	 * Like ssh: a secret others can read (or replace) is no longer ours
-	 * alone.  Checked after parsing, so a wrong file (a .pub, say) is
-	 * named as such rather than sent to chmod.
-	 */
-	if ((mode & 077) != 0) {
-		log_error("%s: permissions %04o are too open (others can "
-		    "access the private key) — run chmod 600 %s", path,
-		    (unsigned)(mode & 07777), path);
-		identity_clear(id);
+	if (is_sealed && how == LOAD_PUBLIC) {
+		/* The public line as it stands: the seal binds it to the
+		 * secret, which unlocking checks. */
+		id->suite = ks.suite;
+		memcpy(id->pub, ks.pub, sizeof(id->pub));
+		rc = 0;
 		goto out;
 	}
+	if (is_sealed && (rc = unlock(path, &ks, passphrase_file, id)) != 0)
+		goto out;
+	rc = -1;
+	if (how != LOAD_UNCHECKED && identity_check(id, path) == -1)
+		goto out;
 	rc = 0;
 out:
+	if (rc != 0)
+		identity_clear(id);
 	secret_free(text, text_cap);
 	return rc;
 }
 
 int
+keyfile_open(const char *path, const char *passphrase_file, bool check,
+    bool *sealed, struct identity *id)
+{
+	return load(path, passphrase_file, check ? LOAD_CHECKED :
+	    LOAD_UNCHECKED, sealed, id);
+}
+
+int
 keyfile_load(const char *path, struct identity *id)
 {
-	return load(path, id, true);
+	return load(path, NULL, LOAD_CHECKED, NULL, id) == 0 ? 0 : -1;
 }
 
 int
 keyfile_load_unchecked(const char *path, struct identity *id)
 {
-	return load(path, id, false);
+	return load(path, NULL, LOAD_UNCHECKED, NULL, id) == 0 ? 0 : -1;
+}
+
+int
+keyfile_load_public(const char *path, struct identity *id)
+{
+	return load(path, NULL, LOAD_PUBLIC, NULL, id) == 0 ? 0 : -1;
 }
 
 static bool
@@ -643,9 +714,56 @@ commit_pair(struct atomic_file *key, struct atomic_file *pub, bool force)
 	return 0;
 }
 
+/* The private key file's text for id, plain or under lock, into text
+ * (KEYFILE_MAX).  Returns 0, -1 or KEYFILE_RUNTIME after reporting. */
+static int
+format_text(const char *path, const struct identity *id,
+    const struct keyfile_lock *lock, char *text, size_t *text_len)
+{
+	if (lock != NULL)
+		return keyseal_format(id, lock->pass, lock->pass_len,
+		    &lock->kdf, path, text, KEYFILE_MAX, text_len);
+	if (keyfile_format(id, text, KEYFILE_MAX, text_len) == -1) {
+		log_error("%s: cannot format the key — this is a bug", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* path.pub into out (PATH_MAX).  Returns 0, or -1 after reporting. */
+static int
+pub_path_of(const char *path, char *out, size_t out_cap)
+{
+	int n = snprintf(out, out_cap, "%s.pub", path);
+
+	if (n < 0 || (size_t)n >= out_cap) {
+		log_error("%s: path too long — choose a shorter name", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+keyfile_check_new(const char *path)
+{
+	char pub_path[PATH_MAX];
+
+	if (pub_path_of(path, pub_path, sizeof(pub_path)) == -1)
+		return -1;
+	return targets_free(path, pub_path) ? 0 : -1;
+}
+
 int
 keyfile_write(const char *path, const struct identity *id,
     const char *comment, bool force)
+{
+	return keyfile_write_locked(path, id, comment, force, NULL) == 0 ? 0 :
+	    -1;
+}
+
+int
+keyfile_write_locked(const char *path, const struct identity *id,
+    const char *comment, bool force, const struct keyfile_lock *lock)
 {
 	struct atomic_file key_file, pub_file;
 	char *text = NULL;
@@ -662,15 +780,12 @@ keyfile_write(const char *path, const struct identity *id,
 		    "at most 255 characters — shorten or simplify it");
 		goto out;
 	}
-	n = snprintf(pub_path, sizeof(pub_path), "%s.pub", path);
-	if (n < 0 || (size_t)n >= sizeof(pub_path)) {
-		log_error("%s: path too long — choose a shorter name", path);
+	if (pub_path_of(path, pub_path, sizeof(pub_path)) == -1)
 		goto out;
-	}
-	if ((text = secret_alloc(KEYFILE_MAX)) == NULL)
+	/* Before the key derivation, which takes a while. */
+	if (!force && !targets_free(path, pub_path))
 		goto out;
-	if (token_format(id->suite, id->pub, token, sizeof(token)) == -1 ||
-	    keyfile_format(id, text, KEYFILE_MAX, &text_len) == -1) {
+	if (token_format(id->suite, id->pub, token, sizeof(token)) == -1) {
 		log_error("%s: cannot format the key — this is a bug", path);
 		goto out;
 	}
@@ -679,8 +794,11 @@ keyfile_write(const char *path, const struct identity *id,
 	    comment != NULL ? comment : "");
 	if (n < 0 || (size_t)n >= sizeof(pub_line))
 		goto out;
-	if (!force && !targets_free(path, pub_path))
+	if ((text = secret_alloc(KEYFILE_MAX)) == NULL)
 		goto out;
+	if ((rc = format_text(path, id, lock, text, &text_len)) != 0)
+		goto out;
+	rc = -1;
 	/* Replacing a service's key as root leaves it the service's. */
 	if (atomic_file_prepare(&key_file, path, text, text_len, 0600,
 	    force ? path : NULL) == -1 ||
@@ -696,6 +814,32 @@ out:
 		rc = -1;
 	if (pub_file.path[0] != '\0' && atomic_file_done(&pub_file) == -1)
 		rc = -1;
+	secret_free(text, KEYFILE_MAX);
+	return rc;
+}
+
+int
+keyfile_rewrite(const char *path, const struct identity *id,
+    const struct keyfile_lock *lock)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t text_len = 0;
+	int rc = -1;
+
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_error("%s: is no longer a regular file — nothing was "
+		    "changed; check the path", path);
+		return -1;
+	}
+	if ((text = secret_alloc(KEYFILE_MAX)) == NULL)
+		return -1;
+	if ((rc = format_text(path, id, lock, text, &text_len)) != 0)
+		goto out;
+	/* Temporary file, fsync, rename, directory fsync: a crash leaves
+	 * the old file or the new one.  Same mode, owner and group. */
+	rc = atomic_write_file(path, text, text_len, st.st_mode & 07777, path);
+out:
 	secret_free(text, KEYFILE_MAX);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /*
- * keyfile.h - identities: private key files, .pub files and public key
- * tokens (PROTOCOL.md §4).  Errors are reported here (naming the file) and
- * are configuration errors: callers exit 2.
+ * keyfile.h - identities: private key files, plain or protected by a
+ * passphrase (PROTOCOL.md, Key files; the protected format is keyseal.h's),
+ * .pub files and public key tokens (PROTOCOL.md §4).  Errors are reported
+ * here (naming the file) and are configuration errors, callers exit 2,
+ * except KEYFILE_RUNTIME.
  */
 #ifndef SEALCAT_KEYFILE_H
 #define SEALCAT_KEYFILE_H
@@ -10,12 +12,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keyseal.h"
 #include "suite.h"
 
 /* "p256:" + base64 of 65 bytes (88 chars) + NUL, with room to spare. */
 #define TOKEN_MAX 128
 /* A private key file is small text; anything larger is not one of ours. */
 #define KEYFILE_MAX 1024
+
+/* Returned besides 0 and -1 where a passphrase may be involved: a failure
+ * at run time (the wrong passphrase, none typed, no memory for the key
+ * derivation), already reported; callers exit 1. */
+#define KEYFILE_RUNTIME KEYSEAL_RUNTIME
+
+/* How to protect a key file being written: the passphrase (pass_len >= 1
+ * bytes) and the Argon2id cost. */
+struct keyfile_lock {
+	const uint8_t *pass;
+	size_t pass_len;
+	struct keyseal_kdf kdf;
+};
 
 struct identity {
 	const struct suite *suite;
@@ -67,11 +83,41 @@ int keyfile_format(const struct identity *id, char *out, size_t out_cap,
 int keyfile_write(const char *path, const struct identity *id,
     const char *comment, bool force);
 
+/* keyfile_write() with lock (NULL: the plain format, exactly as
+ * keyfile_write()).  Returns 0, -1 or KEYFILE_RUNTIME after reporting. */
+int keyfile_write_locked(const char *path, const struct identity *id,
+    const char *comment, bool force, const struct keyfile_lock *lock);
+
+/* Refuses (-1 after reporting) when path or path.pub exists, as
+ * keyfile_write() without force would; 0 when both names are free. */
+int keyfile_check_new(const char *path);
+
 /*
- * Loads and checks a private key file: refuses group/other-accessible files,
- * anything but the exact format, and a public key that does not match the
- * secret.  Returns 0, or -1 after reporting (naming path).
+ * Replaces the existing private key file at path with id, plain (lock
+ * NULL) or under lock, in one atomic step (util.h: atomic_write_file(),
+ * which syncs the new file and the directory): a crash leaves the old file
+ * or the new one.  The new file keeps the old one's mode, owner and group;
+ * path.pub is not touched.  Returns 0, -1 or KEYFILE_RUNTIME after
+ * reporting.
  */
+int keyfile_rewrite(const char *path, const struct identity *id,
+    const struct keyfile_lock *lock);
+
+/*
+ * Loads a private key file in either format.  Refuses group/other-
+ * accessible files, anything but the exact format, and (with check) a
+ * public key that does not match the secret; without check the caller must
+ * call identity_check(), as after keyfile_load_unchecked().  A protected
+ * file is unlocked with a passphrase from passphrase_unlock(
+ * passphrase_file, path) (passphrase.h), asked for only once the file has
+ * passed every other check.  *sealed (unless NULL) tells whether the file
+ * was protected.  Returns 0, or -1 or KEYFILE_RUNTIME after reporting
+ * (naming path); id is cleared on failure.
+ */
+int keyfile_open(const char *path, const char *passphrase_file, bool check,
+    bool *sealed, struct identity *id);
+
+/* keyfile_open(path, NULL, true, NULL, id) with every failure as -1. */
 int keyfile_load(const char *path, struct identity *id);
 
 /*
@@ -82,6 +128,15 @@ int keyfile_load(const char *path, struct identity *id);
  * to anyone.  Returns 0, or -1 after reporting.
  */
 int keyfile_load_unchecked(const char *path, struct identity *id);
+
+/*
+ * The public key of a private key file, without a passphrase: sets only
+ * id->suite and id->pub.  A plain file is loaded and checked as by
+ * keyfile_load(); a protected one gets every check but the seal (which
+ * binds its public line to the secret and is checked when it is
+ * unlocked).  Returns 0, or -1 after reporting.
+ */
+int keyfile_load_public(const char *path, struct identity *id);
 
 /*
  * Recomputes id's public key from its secret and compares it with id->pub

@@ -140,3 +140,32 @@ transfer() {
 	wait_bg "$LISTENER_PID"
 	assert_clean listener 3
 }
+
+@test "memcheck: keys protected by a passphrase, unlocked and refused, no errors or leaks" {
+	printf 'sesame\n' >pass
+	printf 'not it\n' >wrong
+	chmod 600 pass wrong
+	SERVER_ID=$BATS_TEST_TMPDIR/server
+	CLIENT_ID=$BATS_TEST_TMPDIR/client
+	SERVER_TOKEN=$("$SEALCAT" keygen --suite p256 --passphrase-file pass \
+	    --kdf-memory 1 -o "$SERVER_ID")
+	CLIENT_TOKEN=$("$SEALCAT" keygen --suite p256 --passphrase-file pass \
+	    --kdf-memory 1 -o "$CLIENT_ID")
+	run timeout "$WATCHDOG" valgrind "${VG_FLAGS[@]}" \
+	    --log-file="$BATS_TEST_TMPDIR/wrong.%p.vg" \
+	    "$SEALCAT" listen -i "$SERVER_ID" --passphrase-file wrong \
+	    --allow-any 127.0.0.1 0
+	assert_status 1
+	[[ $output == *"wrong passphrase"* ]]
+	assert_clean wrong
+	vg_listener --passphrase-file pass --allow "$CLIENT_TOKEN"
+	random_file data 10000
+	run vg_connect data client.out --passphrase-file pass \
+	    --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file data listener.out
+	assert_clean listener
+	assert_clean client
+}

@@ -13,10 +13,13 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "fuzz.h"
 #include "frame.h"
 #include "keyfile.h"
 #include "rekey.h"
+#include "util.h"
 
 struct seed {
 	uint8_t *data;
@@ -886,6 +889,86 @@ add_token(struct seed *s, const struct suite *suite, uint8_t key_seed)
 	add_str(s, token);
 }
 
+/*
+ * Protected key files: two of tests/vectors/sealcat/keyfile_v2.json, at
+ * the smallest cost.  The x25519 one opens with fuzz_keyfile.c's
+ * passphrase, "open sesame"; the p256 one has another ("x").
+ */
+static const char sealed_x25519[] =
+    "sealcat private key v2 x25519\n"
+    "kdf argon2id v=19 m=8 t=1 p=1 salt=Bl6luiHwbqT7F3a3LMuxEw==\n"
+    "aead xchacha20poly1305 nonce=xIN+hoalHMhVGZHON+8hssql+/QKOume\n"
+    "public x25519:D1hKWPzICCQR6RVDC6CmV0t6gFRrGXO6hFF2qyqFZHA=\n"
+    "secret CAqu1Mb2m39CjQVopywx7VeeMJT2YIDZVcpyqhJAlvkwxvfkcW0GQdpOWlAjTDFQ"
+    "\n"
+    "check wOIQ98f9y6FzS7Uhxb2yxt/0SV9SRF27TqyyKbGzHmw=\n";
+static const char sealed_p256[] =
+    "sealcat private key v2 p256\n"
+    "kdf argon2id v=19 m=8 t=1 p=1 salt=ogo4q7gf9OmTUltOrjqavg==\n"
+    "aead xchacha20poly1305 nonce=wSI/J6t4k6eC5lSgzGZ1wtueixfIr5jp\n"
+    "public p256:BBrQ/TsYVijEZqxzDgTT/TC126whGrNHqxAd09AZ7kdcO+UzdE+4dHnY7LWE"
+    "wUy/2rU5F89FNIZ647NsjOaZAQg=\n"
+    "secret nRIOd5+4OgTyqPdnDCBU56rOERJzzf69cK3PwdIamImV61GfNxwwNpU+JC6nD+I9"
+    "\n"
+    "check kdc0DhSkUKitnngIWJXmROx13okiT2O5dqsydZTz9LQ=\n";
+
+/* The sealed x25519 file with from replaced by to and the checksum redone,
+ * as a planted file would be. */
+static void
+add_sealed_edit(struct seed *s, const char *from, const char *to)
+{
+	char text[KEYFILE_MAX];
+	char *at, *check;
+	uint8_t sum[32];
+	char b64[BASE64_LEN(sizeof(sum)) + 1];
+	int n;
+
+	at = strstr(sealed_x25519, from);
+	FUZZ_ASSERT(at != NULL);
+	n = snprintf(text, sizeof(text), "%.*s%s%s",
+	    (int)(at - sealed_x25519), sealed_x25519, to, at + strlen(from));
+	FUZZ_ASSERT(n > 0 && (size_t)n < sizeof(text));
+	check = strstr(text, "\ncheck ") + 1;
+	crypto_generichash(sum, sizeof(sum), (const uint8_t *)text,
+	    (size_t)(check - text), NULL, 0);
+	FUZZ_ASSERT(base64_encode(sum, sizeof(sum), b64, sizeof(b64)) == 0);
+	snprintf(check, sizeof(text) - (size_t)(check - text), "check %s\n",
+	    b64);
+	add_str(s, text);
+}
+
+static void
+sealed_seeds(const char *t)
+{
+	struct seed s;
+
+	s = start(0);
+	add_str(&s, sealed_x25519);
+	save(&s, t, "ok-sealed-x25519");
+
+	s = start(0);
+	add_str(&s, sealed_p256);
+	save(&s, t, "bad-sealed-p256-other-passphrase");
+
+	s = start(0);
+	add_str(&s, sealed_x25519);
+	s.data[s.len - 10] ^= 0x01;
+	save(&s, t, "bad-sealed-checksum");
+
+	s = start(0);
+	add_str(&s, sealed_x25519);
+	s.len--;
+	save(&s, t, "bad-sealed-no-final-newline");
+
+	s = start(0);
+	add_sealed_edit(&s, " m=8 t=1 ", " m=1048576 t=16 ");
+	save(&s, t, "bad-sealed-cost-too-high");
+
+	s = start(0);
+	add_sealed_edit(&s, " t=1 ", " t=2 ");
+	save(&s, t, "bad-sealed-header-changed");
+}
+
 static void
 keyfile_seeds(void)
 {
@@ -926,6 +1009,8 @@ keyfile_seeds(void)
 	s = start(0);
 	add_str(&s, "sealcat private key v2 x25519\n");
 	save(&s, t, "bad-version-2");
+
+	sealed_seeds(t);
 
 	s = start(0);
 	add_token(&s, &suite_x25519, FUZZ_I_STATIC);
