@@ -298,7 +298,8 @@ send_line(int fd, const char *line, size_t len)
 enum peek {
 	PEEK_QUIET,		/* nothing to read: still waiting, as asked */
 	PEEK_DATA,		/* bytes before OK */
-	PEEK_GONE		/* closed or failed */
+	PEEK_EOF,		/* a FIN */
+	PEEK_GONE		/* a reset or another error */
 };
 
 static enum peek
@@ -312,7 +313,9 @@ peek(int fd)
 	while (n == -1 && errno == EINTR);
 	if (n == 1)
 		return PEEK_DATA;
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (n == 0)
+		return PEEK_EOF;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return PEEK_QUIET;
 	return PEEK_GONE;
 }
@@ -739,10 +742,12 @@ at_cap(struct pair *p, int d, enum pair_end *end)
 	case PEEK_QUIET:
 		p->readable[d] = false;
 		return 0;
-	default:
-		/* recv() says 0 for a FIN; splice() will tell a reset. */
+	case PEEK_EOF:
 		p->dir[d].eof = true;
 		return 0;
+	default:
+		*end = reset_by(d);
+		return -1;
 	}
 }
 
