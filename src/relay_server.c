@@ -56,8 +56,12 @@
 #define PIPE_SHRINK_MS 1000
 /* A refused client gets this long to read its ERROR line. */
 #define LINGER_MS 2000
-/* At most this many refused sockets linger at once; beyond, they close. */
+/* At most this many refused sockets linger at once; beyond, they close.
+ * One that sends more than LINGER_DISCARD_MAX meanwhile is closed too. */
 #define CLOSING_MAX 256
+#define LINGER_DISCARD_MAX (64 * 1024)
+/* Failing accept() is reported at most this often. */
+#define ACCEPT_REPORT_MS 10000
 /* Nameplate bindings per allowed waiting side. */
 #define BINDINGS_PER_WAITING 10
 /* After accept() fails for want of descriptors, retry this much later. */
@@ -119,7 +123,7 @@ struct conn {
 	struct link queue;	/* a waiting connector: in its id's queue */
 	struct rv_id *id;	/* WAITING */
 	struct pair *pair;	/* PAIRED */
-	size_t line_len;
+	size_t line_len;	/* HELLO: bytes in line; CLOSING: discarded */
 	uint8_t line[RENDEZVOUS_LINE_MAX];
 };
 
@@ -227,6 +231,7 @@ struct server {
 	unsigned long plate_low;	/* no free number below this */
 
 	long long accept_paused_until;	/* 0: accepting */
+	long long accept_reported;	/* ms: accept() failing, last said */
 	bool stopping;
 	long long stop_deadline;
 };
@@ -650,6 +655,7 @@ refuse(struct server *s, struct conn *c, const char *reason)
 	source_put(s, c->source);
 	c->source = NULL;
 	c->state = CONN_CLOSING;
+	c->line_len = 0;
 	c->since = s->now;
 	list_push(&s->closing_list, &c->timer);
 	s->closing++;
@@ -663,8 +669,10 @@ on_closing(struct server *s, struct conn *c)
 
 	for (;;) {
 		n = read(c->fd, sink, sizeof(sink));
-		if (n > 0)
+		if (n > 0 && (size_t)n <= LINGER_DISCARD_MAX - c->line_len) {
+			c->line_len += (size_t)n;
 			continue;
+		}
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1337,9 +1345,13 @@ accept_all(struct server *s, int lfd)
 		case ENFILE:
 		case ENOBUFS:
 		case ENOMEM:
-			log_errno("cannot accept a connection — raise the "
-			    "descriptor limit or lower --max-pairs and "
-			    "--max-waiting");
+			if (s->accept_reported == 0 || s->now -
+			    s->accept_reported >= ACCEPT_REPORT_MS) {
+				log_errno("cannot accept a connection — raise "
+				    "the descriptor limit or lower "
+				    "--max-pairs and --max-waiting");
+				s->accept_reported = s->now;
+			}
 			s->accept_paused_until = s->now + ACCEPT_RETRY_MS;
 			return;
 		case EINTR:
@@ -1395,7 +1407,9 @@ dispatch(struct server *s, const struct epoll_event *ev)
 
 	switch (kind) {
 	case WATCH_LISTENER:
-		accept_all(s, ((const struct watch *)ev->data.ptr)->fd);
+		/* After stop() the descriptor is closed, maybe reused. */
+		if (!s->stopping)
+			accept_all(s, ((const struct watch *)ev->data.ptr)->fd);
 		break;
 	case WATCH_SIGNAL:
 		sig_drain();
@@ -1568,7 +1582,8 @@ server_init(struct server *s, const struct relay_server_opts *o, int *fds,
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	struct link *lists[] = { &s->hello, &s->listen_wait,
 	    &s->connect_wait, &s->closing_list, &s->active, &s->ready,
-	    &s->grown, &s->graces, &s->idle_sources, &s->dead_conns, &s->dead_pairs };
+	    &s->grown, &s->graces, &s->idle_sources, &s->dead_conns,
+	    &s->dead_pairs };
 
 	memset(s, 0, sizeof(*s));
 	s->o = o;

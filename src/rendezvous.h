@@ -37,7 +37,7 @@ enum rendezvous_verb {
 	RENDEZVOUS_LISTEN,	/* wait for a CONNECT to the id */
 	RENDEZVOUS_CONNECT,	/* meet the LISTEN waiting on the id */
 	RENDEZVOUS_ALLOCATE,	/* bind a nameplate to the id, then LISTEN */
-	RENDEZVOUS_CLAIM	/* CONNECT to the id the nameplate is bound to */
+	RENDEZVOUS_CLAIM	/* CONNECT to the nameplate's id */
 };
 
 struct rendezvous_request {

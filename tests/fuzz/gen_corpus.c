@@ -1010,7 +1010,8 @@ relay_line_seeds(void)
 		{ FUZZ_RELAY_REPLY, "OK\n", "ok-reply-ok" },
 		{ FUZZ_RELAY_REPLY, "OK\nSEALCAT/1 Noise_XX_25519_ChaChaPoly"
 		  "_BLAKE2b\n", "ok-reply-ok-then-session" },
-		{ FUZZ_RELAY_REPLY, "NAMEPLATE 412\nOK\n", "ok-reply-nameplate" },
+		{ FUZZ_RELAY_REPLY, "NAMEPLATE 412\nOK\n",
+		  "ok-reply-nameplate" },
 		{ FUZZ_RELAY_REPLY, "ERROR id taken\n", "ok-reply-error" },
 		{ FUZZ_RELAY_REPLY, "ERROR busy\x1b[2J\n",
 		  "bad-reply-escape-sequence" },
