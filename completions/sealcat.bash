@@ -5,7 +5,7 @@
 # (_init_completion, _filedir, _known_hosts_real).  The option lists follow
 # `sealcat SUBCOMMAND --help`; tests/cli/docs.bats checks they agree.
 
-_sealcat_commands='keygen pubkey listen connect passwd'
+_sealcat_commands='keygen pubkey listen connect passwd relay'
 _sealcat_suites='x25519 p256'
 
 # Per subcommand: options that take an argument, then options that do not.
@@ -28,6 +28,11 @@ _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
 	-e --exec -w --timeout --idle --keepalive'
 _sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
 	-4 -6 -v --verbose -q --quiet -h --help'
+
+_sealcat_relay_args='--max-pairs --max-waiting --max-per-source --source-rate
+	-w --timeout --wait --connect-wait --idle --max-bytes --nameplate-grace
+	--shutdown-grace'
+_sealcat_relay_flags='-4 -6 -v --verbose -q --quiet -h --help'
 
 # Host names from known_peers ("HOST:PORT TOKEN" lines), for connect.
 _sealcat_known_peer_hosts()
@@ -62,7 +67,7 @@ _sealcat()
 
 	local cmd=${words[1]}
 	case $cmd in
-	keygen | pubkey | listen | connect | passwd) ;;
+	keygen | pubkey | listen | connect | passwd | relay) ;;
 	help)
 		((cword == 2)) &&
 		    COMPREPLY=($(compgen -W "$_sealcat_commands" -- "$cur"))

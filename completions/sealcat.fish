@@ -3,7 +3,7 @@
 # The option lists follow `sealcat SUBCOMMAND --help`; tests/cli/docs.bats
 # checks they agree.
 
-set -l commands keygen pubkey listen connect passwd
+set -l commands keygen pubkey listen connect passwd relay
 
 complete -c sealcat -f
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
@@ -16,6 +16,8 @@ complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a connect -d 'connect to a listener and relay stdio'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a passwd -d 'add, change or remove the passphrase of a key file'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a relay -d 'pair listeners and connectors that cannot reach each other'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -s h -l help -d 'show help'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
@@ -88,6 +90,31 @@ complete -c sealcat -n $c -l trust-new \
     -d 'trust and record an unknown server key'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
+
+# relay
+set -l c '__fish_seen_subcommand_from relay'
+complete -c sealcat -n $c -l max-pairs -x -d 'pairs at once (1000)'
+complete -c sealcat -n $c -l max-waiting -x -d 'clients not paired yet (1000)'
+complete -c sealcat -n $c -l max-per-source -x \
+    -d 'connections per source address (64)'
+complete -c sealcat -n $c -l source-rate -x \
+    -d 'new connections per second per source (20)'
+complete -c sealcat -n $c -s w -l timeout -x \
+    -d 'time a client has to send its request (10)'
+complete -c sealcat -n $c -l wait -x \
+    -d 'how long a listener waits for a partner (300)'
+complete -c sealcat -n $c -l connect-wait -x \
+    -d 'how long a connector waits for a listener (10)'
+complete -c sealcat -n $c -l idle -x -d 'reset a pair silent this long (3600)'
+complete -c sealcat -n $c -l max-bytes -x -d 'reset a pair after N bytes'
+complete -c sealcat -n $c -l nameplate-grace -x \
+    -d 'keep a nameplate after its listener (60)'
+complete -c sealcat -n $c -l shutdown-grace -x \
+    -d 'after SIGTERM, let pairs finish (30)'
+complete -c sealcat -n $c -s 4 -d 'IPv4 only'
+complete -c sealcat -n $c -s 6 -d 'IPv6 only'
+complete -c sealcat -n $c -s v -l verbose -d 'report every client on stderr'
+complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 
 # True while connect has no operand yet (the next one is the host).
 function __sealcat_connect_wants_host

@@ -134,6 +134,33 @@ HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 HELP_PIPE_COMMON;
 
+static const char help_relay[] =
+"usage: sealcat relay [options] [ADDRESS] PORT\n"
+"\n"
+"Run a rendezvous relay: pair each listener with a connector that names the\n"
+"same id, and pass their bytes on unread.  The relay holds no key and sees\n"
+"only ids and nameplate numbers.\n"
+"\n"
+"      --max-pairs N      pairs at once (1000)\n"
+"      --max-waiting N    clients not paired yet (1000)\n"
+"      --max-per-source N\n"
+"                         connections per source address (64)\n"
+"      --source-rate N    new connections per second per source (20)\n"
+"  -w, --timeout SECS     time a client has to send its request (10)\n"
+"      --wait SECS        how long a listener waits for a partner (300)\n"
+"      --connect-wait SECS\n"
+"                         how long a connector waits for a listener (10)\n"
+"      --idle SECS        reset a pair silent this long (3600)\n"
+"      --max-bytes N      reset a pair after N bytes, K/M/G/T allowed (off)\n"
+"      --nameplate-grace SECS\n"
+"                         keep a nameplate this long after its listener (60)\n"
+"      --shutdown-grace SECS\n"
+"                         after SIGTERM, let pairs finish this long (30)\n"
+"  -4, -6                 IPv4 or IPv6 only\n"
+"  -v, --verbose          report every client on stderr\n"
+"  -q, --quiet            report errors only\n"
+"  -h, --help             show this help\n";
+
 static const struct command commands[] = {
 	{ "keygen", cmd_keygen,
 	    "create an identity key file and print its public token",
@@ -148,6 +175,8 @@ static const struct command commands[] = {
 	{ "passwd", cmd_passwd,
 	    "add, change or remove the passphrase of an identity key file",
 	    help_passwd },
+	{ "relay", cmd_relay, "pair listeners and connectors that cannot "
+	    "reach each other", help_relay },
 };
 
 const struct command *

@@ -83,6 +83,18 @@ log_warn(const char *fmt, ...)
 }
 
 void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	emit("", fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
 log_verbose(const char *fmt, ...)
 {
 	va_list ap;

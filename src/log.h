@@ -32,6 +32,10 @@ void log_errno(const char *fmt, ...)
 void log_warn(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* Prints "sealcat: <fmt>"; hidden by -q (a report, not a warning). */
+void log_info(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* Prints "sealcat: <fmt>" only with -v. */
 void log_verbose(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

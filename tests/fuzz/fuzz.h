@@ -47,6 +47,8 @@ extern bool fuzz_accepted;
 				 * before the first frame */
 #define FUZZ_TOKEN 0x02		/* keyfile: a token, else a key file */
 #define FUZZ_CPACE_B 0x02	/* cpace: connect reads B, not listen A */
+#define FUZZ_RELAY_REPLY 0x02	/* relay_line: a relay's reply, else a
+				 * client's request */
 
 /* The key seeds: private key byte i is seed + i, valid for both suites. */
 #define FUZZ_I_STATIC 0x11

@@ -20,6 +20,7 @@
 #include "keyfile.h"
 #include "rekey.h"
 #include "util.h"
+#include "rendezvous.h"
 
 struct seed {
 	uint8_t *data;
@@ -1046,6 +1047,77 @@ keyfile_seeds(void)
 	save(&s, t, "bad-token-unknown-suite");
 }
 
+/* ---- relay lines ---- */
+
+#define RELAY_ID "0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef"
+#define RELAY_V "SEALCAT-RELAY/1 "
+
+static void
+relay_seed(uint8_t flags, const char *text, const char *name)
+{
+	struct seed s = start(flags);
+
+	add_str(&s, text);
+	save(&s, "relay_line", name);
+}
+
+static void
+relay_line_seeds(void)
+{
+	static const struct {
+		uint8_t flags;
+		const char *text;
+		const char *name;
+	} seeds[] = {
+		{ 0, RELAY_V "LISTEN " RELAY_ID "\n", "ok-listen" },
+		{ 0, RELAY_V "CONNECT " RELAY_ID "\n", "ok-connect" },
+		{ 0, RELAY_V "ALLOCATE " RELAY_ID "\n", "ok-allocate" },
+		{ 0, RELAY_V "CLAIM 412\n", "ok-claim" },
+		{ 0, RELAY_V "CLAIM 999999\n", "ok-claim-999999" },
+		{ 0, RELAY_V "LISTEN " RELAY_ID, "bad-no-newline" },
+		{ 0, RELAY_V "LISTEN " RELAY_ID "\nSEALCAT/1 x\n",
+		  "bad-bytes-before-ok" },
+		{ 0, RELAY_V "LISTEN " RELAY_ID "\r\n", "bad-crlf" },
+		{ 0, RELAY_V "LISTEN 0123456789ABCDEF0123456789abcdef"
+		  "0123456789abcdef0123456789abcdef\n", "bad-uppercase-id" },
+		{ 0, RELAY_V "LISTEN " RELAY_ID "0\n", "bad-id-65-digits" },
+		{ 0, RELAY_V "CLAIM 0\n", "bad-claim-0" },
+		{ 0, RELAY_V "CLAIM 007\n", "bad-claim-leading-zeros" },
+		{ 0, RELAY_V "CLAIM 1000000\n", "bad-claim-1000000" },
+		{ 0, RELAY_V "CLAIM " RELAY_ID "\n", "bad-claim-id" },
+		{ 0, RELAY_V "ACCEPT " RELAY_ID "\n", "bad-unknown-verb" },
+		{ 0, "SEALCAT-RELAY/2 LISTEN " RELAY_ID "\n", "bad-version-2" },
+		{ 0, "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
+		  "bad-preamble" },
+		{ 0, "GET / HTTP/1.1\r\nHost: relay\r\n\r\n", "bad-http" },
+		{ 0, "", "bad-empty" },
+		{ FUZZ_RELAY_REPLY, "OK\n", "ok-reply-ok" },
+		{ FUZZ_RELAY_REPLY, "OK\nSEALCAT/1 Noise_XX_25519_ChaChaPoly"
+		  "_BLAKE2b\n", "ok-reply-ok-then-session" },
+		{ FUZZ_RELAY_REPLY, "NAMEPLATE 412\nOK\n",
+		  "ok-reply-nameplate" },
+		{ FUZZ_RELAY_REPLY, "ERROR id taken\n", "ok-reply-error" },
+		{ FUZZ_RELAY_REPLY, "ERROR busy\x1b[2J\n",
+		  "bad-reply-escape-sequence" },
+		{ FUZZ_RELAY_REPLY, "NAMEPLATE 0\n", "bad-reply-nameplate-0" },
+		{ FUZZ_RELAY_REPLY, "ERROR \n", "bad-reply-empty-reason" },
+		{ FUZZ_RELAY_REPLY, "OK", "bad-reply-no-newline" },
+		{ FUZZ_RELAY_REPLY, "HTTP/1.1 400 Bad Request\r\n",
+		  "bad-reply-http" },
+	};
+	char long_line[RENDEZVOUS_LINE_MAX + 2];
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		relay_seed(seeds[i].flags, seeds[i].text, seeds[i].name);
+	/* 128 bytes without an LF, then the LF: one byte over the limit. */
+	memset(long_line, 'A', RENDEZVOUS_LINE_MAX);
+	long_line[RENDEZVOUS_LINE_MAX] = '\n';
+	long_line[RENDEZVOUS_LINE_MAX + 1] = '\0';
+	relay_seed(0, long_line, "bad-line-too-long");
+	relay_seed(FUZZ_RELAY_REPLY, long_line, "bad-reply-too-long");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1062,5 +1134,6 @@ main(int argc, char **argv)
 	frame_seeds();
 	keyfile_seeds();
 	cpace_seeds();
+	relay_line_seeds();
 	return 0;
 }
