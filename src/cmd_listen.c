@@ -15,13 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cli.h"
 #include "conn.h"
 #include "keyfile.h"
 #include "local.h"
 #include "log.h"
-#include "net.h"
 #include "sig.h"
+#include "tcp.h"
 #include "trust.h"
 #include "util.h"
 
@@ -84,7 +85,7 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		return -1;
 	case OPT_FORWARD:
 		o->forward = optarg;
-		if (net_split_host_port(optarg, o->forward_host,
+		if (addr_split_host_port(optarg, o->forward_host,
 		    sizeof(o->forward_host), o->forward_port,
 		    sizeof(o->forward_port)) == -1 ||
 		    cli_port("--forward", o->forward_port) == -1)
@@ -184,10 +185,9 @@ close_all(int *fds, size_t count)
 
 /* Waits for a connection on any listening socket and accepts it. */
 static int
-accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
+accept_one(int *fds, size_t count, struct stream *st)
 {
-	struct pollfd pfd[NET_LISTEN_MAX];
-	int fd;
+	struct pollfd pfd[TCP_LISTEN_MAX];
 
 	for (size_t i = 0; i < count; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
@@ -201,9 +201,8 @@ accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 		for (size_t i = 0; i < count; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			fd = net_accept(fds[i], peer, peer_cap);
-			if (fd != -1)
-				return fd;
+			if (tcp_accept(fds[i], st) == 0)
+				return 0;
 			if (errno == EMFILE || errno == ENFILE) {
 				log_errno("cannot accept a connection");
 				poll(NULL, 0, ACCEPT_RETRY_MS);
@@ -217,19 +216,20 @@ static int
 serve_serial(int *fds, size_t count, const struct listen_opts *o,
     struct conn_opts *co)
 {
-	char peer[NET_ADDR_MAX];
-	int sock, rc;
+	struct stream client;
+	enum conn_result result;
+	int rc;
 
 	for (;;) {
 		/* The next handshake's ephemeral key, made while we wait. */
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
-		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
+		if (accept_one(fds, count, &client) == -1)
 			return EXIT_RUNTIME;
-		log_verbose("connection from %s", peer);
+		log_verbose("connection from %s", client.addr);
 		if (!o->keep_open)
 			close_all(fds, count);
-		rc = conn_run(sock, peer, co);
-		if (rc == CONN_INTERRUPTED)
+		rc = conn_run(&client, co, &result);
+		if (result == CONN_INTERRUPTED)
 			return sig_exit_status();
 		if (!o->keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
@@ -298,9 +298,10 @@ stop_children(struct children *c, int *fds, size_t count)
 
 /* In a fresh child: undo the parent's signal set-up, run, exit. */
 static void
-run_child(int sock, const char *peer, int *fds, size_t count,
+run_child(struct stream *client, int *fds, size_t count,
     const sigset_t *orig_mask, struct conn_opts *co, struct identity *id)
 {
+	enum conn_result result;
 	int rc;
 
 	/* The supervisor's handlers and self-pipe are not ours; until the
@@ -311,10 +312,10 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 	 * the secrets again. */
 	secret_relock();
 	close_all(fds, count);
-	log_verbose("connection from %s", peer);
-	rc = conn_run(sock, peer, co);
+	log_verbose("connection from %s", client->addr);
+	rc = conn_run(client, co, &result);
 	identity_clear(id);
-	if (rc == CONN_INTERRUPTED)
+	if (result == CONN_INTERRUPTED)
 		sig_end();
 	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
 }
@@ -329,14 +330,14 @@ static int
 serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
     struct conn_opts *co, struct identity *id)
 {
-	struct pollfd pfd[NET_LISTEN_MAX + 1];
+	struct pollfd pfd[TCP_LISTEN_MAX + 1];
 	struct children kids = { .cap = o->max_conns };
 	sigset_t orig;
-	char peer[NET_ADDR_MAX];
+	struct stream client;
 	bool backoff = false;
 	size_t n;
 	pid_t pid;
-	int sock, rc = EXIT_RUNTIME;
+	int rc = EXIT_RUNTIME;
 
 	if ((kids.pids = calloc(kids.cap, sizeof(*kids.pids))) == NULL) {
 		log_error("out of memory for --max-conns %lu", kids.cap);
@@ -369,8 +370,7 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 		for (size_t i = 0; i < n && kids.active < kids.cap; i++) {
 			if (pfd[i].revents == 0 || sig_caught() != 0)
 				continue;
-			sock = net_accept(fds[i], peer, sizeof(peer));
-			if (sock == -1) {
+			if (tcp_accept(fds[i], &client) == -1) {
 				if (errno == EMFILE || errno == ENFILE ||
 				    errno == ENOBUFS || errno == ENOMEM) {
 					log_errno("cannot accept a connection");
@@ -384,18 +384,17 @@ serve_concurrent(int *fds, size_t count, const struct listen_opts *o,
 			if ((pid = fork()) == -1) {
 				sigprocmask(SIG_SETMASK, &orig, NULL);
 				log_errno("cannot start a process for %s",
-				    peer);
-				close(sock);
+				    client.addr);
+				stream_close(&client);
 				backoff = true;
 				continue;
 			}
 			if (pid == 0)
-				run_child(sock, peer, fds, count, &orig, co,
-				    id);
+				run_child(&client, fds, count, &orig, co, id);
 			sigprocmask(SIG_SETMASK, &orig, NULL);
 			/* The child has it: never ours to use again. */
 			conn_clear_ephemeral(co->ephemeral);
-			close(sock);
+			stream_close(&client);
 			add_child(&kids, pid);
 		}
 	}
@@ -413,7 +412,7 @@ cmd_listen(int argc, char **argv)
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
 	struct trust trust;
-	int fds[NET_LISTEN_MAX];
+	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
 	int rc;
 
@@ -449,7 +448,7 @@ cmd_listen(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
-	if (net_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
+	if (tcp_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
 	    &count) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;
