@@ -452,6 +452,34 @@ echo_line(struct session *s, struct hs_io *io)
 	return 0;
 }
 
+int
+conn_check_peer_key(const struct suite *suite, const uint8_t *pub,
+    const char *peer)
+{
+	const char *problem;
+
+	if (pub == NULL) {
+		log_error("handshake with %s failed: the peer's key is not "
+		    "known yet", peer);
+		return -1;
+	}
+	if ((problem = suite->pub_problem(pub)) != NULL) {
+		log_error("handshake with %s failed: its static key is %s — "
+		    "the peer does not run a genuine sealcat", peer, problem);
+		return -1;
+	}
+	return 0;
+}
+
+/* The peer's static key, just revealed: one spelling only, before anyone
+ * trusts or records it. */
+static int
+check_peer_key(struct session *s)
+{
+	return conn_check_peer_key(s->o->id->suite,
+	    noise_remote_static(s->hs), s->peer);
+}
+
 /* The initiator's decision about the server. */
 static int
 check_server(struct session *s)
@@ -525,6 +553,7 @@ initiator_handshake(struct session *s, struct hs_io *io)
 	if (exchange(s, io, 1) == -1 ||
 	    check_echo(s, io) == -1 ||
 	    exchange(s, io, s->peer_static_at) == -1 ||
+	    check_peer_key(s) == -1 ||
 	    /* Check rs before writing anything more: an untrusted server
 	     * never learns who we are. */
 	    check_server(s) == -1 ||
@@ -546,6 +575,7 @@ responder_handshake(struct session *s, struct hs_io *io)
 	    check_client_line(s, io) == -1 ||
 	    echo_line(s, io) == -1 ||
 	    exchange(s, io, s->peer_static_at) == -1 ||
+	    check_peer_key(s) == -1 ||
 	    exchange(s, io, s->hs->pattern.msg_count) == -1 ||
 	    finish(s) == -1 ||
 	    check_client(s) == -1)

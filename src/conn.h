@@ -81,4 +81,15 @@ enum conn_result {
 int conn_run(struct stream *st, const struct conn_opts *o,
     enum conn_result *result);
 
+/*
+ * Whether pub, the peer's static key as the handshake revealed it, may be
+ * trusted or recorded: it must be the canonical encoding of a valid key
+ * for suite (suite->pub_problem()), or else its token is one that
+ * token_parse() refuses, and a known_peers line made of it would break the
+ * file.  peer names the peer in the message.  Returns 0, or -1 after
+ * reporting.
+ */
+int conn_check_peer_key(const struct suite *suite, const uint8_t *pub,
+    const char *peer);
+
 #endif
