@@ -1,7 +1,8 @@
 /*
  * cmd_connect.c - sealcat connect: parse the options, load the identity and
- * the server's expected key (--peer, or known_peers), connect, and run the
- * connection as the Noise initiator.
+ * the server's expected key (--peer, or known_peers), connect over TCP,
+ * and run the connection as the Noise initiator.  known_peers knows the
+ * server by the name the stream reports (tcp_connect()).
  */
 #include <getopt.h>
 #include <limits.h>
@@ -9,13 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cli.h"
 #include "conn.h"
+#include "io.h"
 #include "keyfile.h"
 #include "local.h"
 #include "log.h"
-#include "net.h"
 #include "sig.h"
+#include "tcp.h"
 #include "trust.h"
 #include "util.h"
 
@@ -88,19 +91,17 @@ parse(int argc, char **argv, struct connect_opts *o)
 	return -1;
 }
 
-/* --peer keys, or the known_peers file for HOST:PORT. */
+/* --peer keys, or the known_peers file. */
 static int
 load_trust(const struct connect_opts *o, const struct suite *suite,
     struct trust *t)
 {
 	const struct suite *peer_suite;
-	int n;
+	char name[STREAM_NAME_MAX];
 
-	/* An IPv6 literal keeps its brackets so a known_peers line parses. */
-	n = snprintf(t->host_port, sizeof(t->host_port),
-	    strchr(o->host, ':') != NULL ? "[%s]:%s" : "%s:%s", o->host,
-	    o->port);
-	if (n < 0 || (size_t)n >= sizeof(t->host_port)) {
+	/* The server's name comes with the stream; one too long for it is
+	 * a mistake on the command line, found before connecting. */
+	if (addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
 		log_error("host name too long: %s", o->host);
 		return -1;
 	}
@@ -133,10 +134,11 @@ cmd_connect(int argc, char **argv)
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
 	struct trust trust;
-	char peer[NET_ADDR_MAX];
+	struct stream server;
+	enum conn_result result;
 	/* The key file, checked by conn_run() while the listener works. */
 	char id_file[PATH_MAX];
-	int rc, sock;
+	int rc;
 
 	trust_init(&trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
@@ -159,14 +161,17 @@ cmd_connect(int argc, char **argv)
 	/* Made before connecting, so message 1 goes out the moment the
 	 * connection is up, while the listener is still accepting it. */
 	conn_prepare_ephemeral(eph, id->suite);
-	sock = net_connect(o.host, o.port, o.pipe.family,
-	    net_deadline(o.pipe.timeout_s), trust.host_port, peer,
-	    sizeof(peer));
-	if (sock == -1) {
+	if (tcp_connect(o.host, o.port, o.pipe.family,
+	    io_deadline(o.pipe.timeout_s), NULL, &server) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	log_verbose("connected to %s", peer);
+	log_verbose("connected to %s", server.addr);
+	/* known_peers knows the server by the name the transport reports;
+	 * with --peer, a refusal then names it. */
+	_Static_assert(sizeof(trust.host_port) >= sizeof(server.name),
+	    "a stream's name fits struct trust");
+	snprintf(trust.host_port, sizeof(trust.host_port), "%s", server.name);
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.id = id;
@@ -181,8 +186,9 @@ cmd_connect(int argc, char **argv)
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.ephemeral = eph;
 	co.id_unchecked = id_file;
-	switch (conn_run(sock, peer, &co)) {
-	case 0:
+	(void)conn_run(&server, &co, &result);
+	switch (result) {
+	case CONN_DONE:
 		rc = EXIT_OK;
 		break;
 	case CONN_BAD_IDENTITY:

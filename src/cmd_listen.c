@@ -14,8 +14,9 @@
 #include "keyfile.h"
 #include "local.h"
 #include "log.h"
-#include "net.h"
+#include "addr.h"
 #include "serve.h"
+#include "tcp.h"
 #include "trust.h"
 #include "util.h"
 
@@ -76,7 +77,7 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		return -1;
 	case OPT_FORWARD:
 		o->forward = optarg;
-		if (net_split_host_port(optarg, o->forward_host,
+		if (addr_split_host_port(optarg, o->forward_host,
 		    sizeof(o->forward_host), o->forward_port,
 		    sizeof(o->forward_port)) == -1 ||
 		    cli_port("--forward", o->forward_port) == -1)
@@ -194,7 +195,7 @@ cmd_listen(int argc, char **argv)
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
 	struct trust trust;
-	int fds[NET_LISTEN_MAX];
+	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
 	int rc;
 
@@ -234,7 +235,7 @@ cmd_listen(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
-	if (net_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
+	if (tcp_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
 	    &count) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;

@@ -13,7 +13,8 @@
 
 #include "cli.h"
 #include "log.h"
-#include "net.h"
+#include "addr.h"
+#include "tcp.h"
 #include "relay_server.h"
 #include "util.h"
 
@@ -246,14 +247,14 @@ int
 cmd_relay(int argc, char **argv)
 {
 	struct relay_opts_cli o;
-	int fds[NET_LISTEN_MAX];
+	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
 	int rc;
 
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	raise_fd_limit(&o.server);
-	if (net_listen(o.address, o.port, o.family, fds, ARRAY_LEN(fds),
+	if (tcp_listen(o.address, o.port, o.family, fds, ARRAY_LEN(fds),
 	    &count) == -1)
 		return EXIT_RUNTIME;
 	return relay_server_run(fds, count, &o.server);

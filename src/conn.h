@@ -1,7 +1,8 @@
 /*
  * conn.h - one connection from its first byte to its result: the preamble,
  * the Noise XX handshake with the trust decisions, Split(), the local side
- * (stdio, --exec or --forward) and the relay.  PROTOCOL.md §1-§3.
+ * (stdio, --exec or --forward) and the relay.  PROTOCOL.md §1-§3.  It runs
+ * on a connected struct stream, however the transport obtained it.
  */
 #ifndef SEALCAT_CONN_H
 #define SEALCAT_CONN_H
@@ -11,6 +12,7 @@
 #include "keyfile.h"
 #include "noise.h"
 #include "relay.h"
+#include "stream.h"
 #include "trust.h"
 
 /*
@@ -57,24 +59,28 @@ struct conn_opts {
 	struct relay_opts relay;
 };
 
-/* conn_run()'s result for a key file that failed identity_check(). */
-#define CONN_BAD_IDENTITY (-2)
-/* conn_run()'s result when SIGINT, SIGTERM or SIGHUP stopped it
- * (sig_caught() says which); nothing reported. */
-#define CONN_INTERRUPTED (-3)
-
-/* conn_run()'s result when a responder's connection failed before the
- * client was authorized (preamble, handshake, trust, -w): no session, no
- * byte of the local side touched. */
-#define CONN_NO_SESSION (-4)
+/* How a connection ended, for the cmd_ file to turn into an exit status. */
+enum conn_result {
+	CONN_DONE,		/* both streams ended with CLOSE: exit 0 */
+	CONN_FAILED,		/* reported: exit 1 */
+	CONN_BAD_IDENTITY,	/* our key file failed identity_check(),
+				 * reported: exit 2 */
+	CONN_INTERRUPTED,	/* SIGINT, SIGTERM or SIGHUP stopped it
+				 * (sig_caught() says which), nothing
+				 * reported: main() ends the process by the
+				 * signal */
+	CONN_NO_SESSION		/* a responder's connection failed before
+				 * the client was authorized (preamble,
+				 * handshake, trust, -w), reported: no
+				 * session, no byte of the local side
+				 * touched */
+};
 
 /*
- * Runs one connection on sock (connected to peer, "ADDR:PORT") and closes
- * it.  Returns 0 when both streams ended with CLOSE and everything was
- * written out, or -1 after reporting what went wrong (the caller exits 1),
- * or CONN_BAD_IDENTITY or CONN_NO_SESSION after reporting, or
- * CONN_INTERRUPTED (the caller stops, and main() ends the process by the
- * signal).
+ * Runs one connection on st (connected; st->addr names the peer in
+ * messages and for --exec) and ends it.  Returns 0 when both streams ended
+ * with CLOSE and everything was written out, or -1; either way *result
+ * says how it ended.
  *
  * Once the session is up it catches SIGINT, SIGTERM and SIGHUP (sig.h):
  * the peer is sent ERROR "interrupted by SIGNAME" (unless our CLOSE went
@@ -82,6 +88,18 @@ struct conn_opts {
  * is put back.  Before that, and after it returns, they keep the
  * dispositions they had.
  */
-int conn_run(int sock, const char *peer, const struct conn_opts *o);
+int conn_run(struct stream *st, const struct conn_opts *o,
+    enum conn_result *result);
+
+/*
+ * Whether pub, the peer's static key as the handshake revealed it, may be
+ * trusted or recorded: it must be the canonical encoding of a valid key
+ * for suite (suite->pub_problem()), or else its token is one that
+ * token_parse() refuses, and a known_peers line made of it would break the
+ * file.  peer names the peer in the message.  Returns 0, or -1 after
+ * reporting.
+ */
+int conn_check_peer_key(const struct suite *suite, const uint8_t *pub,
+    const char *peer);
 
 #endif

@@ -20,9 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
-#include "net.h"
 #include "sig.h"
+#include "tcp.h"
 
 /* How long an --exec command gets to exit on its own once its stream has
  * ended, and to exit after SIGTERM, before its process group is killed
@@ -248,8 +249,8 @@ local_exec(struct local *l, const char *cmd, const char *peer_token,
 	l->pid = pid;
 	l->in_fd = from_child[0];
 	l->out_fd = to_child[1];
-	(void)net_set_nonblock(l->in_fd, true);
-	(void)net_set_nonblock(l->out_fd, true);
+	(void)io_set_nonblock(l->in_fd, true);
+	(void)io_set_nonblock(l->out_fd, true);
 	l->in_name = "the --exec command's output";
 	l->out_name = "the --exec command's input";
 	return 0;
@@ -267,20 +268,17 @@ int
 local_forward(struct local *l, const char *host, const char *port,
     int family, long long deadline)
 {
-	char what[NET_ADDR_MAX + 300];
-	char shown[NET_ADDR_MAX];
-	int fd;
+	char what[ADDR_MAX + 300];
+	struct stream target;
 
 	local_init(l);
 	snprintf(what, sizeof(what), "--forward target %s:%s", host, port);
-	fd = net_connect(host, port, family, deadline, what, shown,
-	    sizeof(shown));
-	if (fd == -1)
+	if (tcp_connect(host, port, family, deadline, what, &target) == -1)
 		return -1;
-	log_verbose("forwarding to %s", shown);
-	(void)net_set_nonblock(fd, true);
-	l->in_fd = fd;
-	l->out_fd = fd;
+	log_verbose("forwarding to %s", target.addr);
+	(void)io_set_nonblock(target.fd, true);
+	l->in_fd = target.fd;
+	l->out_fd = target.fd;
 	l->is_socket = true;
 	l->in_name = "the --forward target";
 	l->out_name = "the --forward target";
@@ -363,7 +361,7 @@ wait_exit(struct local *l, long long deadline, bool stop_on_signal)
 		}
 		if (stop_on_signal && sig_caught() != 0)
 			return false;
-		if ((left = net_remaining_ms(deadline)) == 0)
+		if ((left = io_remaining_ms(deadline)) == 0)
 			return false;
 		if (pfd.fd == -1)
 			(void)poll(NULL, 0, left > 0 && left < 10 ? left : 10);
@@ -385,19 +383,19 @@ reap(struct local *l, bool failed)
 {
 	pid_t group = l->pid;
 
-	if (!failed && wait_exit(l, net_now_ms() + EXEC_GRACE_MS, true))
+	if (!failed && wait_exit(l, io_now_ms() + EXEC_GRACE_MS, true))
 		return;
 	if (!failed) {
 		log_verbose("the --exec command is still running — stopping "
 		    "it");
 		signal_group(group, SIGTERM);
 	}
-	if (wait_exit(l, net_now_ms() + EXEC_GRACE_MS, false))
+	if (wait_exit(l, io_now_ms() + EXEC_GRACE_MS, false))
 		return;
 	log_verbose("the --exec command ignored SIGTERM for %d s — killing "
 	    "it", EXEC_GRACE_MS / 1000);
 	signal_group(group, SIGKILL);
-	(void)wait_exit(l, NET_NO_DEADLINE, false);
+	(void)wait_exit(l, IO_NO_DEADLINE, false);
 }
 
 void

@@ -609,19 +609,34 @@ next_message_len(const struct handshake_state *hs)
 	return len + (has_key ? SUITE_TAG_LEN : 0);
 }
 
+int
+noise_pattern_static_sent(const struct noise_pattern *p, enum role role)
+{
+	for (int i = role == ROLE_INITIATOR ? 0 : 1; i < p->msg_count; i += 2)
+		for (const uint8_t *t = p->msg[i]; *t != NOISE_TOKEN_END; t++)
+			if (*t == NOISE_TOKEN_S)
+				return i;
+	return -1;
+}
+
+int
+noise_pattern_peer_static_at(const struct noise_pattern *p, enum role role)
+{
+	enum role peer = role == ROLE_INITIATOR ? ROLE_RESPONDER :
+	    ROLE_INITIATOR;
+	int i;
+
+	if (p->pre[peer == ROLE_INITIATOR ? 0 : 1][0] == NOISE_TOKEN_S)
+		return 0;
+	return (i = noise_pattern_static_sent(p, peer)) == -1 ? -1 : i + 1;
+}
+
 /* True if a pre-message or message token of who is "s". */
 static bool
 sends_s(const struct noise_pattern *p, enum role who)
 {
-	int first = who == ROLE_INITIATOR ? 0 : 1;
-
-	if (p->pre[first][0] == NOISE_TOKEN_S)
-		return true;
-	for (int i = first; i < p->msg_count; i += 2)
-		for (const uint8_t *t = p->msg[i]; *t != NOISE_TOKEN_END; t++)
-			if (*t == NOISE_TOKEN_S)
-				return true;
-	return false;
+	return p->pre[who == ROLE_INITIATOR ? 0 : 1][0] == NOISE_TOKEN_S ||
+	    noise_pattern_static_sent(p, who) != -1;
 }
 
 /* MixHash() of the pre-message keys, the initiator's first (§5.3). */

@@ -123,6 +123,23 @@ int noise_pattern_find(const char *name, struct noise_pattern *p);
 bool noise_pattern_valid(const struct noise_pattern *p);
 
 /*
+ * Where in pattern p role learns the peer's static key: the number of
+ * messages after which it is known (0: a pre-message gives it, as in KK;
+ * i + 1: message i carries it, 2 for the XX initiator and 3 for the XX
+ * responder), or -1 if p never gives it (NN).  A driver decides about the
+ * peer there (noise_remote_static() is then set).
+ */
+int noise_pattern_peer_static_at(const struct noise_pattern *p,
+    enum role role);
+
+/*
+ * The message in which role sends its static key ("s"), which reveals
+ * who it is: 2 for the XX initiator, 1 for the XX responder; -1 if role
+ * never sends it in a message (no static key, or a pre-message one).
+ */
+int noise_pattern_static_sent(const struct noise_pattern *p, enum role role);
+
+/*
  * The Noise protocol name of pattern p over suite: "Noise_" || p->name ||
  * "_" || suite->algorithms (Noise §8), into out (out_cap bytes, NUL
  * terminated).  Returns its length, or 0 if it does not fit.

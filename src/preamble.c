@@ -2,20 +2,18 @@
  * preamble.c - the "SEALCAT/1 <protocol_name>\n" line, PROTOCOL.md §1:
  * building ours, reading the peer's without consuming a byte past its
  * '\n' (handshake message 1 may already be queued behind it), and
- * classifying it.  What to do with the answer is conn.c's business.
+ * classifying it.  The reading itself is io_read_line(); what to do with
+ * the answer is conn.c's business.
  */
 #include "preamble.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "io.h"
 #include "log.h"
-#include "net.h"
 
 size_t
 preamble_build(const struct suite *suite, char *out, size_t out_cap)
@@ -62,133 +60,21 @@ preamble_classify(const char *ours, size_t ours_len, const char *line,
 	return PREAMBLE_OTHER_SUITE;
 }
 
-/* Waits until fd is readable or the deadline (NET_NO_DEADLINE: none)
- * passes.  1 readable, 0 time is up, -1 error (errno set). */
-static int
-wait_readable(int fd, long long deadline_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	for (;;) {
-		int left = net_remaining_ms(deadline_ms);
-		int n;
-
-		if (left == 0)
-			return 0;
-		n = poll(&pfd, 1, left);
-		if (n > 0)
-			return 1;
-		if (n == -1 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* Reports why waiting for the line failed; ready is wait_readable()'s
- * answer, 0 or -1. */
-static int
-wait_failed(int ready)
-{
-	if (ready == 0)
-		log_error("timed out waiting for the peer's SEALCAT/1 line — "
-		    "check that the other end runs sealcat");
-	else
-		log_errno("cannot wait for the peer's SEALCAT/1 line");
-	return -1;
-}
-
-/* The slow way, for fds that are not sockets (pipes in tests and fuzzing):
- * one byte per read(), so nothing past the '\n' is consumed. */
-static int
-read_bytewise(int fd, long long deadline_ms, char *line, size_t max,
-    size_t *len)
-{
-	size_t n = *len;
-
-	while (n < max) {
-		ssize_t got;
-		int ready = wait_readable(fd, deadline_ms);
-
-		if (ready != 1)
-			return wait_failed(ready);
-		got = read(fd, line + n, 1);
-		if (got == -1) {
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == EWOULDBLOCK)
-				continue;
-			log_errno("cannot read the peer's SEALCAT/1 line");
-			return -1;
-		}
-		if (got == 0)
-			break;
-		if (line[n++] == '\n')
-			break;
-	}
-	*len = n;
-	return 0;
-}
-
-/*
- * Looks at what has arrived with MSG_PEEK and then consumes exactly the
- * bytes that belong to the line: up to and including a '\n' if one is
- * there, else everything seen (it is all line).  Message 1 may follow in
- * the same segment, so a plain read() of "whatever is there" would be
- * wrong.  Two system calls per line instead of two per byte.
- */
 int
 preamble_read(int fd, long long deadline_ms, char *line, size_t line_cap,
     size_t *len)
 {
 	size_t max = line_cap < PREAMBLE_MAX ? line_cap : PREAMBLE_MAX;
-	size_t n = 0;
+	ssize_t n;
 
-	while (n < max) {
-		ssize_t got;
-		size_t take;
-		char *nl;
-
-		got = recv(fd, line + n, max - n, MSG_PEEK | MSG_DONTWAIT);
-		if (got == -1) {
-			if (errno == ENOTSOCK) {
-				*len = n;
-				return read_bytewise(fd, deadline_ms, line,
-				    max, len);
-			}
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				int ready = wait_readable(fd, deadline_ms);
-
-				if (ready != 1)
-					return wait_failed(ready);
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
+	if ((n = io_read_line(fd, line, max, deadline_ms)) == -1) {
+		if (errno == ETIMEDOUT)
+			log_error("timed out waiting for the peer's SEALCAT/1 "
+			    "line — check that the other end runs sealcat");
+		else
 			log_errno("cannot read the peer's SEALCAT/1 line");
-			return -1;
-		}
-		if (got == 0)
-			break;
-		nl = memchr(line + n, '\n', (size_t)got);
-		take = nl != NULL ? (size_t)(nl - (line + n)) + 1 :
-		    (size_t)got;
-		/* Consume what we peeked; it is queued, so read() returns
-		 * at once, possibly short if interrupted. */
-		while (take > 0) {
-			got = read(fd, line + n, take);
-			if (got == -1) {
-				if (errno == EINTR)
-					continue;
-				log_errno("cannot read the peer's SEALCAT/1 "
-				    "line");
-				return -1;
-			}
-			if (got == 0)
-				break;
-			n += (size_t)got;
-			take -= (size_t)got;
-		}
-		if (take > 0 || nl != NULL)
-			break;
+		return -1;
 	}
-	*len = n;
+	*len = (size_t)n;
 	return 0;
 }

@@ -33,12 +33,12 @@ enum preamble_kind preamble_classify(const char *ours, size_t ours_len,
     size_t *peer_protocol_len);
 
 /*
- * Reads one line from fd, never consuming a byte after the '\n' (a socket
- * is peeked with MSG_PEEK; any other fd is read a byte at a time), until
- * '\n', PREAMBLE_MAX bytes, EOF, or the deadline (CLOCK_MONOTONIC
- * milliseconds, see net.h).  Returns 0 and sets *len (the
- * '\n' included if seen), or -1 after reporting a read error or timeout.
- * EOF before any byte is 0 with *len = 0.
+ * Reads one line from fd, never consuming a byte after the '\n' (message 1
+ * may be queued behind it; see io_read_line()), until '\n', PREAMBLE_MAX
+ * bytes, EOF, or the deadline (CLOCK_MONOTONIC milliseconds, see io.h).
+ * Returns 0 and sets *len (the '\n' included if seen), or -1 after
+ * reporting a read error or timeout.  EOF before any byte is 0 with
+ * *len = 0.
  */
 int preamble_read(int fd, long long deadline_ms, char *line, size_t line_cap,
     size_t *len);

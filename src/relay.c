@@ -30,8 +30,8 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "io.h"
 #include "log.h"
-#include "net.h"
 #include "sig.h"
 #include "util.h"
 
@@ -90,12 +90,12 @@ relay_init(struct relay *r, int sock, struct local *local,
 		relay_free(r);
 		return -1;
 	}
-	if (net_set_nonblock(sock, true) == -1) {
+	if (io_set_nonblock(sock, true) == -1) {
 		log_errno("cannot set up the connection to %s", peer);
 		relay_free(r);
 		return -1;
 	}
-	r->last_traffic = r->last_sent = net_now_ms();
+	r->last_traffic = r->last_sent = io_now_ms();
 	return 0;
 }
 
@@ -114,7 +114,7 @@ void
 relay_push(struct relay *r)
 {
 	if (r->corked) {
-		net_push(r->sock);
+		io_push(r->sock);
 		r->corked = false;
 	}
 }
@@ -134,7 +134,7 @@ seal(struct relay *r, enum frame_type type, size_t body_len, bool more)
 	r->s_is_close = type == FRAME_CLOSE;
 	r->s_is_ping = type == FRAME_PING;
 	r->s_more = more;
-	r->last_sent = net_now_ms();
+	r->last_sent = io_now_ms();
 	return 0;
 }
 
@@ -151,7 +151,7 @@ send_frame(struct relay *r)
 		if (n > 0) {
 			r->s_off += (size_t)n;
 			if (!r->s_is_ping)
-				r->last_traffic = net_now_ms();
+				r->last_traffic = io_now_ms();
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -222,7 +222,7 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 			lp->in_ready = false;
 		if (n > 0) {
 			r->bytes_sent += (size_t)n;
-			r->last_traffic = net_now_ms();
+			r->last_traffic = io_now_ms();
 			/* A short read is followed by another read at once
 			 * (unless the input must be polled first): what it
 			 * brings, or our CLOSE, may share this packet. */
@@ -267,7 +267,7 @@ write_output(struct relay *r, struct relay_loop *lp)
 		if (n > 0) {
 			r->out_ptr += n;
 			r->out_len -= (size_t)n;
-			r->last_traffic = net_now_ms();
+			r->last_traffic = io_now_ms();
 			if (r->local->out_blocking)
 				lp->out_ready = false;
 			continue;
@@ -365,7 +365,7 @@ take_frame(struct relay *r, struct relay_loop *lp)
 		    bad_frame(r, lp, why);
 	}
 	r->r_off += FRAME_HEADER_LEN + len;
-	r->last_traffic = net_now_ms();
+	r->last_traffic = io_now_ms();
 	switch (type) {
 	case FRAME_DATA:
 		r->bytes_received += body_len;
@@ -565,7 +565,7 @@ poll_timeout(const struct relay *r, const struct relay_loop *lp, bool busy)
 
 	if (busy)
 		return 0;
-	now = net_now_ms();
+	now = io_now_ms();
 	if (r->opts.idle_s > 0)
 		next = r->last_traffic + (long long)r->opts.idle_s * 1000;
 	if (can_ping(r, lp)) {
@@ -583,7 +583,7 @@ poll_timeout(const struct relay *r, const struct relay_loop *lp, bool busy)
 static int
 timers(struct relay *r, struct relay_loop *lp)
 {
-	long long now = net_now_ms();
+	long long now = io_now_ms();
 
 	if (r->opts.idle_s > 0 &&
 	    now - r->last_traffic >= (long long)r->opts.idle_s * 1000) {
@@ -688,7 +688,7 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 static enum relay_end
 await_peer_close(struct relay *r)
 {
-	long long deadline = NET_NO_DEADLINE;
+	long long deadline = IO_NO_DEADLINE;
 	struct pollfd pfd[2] = {
 		{ .fd = r->sock, .events = POLLIN },
 		{ .fd = sig_fd(), .events = POLLIN },
@@ -697,7 +697,7 @@ await_peer_close(struct relay *r)
 	int rc;
 
 	if (r->opts.idle_s > 0)
-		deadline = net_deadline(r->opts.idle_s);
+		deadline = io_deadline(r->opts.idle_s);
 	(void)shutdown(r->sock, SHUT_WR);
 	/* With no data of ours on the way there is nothing the peer could
 	 * leave unread: its CLOSE is all we wait for. */
@@ -724,7 +724,7 @@ await_peer_close(struct relay *r)
 		}
 		if (sig_caught() != 0)
 			return RELAY_INTERRUPTED;
-		if ((rc = poll(pfd, 2, net_remaining_ms(deadline))) == 0) {
+		if ((rc = poll(pfd, 2, io_remaining_ms(deadline))) == 0) {
 			log_error("%s did not close the connection within "
 			    "%u s (--idle) of the end of both streams — it "
 			    "may not have received the whole stream", r->peer,
@@ -784,7 +784,7 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 		return -1;
 	if (r->close_queued) {
 		/* Our stream did end: let the peer see all of its CLOSE. */
-		if (!r->s_is_close || net_write_all(r->sock,
+		if (!r->s_is_close || io_write_all(r->sock,
 		    r->sbuf + r->s_off, r->s_len - r->s_off, deadline) == -1)
 			return -1;
 		r->close_sent = true;
@@ -795,7 +795,7 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 	if (reason_len > FRAME_ERROR_MAX)
 		reason_len = FRAME_ERROR_MAX;
 	if (r->s_off < r->s_len &&
-	    net_write_all(r->sock, r->sbuf + r->s_off, r->s_len - r->s_off,
+	    io_write_all(r->sock, r->sbuf + r->s_off, r->s_len - r->s_off,
 	    deadline) == -1)
 		return -1;
 	r->s_len = 0;
@@ -804,5 +804,5 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 	if (seal(r, FRAME_ERROR, reason_len, false) == -1)
 		return -1;
 	r->close_queued = true;		/* nothing may follow an ERROR */
-	return net_write_all(r->sock, r->sbuf, r->s_len, deadline);
+	return io_write_all(r->sock, r->sbuf, r->s_len, deadline);
 }

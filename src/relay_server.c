@@ -37,7 +37,8 @@
 #include <sodium.h>
 
 #include "log.h"
-#include "net.h"
+#include "addr.h"
+#include "tcp.h"
 #include "rendezvous.h"
 #include "sig.h"
 #include "util.h"
@@ -198,7 +199,7 @@ struct source {
 struct server {
 	const struct relay_server_opts *o;
 	int epfd;
-	struct watch listeners[NET_LISTEN_MAX];
+	struct watch listeners[TCP_LISTEN_MAX];
 	size_t listener_count;
 	struct watch signal;
 	long long now;
@@ -557,11 +558,11 @@ unbind_nameplate(struct server *s, struct rv_id *e)
 static void
 conn_log(const struct conn *c, const char *what)
 {
-	char peer[NET_ADDR_MAX];
+	char peer[ADDR_MAX];
 
 	if (!log_verbose_enabled())
 		return;
-	net_peer_addr(c->fd, peer, sizeof(peer));
+	tcp_peer_addr(c->fd, peer, sizeof(peer));
 	log_verbose("%s: %s", peer, what);
 }
 
@@ -1006,10 +1007,10 @@ pair_up(struct server *s, struct conn *l, struct conn *k, bool code,
 		p->readable[i] = p->writable[i] = true;
 	}
 	if (log_verbose_enabled()) {
-		char a[NET_ADDR_MAX], b[NET_ADDR_MAX];
+		char a[ADDR_MAX], b[ADDR_MAX];
 
-		net_peer_addr(l->fd, a, sizeof(a));
-		net_peer_addr(k->fd, b, sizeof(b));
+		tcp_peer_addr(l->fd, a, sizeof(a));
+		tcp_peer_addr(k->fd, b, sizeof(b));
 		log_verbose("pair %s (%s): listener %s, connector %s",
 		    p->shown, code ? "code" : "key", a, b);
 	}
@@ -1591,7 +1592,7 @@ server_init(struct server *s, const struct relay_server_opts *o, int *fds,
 	s->now = now_ms();
 	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
 		list_init(lists[i]);
-	for (size_t i = 0; i < count && i < NET_LISTEN_MAX; i++) {
+	for (size_t i = 0; i < count && i < TCP_LISTEN_MAX; i++) {
 		s->listeners[i] = (struct watch){ WATCH_LISTENER, fds[i] };
 		s->listener_count++;
 	}

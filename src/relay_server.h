@@ -31,7 +31,7 @@ struct relay_server_opts {
 
 /*
  * Serves on the listening sockets fds[0..count) (non-blocking, from
- * net_listen()) until SIGINT, SIGTERM or SIGHUP: then it closes them,
+ * tcp_listen()) until SIGINT, SIGTERM or SIGHUP: then it closes them,
  * refuses every side still waiting, lets the pairs run for
  * shutdown_grace_s, resets what is left and returns sig_exit_status().
  * The sockets are closed on return.  Returns 1 after reporting a failure

@@ -15,8 +15,10 @@
 
 #include "cli.h"
 #include "log.h"
-#include "net.h"
+#include "io.h"
 #include "sig.h"
+#include "stream.h"
+#include "tcp.h"
 #include "util.h"
 
 /* After accept() fails for want of descriptors, retry this much later,
@@ -48,7 +50,7 @@ struct accept_trouble {
 	int delay_ms;		/* before the next try; 0: no trouble */
 };
 
-/* After net_accept() failed: true if errno is worth a retry, after
+/* After tcp_accept() failed: true if errno is worth a retry, after
  * t->delay_ms. */
 static bool
 accept_failed(struct accept_trouble *t)
@@ -80,11 +82,10 @@ accept_worked(struct accept_trouble *t)
 
 /* Waits for a connection on any listening socket and accepts it. */
 static int
-accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
+accept_one(int *fds, size_t count, struct stream *st)
 {
 	struct accept_trouble trouble = { 0 };
-	struct pollfd pfd[NET_LISTEN_MAX];
-	int fd;
+	struct pollfd pfd[TCP_LISTEN_MAX];
 
 	for (size_t i = 0; i < count; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
@@ -98,10 +99,9 @@ accept_one(int *fds, size_t count, char *peer, size_t peer_cap)
 		for (size_t i = 0; i < count; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			fd = net_accept(fds[i], peer, peer_cap);
-			if (fd != -1) {
+			if (tcp_accept(fds[i], st) == 0) {
 				accept_worked(&trouble);
-				return fd;
+				return 0;
 			}
 			if (accept_failed(&trouble)) {
 				poll(NULL, 0, trouble.delay_ms);
@@ -125,7 +125,7 @@ struct fail_pace {
 static void
 pace_failure(struct fail_pace *p)
 {
-	long long now = net_now_ms();
+	long long now = io_now_ms();
 
 	p->tat = (p->tat > now ? p->tat : now) + FAIL_RATE_MS;
 }
@@ -134,7 +134,7 @@ pace_failure(struct fail_pace *p)
 static void
 pace_wait(struct fail_pace *p)
 {
-	long long now = net_now_ms();
+	long long now = io_now_ms();
 	long long wait = p->tat - now - (long long)FAIL_BURST * FAIL_RATE_MS;
 
 	if (p->tat <= now)
@@ -152,8 +152,9 @@ int
 serve_serial(int *fds, size_t count, bool keep_open, struct conn_opts *co)
 {
 	struct fail_pace pace = { 0 };
-	char peer[NET_ADDR_MAX];
-	int sock, rc;
+	struct stream client;
+	enum conn_result result;
+	int rc;
 
 	if (!keep_open) {
 		co->listen_fds = fds;
@@ -163,13 +164,13 @@ serve_serial(int *fds, size_t count, bool keep_open, struct conn_opts *co)
 		/* The next handshake's ephemeral key, made while we wait. */
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
 		pace_wait(&pace);
-		if ((sock = accept_one(fds, count, peer, sizeof(peer))) == -1)
+		if (accept_one(fds, count, &client) == -1)
 			return EXIT_RUNTIME;
-		log_verbose("connection from %s", peer);
-		rc = conn_run(sock, peer, co);
-		if (rc == CONN_INTERRUPTED)
+		log_verbose("connection from %s", client.addr);
+		rc = conn_run(&client, co, &result);
+		if (result == CONN_INTERRUPTED)
 			return sig_exit_status();
-		if (rc == CONN_NO_SESSION)
+		if (result == CONN_NO_SESSION)
 			pace_failure(&pace);
 		else if (!keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
@@ -238,9 +239,10 @@ stop_children(struct children *c, int *fds, size_t count)
 
 /* In a fresh child: undo the parent's signal set-up, run, exit. */
 static void
-run_child(int sock, const char *peer, int *fds, size_t count,
+run_child(struct stream *client, int *fds, size_t count,
     const sigset_t *orig_mask, struct conn_opts *co, struct identity *id)
 {
+	enum conn_result result;
 	int rc;
 
 	/* The supervisor's handlers and self-pipe are not ours; until the
@@ -251,10 +253,10 @@ run_child(int sock, const char *peer, int *fds, size_t count,
 	 * the secrets again. */
 	secret_relock();
 	serve_close(fds, count);
-	log_verbose("connection from %s", peer);
-	rc = conn_run(sock, peer, co);
+	log_verbose("connection from %s", client->addr);
+	rc = conn_run(client, co, &result);
 	identity_clear(id);
-	if (rc == CONN_INTERRUPTED)
+	if (result == CONN_INTERRUPTED)
 		sig_end();
 	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
 }
@@ -263,15 +265,15 @@ int
 serve_concurrent(int *fds, size_t count, unsigned long max_conns,
     struct conn_opts *co, struct identity *id)
 {
-	struct pollfd pfd[NET_LISTEN_MAX + 1];
+	struct pollfd pfd[TCP_LISTEN_MAX + 1];
 	struct children kids = { .cap = max_conns };
 	struct accept_trouble trouble = { 0 };
 	sigset_t orig;
-	char peer[NET_ADDR_MAX];
+	struct stream client;
 	bool backoff = false;
 	size_t n;
 	pid_t pid;
-	int sock, rc = EXIT_RUNTIME;
+	int rc = EXIT_RUNTIME;
 
 	if ((kids.pids = calloc(kids.cap, sizeof(*kids.pids))) == NULL) {
 		log_error("out of memory for --max-conns %lu", kids.cap);
@@ -305,8 +307,7 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 		for (size_t i = 0; i < n && kids.active < kids.cap; i++) {
 			if (pfd[i].revents == 0 || sig_caught() != 0)
 				continue;
-			sock = net_accept(fds[i], peer, sizeof(peer));
-			if (sock == -1) {
+			if (tcp_accept(fds[i], &client) == -1) {
 				if (accept_failed(&trouble))
 					backoff = true;
 				continue;
@@ -318,18 +319,17 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 			if ((pid = fork()) == -1) {
 				sigprocmask(SIG_SETMASK, &orig, NULL);
 				log_errno("cannot start a process for %s",
-				    peer);
-				close(sock);
+				    client.addr);
+				stream_close(&client);
 				backoff = true;
 				continue;
 			}
 			if (pid == 0)
-				run_child(sock, peer, fds, count, &orig, co,
-				    id);
+				run_child(&client, fds, count, &orig, co, id);
 			sigprocmask(SIG_SETMASK, &orig, NULL);
 			/* The child has it: never ours to use again. */
 			conn_clear_ephemeral(co->ephemeral);
-			close(sock);
+			stream_close(&client);
 			add_child(&kids, pid);
 		}
 	}

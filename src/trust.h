@@ -32,9 +32,10 @@ struct trust {
 	/* TRUST_KNOWN_PEERS only: */
 	char known_path[4096];
 	/*
-	 * "HOST:PORT" as the user typed it ("[::1]:9000" for IPv6).  Set it
-	 * on the connecting side with --peer too: a refusal then names the
-	 * server instead of suggesting --allow.
+	 * The server's name as the transport reports it (struct stream's
+	 * name): today "HOST:PORT" as the user typed it ("[::1]:9000" for
+	 * IPv6).  Set it on the connecting side with --peer too: a refusal
+	 * then names the server instead of suggesting --allow.
 	 */
 	char host_port[300];
 	bool trust_new;		/* --trust-new: record an unknown server */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "net.h"
+#include "io.h"
 
 bool fuzz_accepted;
 
@@ -92,7 +92,7 @@ read_line(const char *ours, size_t ours_len, const uint8_t *sent,
 	size_t len = 0;
 
 	FUZZ_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	FUZZ_ASSERT(net_write_all(sv[1], sent, sent_len, NET_NO_DEADLINE)
+	FUZZ_ASSERT(io_write_all(sv[1], sent, sent_len, IO_NO_DEADLINE)
 	    == 0);
 	FUZZ_ASSERT(shutdown(sv[1], SHUT_WR) == 0);
 	/* Exactly PREAMBLE_MAX bytes: no room for a NUL, nor for a byte
@@ -101,7 +101,7 @@ read_line(const char *ours, size_t ours_len, const uint8_t *sent,
 	FUZZ_ASSERT(line != NULL);
 	/* The peer has closed, so the read ends at EOF at the latest; the
 	 * deadline only stops a hang if that were ever broken. */
-	FUZZ_ASSERT(preamble_read(sv[0], net_deadline(10), line,
+	FUZZ_ASSERT(preamble_read(sv[0], io_deadline(10), line,
 	    PREAMBLE_MAX, &len) == 0);
 	FUZZ_ASSERT(len <= PREAMBLE_MAX && len <= sent_len);
 	FUZZ_ASSERT(memcmp(line, sent, len) == 0);

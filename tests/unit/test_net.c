@@ -1,11 +1,10 @@
 /*
- * test_net.c - the parts of net.c that need no network: HOST:PORT
- * splitting, address formatting, exact reads and writes with deadlines
- * (on a socketpair), which addresses count as loopback, and a listener
- * on loopback port 0 whose connections are tuned as net_tune() says.
+ * test_net.c - the transport files, addr.c, io.c and tcp.c, where they
+ * need no network: HOST:PORT splitting, address formatting, exact reads and
+ * writes with deadlines (on a socketpair), which addresses count as
+ * loopback, and a listener on loopback port 0 whose connections are tuned
+ * as tcp_tune() says.
  */
-#include "net.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,13 +16,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "io.h"
+#include "stream.h"
 #include "tap.h"
+#include "tcp.h"
 
 static void
 split(const char *arg, const char *want_host, const char *want_port)
 {
 	char host[64], port[8];
-	int rc = net_split_host_port(arg, host, sizeof(host), port,
+	int rc = addr_split_host_port(arg, host, sizeof(host), port,
 	    sizeof(port));
 
 	if (want_host == NULL)
@@ -56,17 +59,17 @@ test_format(void)
 	    .sin_port = htons(9000) };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
 	    .sin6_port = htons(22) };
-	char out[NET_ADDR_MAX];
+	char out[ADDR_MAX];
 
 	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
-	net_format_addr((struct sockaddr *)&sin, sizeof(sin), out, sizeof(out));
+	addr_format((struct sockaddr *)&sin, sizeof(sin), out, sizeof(out));
 	ok(strcmp(out, "192.0.2.7:9000") == 0, "IPv4 as ADDR:PORT (%s)", out);
 	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
-	net_format_addr((struct sockaddr *)&sin6, sizeof(sin6), out,
+	addr_format((struct sockaddr *)&sin6, sizeof(sin6), out,
 	    sizeof(out));
 	ok(strcmp(out, "[2001:db8::1]:22") == 0, "IPv6 in brackets (%s)", out);
 	inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6.sin6_addr);
-	net_format_addr((struct sockaddr *)&sin6, sizeof(sin6), out,
+	addr_format((struct sockaddr *)&sin6, sizeof(sin6), out,
 	    sizeof(out));
 	ok(strcmp(out, "127.0.0.1:22") == 0, "IPv4-mapped shown as IPv4 (%s)",
 	    out);
@@ -81,27 +84,27 @@ test_exact_io(void)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		abort();
-	ok(net_write_all(sv[0], "hello", 5, net_deadline(5)) == 0,
+	ok(io_write_all(sv[0], "hello", 5, io_deadline(5)) == 0,
 	    "write_all: 5 bytes");
-	ok(net_read_exact(sv[1], buf, 5, net_deadline(5)) == 5 &&
+	ok(io_read_exact(sv[1], buf, 5, io_deadline(5)) == 5 &&
 	    memcmp(buf, "hello", 5) == 0, "read_exact: the same 5 bytes");
-	start = net_now_ms();
+	start = io_now_ms();
 	errno = 0;
-	ok(net_read_exact(sv[1], buf, 1, net_now_ms() + 200) == -1 &&
+	ok(io_read_exact(sv[1], buf, 1, io_now_ms() + 200) == -1 &&
 	    errno == ETIMEDOUT, "read_exact: nothing before the deadline is "
 	    "ETIMEDOUT");
-	ok(net_now_ms() - start >= 150 && net_now_ms() - start < 5000,
+	ok(io_now_ms() - start >= 150 && io_now_ms() - start < 5000,
 	    "read_exact: waited for the deadline, not longer");
-	ok(net_write_all(sv[0], "ab", 2, NET_NO_DEADLINE) == 0,
+	ok(io_write_all(sv[0], "ab", 2, IO_NO_DEADLINE) == 0,
 	    "write_all without a deadline");
 	shutdown(sv[0], SHUT_WR);
-	ok(net_read_exact(sv[1], buf, 5, net_deadline(5)) == 2,
+	ok(io_read_exact(sv[1], buf, 5, io_deadline(5)) == 2,
 	    "read_exact: EOF after 2 of 5 bytes returns 2");
 	close(sv[0]);
 	close(sv[1]);
 }
 
-/* Whether net_is_loopback() calls the address text (IPv4 or IPv6) so. */
+/* Whether addr_is_loopback() calls the address text (IPv4 or IPv6) so. */
 static void
 loopback(const char *text, bool want)
 {
@@ -120,7 +123,7 @@ loopback(const char *text, bool want)
 		inet_pton(AF_INET, text, &sin->sin_addr);
 		len = sizeof(*sin);
 	}
-	ok(net_is_loopback((struct sockaddr *)&ss, len) == want,
+	ok(addr_is_loopback((struct sockaddr *)&ss, len) == want,
 	    "%s is %sloopback", text, want ? "" : "not ");
 }
 
@@ -146,7 +149,7 @@ test_loopback(void)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok(!net_is_loopback((struct sockaddr *)&sin, sizeof(sin) - 1),
+	ok(!addr_is_loopback((struct sockaddr *)&sin, sizeof(sin) - 1),
 	    "a truncated address is not loopback");
 }
 
@@ -218,28 +221,29 @@ test_buffers_autotuned(int fds_listen, const char *port, int c, int a)
 static void
 test_listen_connect(void)
 {
-	char peer[NET_ADDR_MAX], port[8], shown[NET_ADDR_MAX];
+	struct stream client, server;
+	char port[8];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	size_t count = 0;
-	int fds[NET_LISTEN_MAX];
+	int fds[TCP_LISTEN_MAX];
 	int c, a = -1;
 
-	ok(net_listen("127.0.0.1", "0", AF_UNSPEC, fds, NET_LISTEN_MAX,
+	ok(tcp_listen("127.0.0.1", "0", AF_UNSPEC, fds, TCP_LISTEN_MAX,
 	    &count) == 0 && count == 1, "listen on 127.0.0.1 port 0");
 	getsockname(fds[0], (struct sockaddr *)&ss, &len);
 	snprintf(port, sizeof(port), "%u",
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	c = net_connect("127.0.0.1", port, AF_INET, net_deadline(5),
-	    "test", shown, sizeof(shown));
-	ok(c != -1, "connect to it (%s)", shown);
+	c = tcp_connect("127.0.0.1", port, AF_INET, io_deadline(5), "test",
+	    &server) == 0 ? server.fd : -1;
+	ok(c != -1, "connect to it (%s)", server.addr);
 	for (int i = 0; i < 500 && a == -1; i++) {
-		a = net_accept(fds[0], peer, sizeof(peer));
+		a = tcp_accept(fds[0], &client) == 0 ? client.fd : -1;
 		if (a == -1)
 			usleep(10000);
 	}
-	ok(a != -1 && strncmp(peer, "127.0.0.1:", 10) == 0,
-	    "accept it (%s)", peer);
+	ok(a != -1 && strncmp(client.addr, "127.0.0.1:", 10) == 0,
+	    "accept it (%s)", client.addr);
 	{
 		char cc_c[32], cc_a[32];
 		int nodelay = 0;
@@ -254,8 +258,8 @@ test_listen_connect(void)
 		ok(nodelay != 0, "TCP_NODELAY is set");
 	}
 	test_buffers_autotuned(fds[0], port, c, a);
-	ok(net_write_all(c, "x", 1, net_deadline(5)) == 0 &&
-	    net_read_exact(a, port, 1, net_deadline(5)) == 1 && port[0] == 'x',
+	ok(io_write_all(c, "x", 1, io_deadline(5)) == 0 &&
+	    io_read_exact(a, port, 1, io_deadline(5)) == 1 && port[0] == 'x',
 	    "a byte goes through");
 	close(c);
 	close(a);

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "io.h"
 #include "preamble.h"
 #include "suite.h"
 #include "tap.h"
@@ -125,7 +125,7 @@ test_read(void)
 	}
 	/* Line and the start of message 1 arrive in one segment. */
 	write(sv[1], sent, sizeof(sent) - 1);
-	ok(preamble_read(sv[0], net_now_ms() + 2000, line, sizeof(line),
+	ok(preamble_read(sv[0], io_now_ms() + 2000, line, sizeof(line),
 	    &len) == 0 && len == 38 && memcmp(line, sent, 38) == 0,
 	    "read: one line, '\\n' included (len %zu)", len);
 	got = read(sv[0], rest, sizeof(rest));
@@ -136,31 +136,31 @@ test_read(void)
 	/* 64 bytes without a newline: stops there, consumes no more. */
 	memset(rest, 'A', 70);
 	write(sv[1], rest, 70);
-	ok(preamble_read(sv[0], net_now_ms() + 2000, line, sizeof(line),
+	ok(preamble_read(sv[0], io_now_ms() + 2000, line, sizeof(line),
 	    &len) == 0 && len == PREAMBLE_MAX,
 	    "read: stops after 64 bytes without a newline (len %zu)", len);
 	got = read(sv[0], rest, sizeof(rest));
 	ok(got == 6, "read: the 65th byte on are left unread (%zd)", got);
 
 	/* Nothing arrives: the deadline ends the wait. */
-	start = net_now_ms();
+	start = io_now_ms();
 	ok(preamble_read(sv[0], start + 200, line, sizeof(line), &len) == -1,
 	    "read: times out when nothing arrives");
-	ok(net_now_ms() - start >= 190 && net_now_ms() - start < 2000,
-	    "read: the timeout took about 200 ms (%lld)", net_now_ms() - start);
+	ok(io_now_ms() - start >= 190 && io_now_ms() - start < 2000,
+	    "read: the timeout took about 200 ms (%lld)", io_now_ms() - start);
 
 	/* Without a deadline it simply waits for the line. */
 	write(sv[1], "SEALCAT/1 x\n", 12);
-	ok(preamble_read(sv[0], NET_NO_DEADLINE, line, sizeof(line),
-	    &len) == 0 && len == 12, "read: NET_NO_DEADLINE reads the line");
+	ok(preamble_read(sv[0], IO_NO_DEADLINE, line, sizeof(line),
+	    &len) == 0 && len == 12, "read: IO_NO_DEADLINE reads the line");
 
 	/* A partial line, then EOF. */
 	write(sv[1], "SEAL", 4);
 	shutdown(sv[1], SHUT_WR);
-	ok(preamble_read(sv[0], net_now_ms() + 2000, line, sizeof(line),
+	ok(preamble_read(sv[0], io_now_ms() + 2000, line, sizeof(line),
 	    &len) == 0 && len == 4 && memcmp(line, "SEAL", 4) == 0,
 	    "read: EOF after 4 bytes gives those 4 bytes");
-	ok(preamble_read(sv[0], net_now_ms() + 2000, line, sizeof(line),
+	ok(preamble_read(sv[0], io_now_ms() + 2000, line, sizeof(line),
 	    &len) == 0 && len == 0, "read: EOF before any byte gives len 0");
 	close(sv[0]);
 	close(sv[1]);
@@ -188,7 +188,7 @@ test_read_split(void)
 		write(sv[1], "x\nMSG", 5);
 		_exit(0);
 	}
-	ok(preamble_read(sv[0], net_now_ms() + 2000, line, sizeof(line),
+	ok(preamble_read(sv[0], io_now_ms() + 2000, line, sizeof(line),
 	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/1 x\n", 12) == 0,
 	    "read: a line in two pieces is read whole");
 	waitpid(pid, NULL, 0);
@@ -216,7 +216,7 @@ test_read_pipe(void)
 	}
 	write(fds[1], "SEALCAT/1 y\nMSG", 15);
 	close(fds[1]);
-	ok(preamble_read(fds[0], net_now_ms() + 2000, line, sizeof(line),
+	ok(preamble_read(fds[0], io_now_ms() + 2000, line, sizeof(line),
 	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/1 y\n", 12) == 0,
 	    "read: a pipe gives the line");
 	got = read(fds[0], rest, sizeof(rest));

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "io.h"
 #include "local.h"
-#include "net.h"
 #include "sig.h"
 #include "suite.h"
 #include "util.h"
@@ -758,7 +758,7 @@ test_interrupted(void)
 	ok(output(&g, out, sizeof(out)) == 6 && strcmp(out, "before") == 0,
 	    "what arrived before it was written");
 	ok(relay_send_error(&r, "interrupted by SIGTERM",
-	    net_now_ms() + 1000) == -1, "after our CLOSE: no ERROR");
+	    io_now_ms() + 1000) == -1, "after our CLOSE: no ERROR");
 	ok(peer_recv(&g, body, &len) == FRAME_CLOSE &&
 	    recv(g.peer, body, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN,
 	    "the peer got our CLOSE and nothing after it");
@@ -773,7 +773,7 @@ test_interrupted(void)
 	ok(relay_run(&r) == RELAY_INTERRUPTED, "a signal already caught: "
 	    "interrupted at once");
 	ok(relay_send_error(&r, "interrupted by SIGTERM",
-	    net_now_ms() + 1000) == 0 &&
+	    io_now_ms() + 1000) == 0 &&
 	    peer_recv(&g, body, &len) == FRAME_ERROR && len == 22 &&
 	    memcmp(body, "interrupted by SIGTERM", 22) == 0,
 	    "the ERROR is the first frame: none of the input went");
