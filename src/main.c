@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "log.h"
-#include "sig.h"
-#include "suite.h"
-#include "util.h"
+#include "cmd/cli.h"
+#include "base/log.h"
+#include "base/sig.h"
+#include "crypto/suite.h"
+#include "base/util.h"
 
 int
 main(int argc, char **argv)

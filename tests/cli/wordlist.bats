@@ -1,24 +1,24 @@
 #!/usr/bin/env bats
-# wordlist.bats - the code-mode word list: src/wordlist.c is exactly what
-# src/gen_wordlist.sh makes of the committed list, and the list's authors
+# wordlist.bats - the code-mode word list: src/pake/wordlist.c is exactly what
+# src/pake/gen_wordlist.sh makes of the committed list, and the list's authors
 # and licence are credited where the issue asks (README and man page).
 
 load helpers
 
-@test "src/wordlist.c is what gen_wordlist.sh makes of the EFF list" {
-	run sh "$SEALCAT_SRCDIR/src/gen_wordlist.sh" \
-	    "$SEALCAT_SRCDIR/src/eff_short_wordlist_2_0.txt"
+@test "src/pake/wordlist.c is what gen_wordlist.sh makes of the EFF list" {
+	run sh "$SEALCAT_SRCDIR/src/pake/gen_wordlist.sh" \
+	    "$SEALCAT_SRCDIR/src/pake/eff_short_wordlist_2_0.txt"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$(cat "$SEALCAT_SRCDIR/src/wordlist.c")" ]
+	[ "$output" = "$(cat "$SEALCAT_SRCDIR/src/pake/wordlist.c")" ]
 }
 
 @test "gen_wordlist.sh refuses a list that is not 1296 dice lines" {
 	printf '1111\taardvark\n' >"$BATS_TEST_TMPDIR/short.txt"
-	run sh "$SEALCAT_SRCDIR/src/gen_wordlist.sh" "$BATS_TEST_TMPDIR/short.txt"
+	run sh "$SEALCAT_SRCDIR/src/pake/gen_wordlist.sh" "$BATS_TEST_TMPDIR/short.txt"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"1 lines, not 1296"* ]]
 	printf '1111\tAardvark\n' >"$BATS_TEST_TMPDIR/upper.txt"
-	run sh "$SEALCAT_SRCDIR/src/gen_wordlist.sh" "$BATS_TEST_TMPDIR/upper.txt"
+	run sh "$SEALCAT_SRCDIR/src/pake/gen_wordlist.sh" "$BATS_TEST_TMPDIR/upper.txt"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"line 1 is not"* ]]
 }

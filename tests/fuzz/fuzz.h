@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpace.h"
-#include "noise.h"
-#include "preamble.h"
-#include "suite.h"
-#include "util.h"
+#include "pake/cpace.h"
+#include "noise/noise.h"
+#include "session/preamble.h"
+#include "crypto/suite.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -29,9 +29,9 @@
  * REKEY; a SWITCH changes the receiving key and not its nonce.
  */
 #include "fuzz.h"
-#include "ending.h"
-#include "frame.h"
-#include "rekey.h"
+#include "session/ending.h"
+#include "session/frame.h"
+#include "session/rekey.h"
 
 bool fuzz_accepted;
 

@@ -19,8 +19,8 @@
  * secret that gives its public key.
  */
 #include "fuzz.h"
-#include "keyfile.h"
-#include "keyseal.h"
+#include "keys/keyfile.h"
+#include "keys/keyseal.h"
 
 #define FUZZ_PASSPHRASE "open sesame"
 /* Memory times passes, in KiB, up to which a file is worth opening. */

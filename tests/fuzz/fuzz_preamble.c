@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "io.h"
+#include "transport/io.h"
 
 bool fuzz_accepted;
 

@@ -14,7 +14,7 @@
  * all of the line after "ERROR ", a NAMEPLATE is in 1..999999.
  */
 #include "fuzz.h"
-#include "rendezvous.h"
+#include "rendezvous/rendezvous.h"
 
 bool fuzz_accepted;
 

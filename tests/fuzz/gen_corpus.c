@@ -16,11 +16,11 @@
 #include <sodium.h>
 
 #include "fuzz.h"
-#include "frame.h"
-#include "keyfile.h"
-#include "rekey.h"
-#include "util.h"
-#include "rendezvous.h"
+#include "session/frame.h"
+#include "keys/keyfile.h"
+#include "session/rekey.h"
+#include "base/util.h"
+#include "rendezvous/rendezvous.h"
 
 struct seed {
 	uint8_t *data;

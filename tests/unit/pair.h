@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "noise.h"
-#include "suite.h"
+#include "noise/noise.h"
+#include "crypto/suite.h"
 
 struct pair {
 	struct cipher_state i_send, i_recv;	/* initiator */

@@ -1,6 +1,6 @@
 /*
  * test_code.c - code mode's codes (src/code.c) and word list
- * (src/wordlist.c): the compiled list is the EFF file in the repository
+ * (src/pake/wordlist.c): the compiled list is the EFF file in the repository
  * word for word (with "yo-yo" as "yoyo"), and that file is the published
  * one (its SHA-256); every word round-trips through the canonical form
  * and is found by its three-letter prefix; case, spaces, extra '-',
@@ -13,12 +13,12 @@
 
 #include <sodium.h>
 
-#include "code.h"
+#include "pake/code.h"
 #include "helpers.h"
-#include "suite.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
-#include "wordlist.h"
+#include "base/util.h"
+#include "pake/wordlist.h"
 
 /* sha256 of eff_short_wordlist_2_0.txt as the EFF publishes it (and as
  * the shared word list README records it). */
@@ -38,7 +38,7 @@ test_list_file(void)
 	FILE *fp;
 	char *line, *save = NULL;
 
-	snprintf(path, sizeof(path), "%s/src/eff_short_wordlist_2_0.txt",
+	snprintf(path, sizeof(path), "%s/src/pake/eff_short_wordlist_2_0.txt",
 	    srcdir != NULL ? srcdir : ".");
 	fp = fopen(path, "rb");
 	if (!ok(fp != NULL, "the word list file is there: %s", path))
@@ -79,8 +79,8 @@ test_list_file(void)
 		}
 	}
 	ok(i == WORDLIST_LEN && mismatches == 0,
-	    "src/wordlist.c matches the file: %zu lines, %zu differ (rerun "
-	    "src/gen_wordlist.sh)", i, mismatches);
+	    "src/pake/wordlist.c matches the file: %zu lines, %zu differ (rerun "
+	    "src/pake/gen_wordlist.sh)", i, mismatches);
 	ok(strcmp(wordlist[1280], "yoyo") == 0,
 	    "the list's yo-yo is compiled as yoyo (dice 6643)");
 }

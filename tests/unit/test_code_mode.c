@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "code.h"
-#include "cpace.h"
-#include "noise.h"
-#include "suite.h"
+#include "pake/code.h"
+#include "pake/cpace.h"
+#include "noise/noise.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 #include "vectors.h"
 
 #define WIRE_MAX 1024

@@ -18,17 +18,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "session/conn.h"
 #include "helpers.h"
-#include "io.h"
-#include "keyfile.h"
-#include "noise.h"
-#include "preamble.h"
-#include "stream.h"
-#include "suite.h"
+#include "transport/io.h"
+#include "keys/keyfile.h"
+#include "noise/noise.h"
+#include "session/preamble.h"
+#include "transport/stream.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "trust.h"
-#include "util.h"
+#include "keys/trust.h"
+#include "base/util.h"
 
 /* Whether conn_check_peer_key() takes pub, and what it said if not. */
 static void

@@ -18,10 +18,10 @@
 
 #include <sodium.h>
 
-#include "cpace.h"
-#include "suite.h"
+#include "pake/cpace.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 #include "vectors.h"
 
 #define CANARY 0xa5

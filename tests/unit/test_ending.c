@@ -12,9 +12,9 @@
  */
 #include <string.h>
 
-#include "ending.h"
+#include "session/ending.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* ---- one case at a time ---- */
 

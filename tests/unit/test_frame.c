@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "noise.h"
+#include "session/frame.h"
+#include "noise/noise.h"
 #include "pair.h"
-#include "suite.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define CANARY 0xa5
 

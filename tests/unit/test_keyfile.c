@@ -14,9 +14,9 @@
 
 #include "tap.h"
 #include "helpers.h"
-#include "keyfile.h"
-#include "suite.h"
-#include "util.h"
+#include "keys/keyfile.h"
+#include "crypto/suite.h"
+#include "base/util.h"
 
 /* Suites this build has; p256 joins when its backend is in the table. */
 static const struct suite *suites[2];

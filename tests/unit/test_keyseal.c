@@ -22,11 +22,11 @@
 #include "tap.h"
 #include "helpers.h"
 #include "vectors.h"
-#include "keyfile.h"
-#include "keyseal.h"
-#include "passphrase.h"
-#include "suite.h"
-#include "util.h"
+#include "keys/keyfile.h"
+#include "keys/keyseal.h"
+#include "keys/passphrase.h"
+#include "crypto/suite.h"
+#include "base/util.h"
 
 static const struct keyseal_kdf cheap = { KEYSEAL_MEM_MIN_KIB, 1 };
 static const uint8_t pass[] = "correct horse";

@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "io.h"
-#include "stream.h"
+#include "transport/addr.h"
+#include "transport/io.h"
+#include "transport/stream.h"
 #include "tap.h"
-#include "tcp.h"
+#include "transport/tcp.h"
 
 static void
 split(const char *arg, const char *want_host, const char *want_port)

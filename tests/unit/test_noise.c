@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "noise.h"
+#include "session/frame.h"
+#include "noise/noise.h"
 #include "pair.h"
-#include "suite.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 #include "vectors.h"
 
 static const struct suite *const suites[] = { &suite_x25519, &suite_p256 };

@@ -9,11 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "io.h"
-#include "preamble.h"
-#include "suite.h"
+#include "transport/io.h"
+#include "session/preamble.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static void
 test_build(void)

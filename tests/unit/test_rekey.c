@@ -13,12 +13,12 @@
  */
 #include <string.h>
 
-#include "frame.h"
-#include "noise.h"
-#include "rekey.h"
-#include "suite.h"
+#include "session/frame.h"
+#include "noise/noise.h"
+#include "session/rekey.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define WIRE_FRAMES 16
 #define WIRE_FRAME_MAX 256

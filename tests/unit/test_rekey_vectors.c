@@ -14,13 +14,13 @@
  */
 #include <string.h>
 
-#include "ending.h"
-#include "frame.h"
-#include "noise.h"
-#include "rekey.h"
-#include "suite.h"
+#include "session/ending.h"
+#include "session/frame.h"
+#include "noise/noise.h"
+#include "session/rekey.h"
+#include "crypto/suite.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 #include "vectors.h"
 
 #define QUEUE_MAX 16

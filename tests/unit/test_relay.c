@@ -5,7 +5,7 @@
  * are temporary files.  Checks the ending rules and that nothing of a bad
  * frame is written out.
  */
-#include "relay.h"
+#include "session/relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frame.h"
-#include "io.h"
-#include "local.h"
-#include "sig.h"
-#include "suite.h"
-#include "util.h"
+#include "session/frame.h"
+#include "transport/io.h"
+#include "session/local.h"
+#include "base/sig.h"
+#include "crypto/suite.h"
+#include "base/util.h"
 
 #include "pair.h"
 #include "tap.h"

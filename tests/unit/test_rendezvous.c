@@ -14,9 +14,9 @@
  */
 #include <string.h>
 
-#include "keyfile.h"
-#include "rendezvous.h"
-#include "suite.h"
+#include "keys/keyfile.h"
+#include "rendezvous/rendezvous.h"
+#include "crypto/suite.h"
 #include "tap.h"
 
 #define ID_HEX "0123456789abcdef0123456789abcdef" \

@@ -17,12 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "keyfile.h"
-#include "noise.h"
-#include "suite.h"
+#include "keys/keyfile.h"
+#include "noise/noise.h"
+#include "crypto/suite.h"
 #include "tap.h"
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 static bool
 all_zero(const void *p, size_t len)

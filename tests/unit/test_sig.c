@@ -5,7 +5,7 @@
  * sig_end() ends a process by the signal it caught.  The order matters:
  * the first stop signal stays recorded for the rest of the program.
  */
-#include "sig.h"
+#include "base/sig.h"
 
 #include <errno.h>
 #include <poll.h>

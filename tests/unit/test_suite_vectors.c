@@ -36,11 +36,11 @@
 #include <bearssl.h>
 #include <sodium.h>
 
-#include "noise.h"
-#include "suite.h"
-#include "suite_bearssl.h"
+#include "noise/noise.h"
+#include "crypto/suite.h"
+#include "crypto/suite_bearssl.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 #include "vectors.h"
 
 #define FOR_EACH_TEST(root, gi, group, ti, test)			\

@@ -20,10 +20,10 @@
 
 #include "tap.h"
 #include "helpers.h"
-#include "keyfile.h"
-#include "suite.h"
-#include "trust.h"
-#include "util.h"
+#include "keys/keyfile.h"
+#include "crypto/suite.h"
+#include "keys/trust.h"
+#include "base/util.h"
 
 /* Three x25519 keys and their tokens. */
 static uint8_t key[3][32];

@@ -12,7 +12,7 @@
 
 #include "tap.h"
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 static void
 test_byte_order(void)

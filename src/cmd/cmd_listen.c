@@ -1,0 +1,253 @@
+/*
+ * cmd_listen.c - sealcat listen: parse the options, load the identity and
+ * the allow-list, bind, and hand the listening sockets to serve.c (one
+ * session on stdio, -k one after another, or a child per connection with
+ * --exec/--forward).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cli.h"
+#include "session/conn.h"
+#include "keys/keyfile.h"
+#include "session/local.h"
+#include "base/log.h"
+#include "transport/addr.h"
+#include "cmd/serve.h"
+#include "transport/tcp.h"
+#include "keys/trust.h"
+#include "base/util.h"
+
+#define CMD "listen"
+#define MAX_CONNS_DEFAULT 64
+#define MAX_CONNS_LIMIT 10000
+
+enum {
+	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
+	OPT_FORWARD,
+	OPT_MAX_CONNS
+};
+
+struct listen_opts {
+	struct pipe_opts pipe;
+	const char *allow[64];		/* --allow TOKEN, in order */
+	size_t allow_count;
+	const char *authorized;		/* -A FILE */
+	bool allow_any;
+	bool keep_open;
+	const char *forward;		/* --forward HOST:PORT */
+	char forward_host[256];
+	char forward_port[8];
+	unsigned long max_conns;
+	const char *address;		/* NULL: the wildcard */
+	const char *port;
+};
+
+static const struct option long_options[] = {
+	{ "allow", required_argument, NULL, 'a' },
+	{ "authorized", required_argument, NULL, 'A' },
+	{ "allow-any", no_argument, NULL, OPT_ALLOW_ANY },
+	CLI_PIPE_LONGOPTS,
+	{ "keep-open", no_argument, NULL, 'k' },
+	{ "forward", required_argument, NULL, OPT_FORWARD },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+parse_option(struct listen_opts *o, int c, char **argv)
+{
+	switch (c) {
+	case 'a':
+		if (o->allow_count == ARRAY_LEN(o->allow))
+			return cli_usage(CMD, "too many --allow options — "
+			    "list the keys in a file for -A");
+		o->allow[o->allow_count++] = optarg;
+		return -1;
+	case 'A':
+		o->authorized = optarg;
+		return -1;
+	case OPT_ALLOW_ANY:
+		o->allow_any = true;
+		return -1;
+	case 'k':
+		o->keep_open = true;
+		return -1;
+	case OPT_FORWARD:
+		o->forward = optarg;
+		if (addr_split_host_port(optarg, o->forward_host,
+		    sizeof(o->forward_host), o->forward_port,
+		    sizeof(o->forward_port)) == -1 ||
+		    cli_port("--forward", o->forward_port) == -1)
+			return cli_usage(CMD, "--forward wants HOST:PORT "
+			    "(an IPv6 address in brackets: [::1]:PORT), not "
+			    "'%s'", optarg);
+		return -1;
+	case OPT_MAX_CONNS:
+		if (cli_count("--max-conns", optarg, 1, MAX_CONNS_LIMIT,
+		    &o->max_conns) == -1)
+			return EXIT_USAGE;
+		return -1;
+	case 'h':
+		cli_help(stdout, CMD);
+		return EXIT_OK;
+	default:
+		return cli_bad_option(CMD, c, argv);
+	}
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int
+parse(int argc, char **argv, struct listen_opts *o)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	cli_pipe_defaults(&o->pipe);
+	o->max_conns = MAX_CONNS_DEFAULT;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":a:A:k" CLI_PIPE_SHORTOPTS,
+	    long_options, NULL)) != -1) {
+		if ((rc = cli_pipe_option(&o->pipe, CMD, c, optarg)) == -1)
+			return EXIT_USAGE;
+		if (rc == 0 && (rc = parse_option(o, c, argv)) != -1)
+			return rc;
+	}
+	if (argc - optind == 1)
+		o->port = argv[optind];
+	else if (argc - optind == 2) {
+		o->address = argv[optind];
+		o->port = argv[optind + 1];
+	} else
+		return cli_usage(CMD, "expected [ADDRESS] PORT");
+	if (cli_port("PORT", o->port) == -1)
+		return EXIT_USAGE;
+	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
+		return cli_usage(CMD, "--exec and --forward exclude each "
+		    "other — pick one");
+	if (cli_pipe_check(&o->pipe, CMD) == -1)
+		return EXIT_USAGE;
+	return -1;
+}
+
+/* True if path is /dev/null itself, which -A takes as an empty list. */
+static bool
+is_dev_null(const char *path)
+{
+	struct stat st, null_st;
+
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode) &&
+	    st.st_rdev == null_st.st_rdev;
+}
+
+/*
+ * The allow-list; listening with none at all is refused.  The default
+ * authorized_peers is optional: without a configuration directory (no
+ * HOME) there is none, which is no error when --allow names the keys.
+ */
+static int
+load_trust(const struct listen_opts *o, struct trust *t)
+{
+	char path[4096];
+	const char *file = NULL;
+
+	for (size_t i = 0; i < o->allow_count; i++)
+		if (trust_add_token(t, o->allow[i], "--allow") == -1)
+			return -1;
+	if (o->authorized != NULL) {
+		if (!is_dev_null(o->authorized)) {
+			file = o->authorized;
+			if (trust_use_file(t, file, false) == -1)
+				return -1;
+		}
+	} else if (config_dir_known()) {
+		if (config_path("authorized_peers", false, path,
+		    sizeof(path)) == -1 ||
+		    trust_use_file(t, path, true) == -1)
+			return -1;
+		file = path;
+	}
+	if (o->allow_any) {
+		t->mode = TRUST_ANY;
+		return 0;
+	}
+	if (t->count == 0) {
+		log_error("no client is allowed to connect — add --allow "
+		    "TOKEN (a client's 'sealcat pubkey'), list tokens in %s%s, "
+		    "or pass --allow-any to accept any authenticated client",
+		    file != NULL ? file : "a file given with -A",
+		    file == NULL && o->authorized == NULL ? " (HOME is not "
+		    "set, so there is no default authorized_peers)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_listen(int argc, char **argv)
+{
+	struct listen_opts o;
+	struct conn_opts co;
+	struct identity *id = NULL;
+	struct ephemeral *eph = NULL;
+	struct trust trust;
+	int fds[TCP_LISTEN_MAX];
+	size_t count = 0;
+	int rc;
+
+	trust_init(&trust);
+	if ((rc = parse(argc, argv, &o)) != -1)
+		return rc;
+	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe,
+	    o.forward != NULL)) == -1)
+		return EXIT_USAGE;
+	if ((id = secret_alloc(sizeof(*id))) == NULL ||
+	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	/* Trust first: no passphrase is asked for in vain. */
+	if (load_trust(&o, &trust) == -1) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
+		goto out;
+	memset(&co, 0, sizeof(co));
+	co.role = ROLE_RESPONDER;
+	co.id = id;
+	co.trust = &trust;
+	co.timeout_s = o.pipe.timeout_s;
+	co.exec_cmd = o.pipe.exec_cmd;
+	if (o.forward != NULL) {
+		co.forward_host = o.forward_host;
+		co.forward_port = o.forward_port;
+	}
+	co.family = o.pipe.family;
+	co.keep_output = o.keep_open;
+	co.ephemeral = eph;
+	co.relay.recv_only = o.pipe.recv_only;
+	co.relay.send_only = o.pipe.send_only;
+	co.relay.exit_with_peer = o.pipe.exit_with_peer;
+	co.relay.idle_s = o.pipe.idle_s;
+	co.relay.keepalive_s = o.pipe.keepalive_s;
+	if (tcp_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
+	    &count) == -1) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
+		rc = serve_concurrent(fds, count, o.max_conns, &co, id);
+	else
+		rc = serve_serial(fds, count, o.keep_open, &co);
+	serve_close(fds, count);
+out:
+	secret_free(id, sizeof(*id));
+	secret_free(eph, sizeof(*eph));
+	trust_clear(&trust);
+	return rc;
+}

@@ -1,0 +1,795 @@
+/*
+ * conn.c - one connection, first byte to result (PROTOCOL.md §1-§3):
+ * exchange the SEALCAT/1 lines, run the Noise handshake message by message
+ * with uint16 big-endian length prefixes, decide about the peer's key (the
+ * initiator as soon as the pattern reveals it, before it reveals itself;
+ * the responder once the handshake is done), Split(), open the local side
+ * and relay.
+ *
+ * The two handshake sequences, initiator_handshake() and
+ * responder_handshake(), read as the protocol does; whose turn a message
+ * is and where the peer's key becomes known come from the pattern table
+ * (noise.h).  What makes them fast stays out of the sequences, in named
+ * helpers: an ephemeral key made ahead (use_prepared_ephemeral()), our line
+ * sent in one write with a message (take_line()), work done while the peer
+ * computes (while_peer_works()), and the last message corked to share a
+ * packet with the first frames (send_message()).
+ *
+ * The primitives are in noise.c and frame.c; the connection comes as a
+ * struct stream, whose bytes move with io.c.
+ */
+#include "session/conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session/frame.h"
+#include "transport/io.h"
+#include "session/local.h"
+#include "base/log.h"
+#include "session/preamble.h"
+#include "base/sig.h"
+#include "base/util.h"
+
+/*
+ * What we tell a peer in an ERROR frame when we stop (PROTOCOL.md §3).
+ * The peer prints it after "rejected by peer: ".
+ */
+static const char REASON_NOT_AUTHORIZED[] = "not authorized";
+static const char REASON_BAD_FRAME[] = "received a bad frame";
+static const char REASON_OUTPUT_FAILED[] = "cannot write the stream out";
+static const char REASON_INPUT_FAILED[] = "cannot read the stream in";
+static const char REASON_IDLE[] = "idle timeout";
+static const char REASON_UNAVAILABLE[] = "forward target unavailable";
+/* With the signal's name (sig_name()); the peer recognises the prefix. */
+static const char REASON_INTERRUPTED[] = "interrupted by %s";
+static const char REASON_EXEC_FAILED[] = "cannot start the command";
+
+/* How long we wait, after telling the peer why we stop, for it to close
+ * first (see stream_linger_close()). */
+#define LINGER_MS 2000
+
+/* The largest message we write: message 2, e and encrypted s, with an
+ * empty payload (PROTOCOL.md §2.4). */
+#define HS_OUT_MAX (2 * SUITE_PUB_MAX + 2 * SUITE_TAG_LEN)
+
+/*
+ * Our line; our handshake message with its length prefix, and room for
+ * the line in front of it (take_line()).  The peer's messages may carry
+ * payloads up to NOISE_MSG_MAX, read into payload and ignored.  Nothing is
+ * zeroed up front; in_used and payload_used say how much to wipe
+ * afterwards, so a handshake touches a few hundred bytes instead of
+ * 128 KiB.
+ */
+struct hs_io {
+	char line[PREAMBLE_MAX + 1];
+	size_t line_len;
+	uint8_t out[PREAMBLE_MAX + 2 + HS_OUT_MAX];
+	uint8_t in[NOISE_MSG_MAX];
+	uint8_t payload[NOISE_MSG_MAX];
+	size_t in_used;
+	size_t payload_used;
+};
+
+/* A connection's secrets, in secret memory (util.h) for its lifetime. */
+struct session_secrets {
+	struct handshake_state hs;
+	struct cipher_state send;
+	struct cipher_state recv;
+};
+
+struct session {
+	struct stream *stream;
+	const char *peer;		/* stream->addr, for messages */
+	const struct conn_opts *o;
+	long long deadline;
+	struct handshake_state *hs;	/* these three in *secrets */
+	struct cipher_state *send;
+	struct cipher_state *recv;
+	struct relay *relay;		/* zeroed; buffers mapped early */
+	enum conn_result result;	/* CONN_BAD_IDENTITY, else decided
+					 * at the end */
+	/* From the pattern: after how many messages the peer's static key
+	 * is known, and which of our messages reveals ours (-1: none). */
+	int peer_static_at;
+	int reveal_at;
+	bool echo_unsent;	/* that line is the echo, and not out yet */
+	bool line_pending;	/* our line goes in front of our next message */
+	bool peer_worked;	/* while_peer_works() has run */
+	bool corked;		/* our last message is held back (MSG_MORE) */
+	uint8_t peer_pub[SUITE_PUB_MAX];	/* rs, kept past Split() */
+	char peer_token[TOKEN_MAX];
+	double start;
+	double handshake_ms;
+};
+
+/* Seconds on CLOCK_MONOTONIC, finer than io_now_ms(), for -v timings. */
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reports a failed read or write during the handshake. */
+static void
+io_failed(const struct session *s, const char *doing)
+{
+	if (errno == ETIMEDOUT)
+		log_error("handshake with %s timed out after %u s while %s — "
+		    "check the peer, or raise -w", s->peer, s->o->timeout_s,
+		    doing);
+	else
+		log_errno("handshake with %s failed while %s", s->peer, doing);
+}
+
+/* Message i is the initiator's when i is even (noise.h). */
+static bool
+our_turn(const struct session *s)
+{
+	return (s->hs->msg_index % 2 == 0) == (s->o->role == ROLE_INITIATOR);
+}
+
+/*
+ * Puts our line at io->out if it is to go in front of the next message
+ * (the same write, so usually the same packet).  Returns its length, or 0.
+ */
+static size_t
+take_line(struct session *s, struct hs_io *io)
+{
+	if (!s->line_pending)
+		return 0;
+	s->line_pending = false;
+	memcpy(io->out, io->line, io->line_len);
+	return io->line_len;
+}
+
+/*
+ * Writes the next handshake message.  The handshake's last message, when
+ * it is ours, is held back to share a packet with the first frames: the
+ * relay pushes it before it waits for anything (relay.corked).
+ */
+static int
+send_message(struct session *s, struct hs_io *io)
+{
+	int i = s->hs->msg_index;
+	size_t prefix_len = take_line(s, io);
+	size_t len;
+	int rc;
+
+	if (noise_write_message(s->hs, NULL, 0, io->out + prefix_len + 2,
+	    sizeof(io->out) - prefix_len - 2, &len) == -1) {
+		log_error("handshake with %s failed: cannot build message %d",
+		    s->peer, i + 1);
+		return -1;
+	}
+	put_be16(io->out + prefix_len, (uint16_t)len);
+	s->corked = i == s->hs->pattern.msg_count - 1;
+	if (s->corked)
+		rc = io_write_more(s->stream->fd, io->out,
+		    prefix_len + 2 + len, s->deadline);
+	else
+		rc = io_write_all(s->stream->fd, io->out, prefix_len + 2 + len,
+		    s->deadline);
+	if (rc == -1) {
+		io_failed(s, "sending");
+		return -1;
+	}
+	if (prefix_len > 0)
+		s->echo_unsent = false;
+	return 0;
+}
+
+/* What a connection closed before message i most likely means. */
+static void
+eof_hint(const struct session *s, int i, char *buf, size_t buf_cap)
+{
+	if (s->o->role == ROLE_INITIATOR)
+		snprintf(buf, buf_cap, "the listener closed the connection");
+	else if (s->reveal_at != -1 && i > s->reveal_at)
+		snprintf(buf, buf_cap, "the client closed the connection "
+		    "after message %d — it probably does not trust this "
+		    "server's key", i);
+	else
+		snprintf(buf, buf_cap, "the client closed the connection");
+}
+
+/* Reads and processes the next handshake message. */
+static int
+recv_message(struct session *s, struct hs_io *io)
+{
+	int i = s->hs->msg_index;
+	char hint[128];
+	uint8_t hdr[2];
+	size_t len = 0, payload_len;
+	ssize_t n;
+
+	n = io_read_exact(s->stream->fd, hdr, sizeof(hdr), s->deadline);
+	if (n == (ssize_t)sizeof(hdr)) {
+		if ((len = get_be16(hdr)) == 0) {
+			log_error("handshake with %s failed: message %d is "
+			    "empty — the peer does not speak sealcat's "
+			    "protocol", s->peer, i + 1);
+			return -1;
+		}
+		if (len > io->in_used)
+			io->in_used = len;
+		n = io_read_exact(s->stream->fd, io->in, len, s->deadline);
+		if (n >= 0 && (size_t)n < len)
+			n = 0;
+	} else if (n > 0)
+		n = 0;
+	if (n == -1) {
+		io_failed(s, "receiving");
+		return -1;
+	}
+	if (n == 0) {
+		eof_hint(s, i, hint, sizeof(hint));
+		log_error("handshake with %s failed: %s", s->peer, hint);
+		return -1;
+	}
+	/* The payload is never longer than the message. */
+	if (len > io->payload_used)
+		io->payload_used = len;
+	if (noise_read_message(s->hs, io->in, len, io->payload,
+	    sizeof(io->payload), &payload_len) == -1) {
+		log_error("handshake with %s failed: message %d did not verify "
+		    "— the peer is not a sealcat peer, or the data was altered "
+		    "in transit", s->peer, i + 1);
+		return -1;
+	}
+	wipe(io->payload, payload_len);
+	return 0;
+}
+
+/*
+ * Work that does not depend on the peer's next message, done once, after
+ * we sent our first: the peer spends that time on its DH operations and we
+ * would only wait.  Checks a key file loaded unchecked
+ * (conn_opts.id_unchecked) and maps the relay's buffers.  Returns 0, or -1
+ * after reporting.
+ */
+static int
+while_peer_works(struct session *s)
+{
+	if (s->peer_worked)
+		return 0;
+	s->peer_worked = true;
+	if (s->o->id_unchecked != NULL &&
+	    identity_check(s->o->id, s->o->id_unchecked) == -1) {
+		s->result = CONN_BAD_IDENTITY;
+		return -1;
+	}
+	return relay_reserve(s->relay);
+}
+
+/*
+ * Writes or reads, as the pattern says whose turn it is, every message
+ * before message end.
+ */
+static int
+exchange(struct session *s, struct hs_io *io, int end)
+{
+	while (s->hs->msg_index < end) {
+		if (!our_turn(s)) {
+			if (recv_message(s, io) == -1)
+				return -1;
+		} else if (send_message(s, io) == -1 ||
+		    while_peer_works(s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Right after noise_init(): the key pair made ahead, if there is one. */
+static void
+use_prepared_ephemeral(struct session *s)
+{
+	const struct ephemeral *e = s->o->ephemeral;
+
+	if (e != NULL && e->ready)
+		(void)noise_use_ephemeral(s->hs, e->priv, e->pub);
+}
+
+/*
+ * Builds our line and starts the handshake state with it as the prologue
+ * (the peer's line, which must equal ours).  The sequences below decide
+ * about the peer where the pattern makes its key known and check our key
+ * file after our first message: the initiator must know the server's key
+ * before a message of ours reveals us, and not learn it from our first.
+ */
+static int
+start(struct session *s, struct hs_io *io)
+{
+	const struct suite *suite = s->o->id->suite;
+	const struct noise_pattern *p = &s->hs->pattern;
+
+	if ((io->line_len = preamble_build(suite, io->line,
+	    sizeof(io->line))) == 0)
+		return -1;
+	if (noise_init(s->hs, suite, s->o->role, (const uint8_t *)io->line,
+	    io->line_len, s->o->id->priv, s->o->id->pub) == -1)
+		return -1;
+	use_prepared_ephemeral(s);
+	s->peer_static_at = noise_pattern_peer_static_at(p, s->o->role);
+	s->reveal_at = noise_pattern_static_sent(p, s->o->role);
+	if (s->peer_static_at == -1 || (s->o->role == ROLE_INITIATOR &&
+	    (s->peer_static_at == 0 || (s->reveal_at != -1 &&
+	    s->reveal_at < s->peer_static_at)))) {
+		log_error("handshake pattern %s does not let us check the "
+		    "peer before we reveal ourselves", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A protocol name from the peer, as a suite name when we know it. */
+static void
+describe_protocol(const char *protocol, size_t len, char *out, size_t cap)
+{
+	const struct suite *suite = suite_by_protocol(protocol, len);
+
+	if (suite != NULL)
+		snprintf(out, cap, "%s (%.*s)", suite->name, (int)len,
+		    protocol);
+	else
+		snprintf(out, cap, "%.*s", (int)len, protocol);
+}
+
+static void
+report_mismatch(const struct session *s, const char *protocol, size_t len)
+{
+	const struct suite *ours = s->o->id->suite;
+	char theirs[PREAMBLE_MAX + 40];
+
+	describe_protocol(protocol, len, theirs, sizeof(theirs));
+	log_error("suite mismatch with %s: peer speaks %s, we speak %s (%s) — "
+	    "use identities of the same suite on both ends", s->peer, theirs,
+	    ours->name, ours->protocol);
+}
+
+/* What the peer's line was, when it was neither ours nor another suite's
+ * (len 0: it closed the connection without a byte). */
+static void
+report_garbage(const struct session *s, size_t len)
+{
+	if (s->o->role == ROLE_INITIATOR && len == 0)
+		log_error("%s closed the connection without answering — is it "
+		    "a sealcat listener?", s->peer);
+	else if (s->o->role == ROLE_INITIATOR)
+		log_error("%s is not a sealcat peer: it answered with "
+		    "something else — check the host and port", s->peer);
+	else if (len == 0)
+		log_error("%s closed the connection before the handshake",
+		    s->peer);
+	else
+		log_error("refused %s: not a sealcat peer (it did not send a "
+		    "SEALCAT/1 line)", s->peer);
+}
+
+/*
+ * Reads the peer's line.  Returns 1 if it equals ours, 0 if it does not
+ * (reported), or -1 if it could not be read (reported).
+ */
+static int
+peer_line_matches(struct session *s, struct hs_io *io)
+{
+	char line[PREAMBLE_MAX + 1];
+	const char *protocol = NULL;
+	size_t len, protocol_len = 0;
+
+	if (preamble_read(s->stream->fd, s->deadline, line, sizeof(line),
+	    &len) == -1)
+		return -1;
+	switch (preamble_classify(io->line, io->line_len, line, len,
+	    &protocol, &protocol_len)) {
+	case PREAMBLE_SAME:
+		return 1;
+	case PREAMBLE_OTHER_SUITE:
+		report_mismatch(s, protocol, protocol_len);
+		return 0;
+	case PREAMBLE_GARBAGE:
+		report_garbage(s, len);
+		return 0;
+	}
+	return 0;
+}
+
+/* The initiator: the listener's answer to our line must be the same line. */
+static int
+check_echo(struct session *s, struct hs_io *io)
+{
+	return peer_line_matches(s, io) == 1 ? 0 : -1;
+}
+
+/* The responder: a client that spoke another line is told who we are,
+ * then hung up on. */
+static int
+check_client_line(struct session *s, struct hs_io *io)
+{
+	int rc = peer_line_matches(s, io);
+
+	if (rc == 0) {
+		(void)io_write_all(s->stream->fd, io->line, io->line_len,
+		    s->deadline);
+		stream_linger_close(s->stream, LINGER_MS);
+	}
+	return rc == 1 ? 0 : -1;
+}
+
+/*
+ * True if all of the next message is already here, so that our line can
+ * wait to go out with our reply.
+ */
+static bool
+next_message_arrived(struct session *s, struct hs_io *io)
+{
+	ssize_t n = io_peek(s->stream->fd, io->in, sizeof(io->in));
+
+	if (n > 0 && (size_t)n > io->in_used)
+		io->in_used = (size_t)n;
+	return n >= 2 && (size_t)n >= 2 + (size_t)get_be16(io->in);
+}
+
+/*
+ * The responder's line back: in front of message 2 when message 1 is
+ * already here; else now and alone, since an initiator may wait for our
+ * line before it sends message 1 (PROTOCOL.md §1.2).
+ */
+static int
+echo_line(struct session *s, struct hs_io *io)
+{
+	if (next_message_arrived(s, io)) {
+		s->line_pending = true;
+		s->echo_unsent = true;
+		return 0;
+	}
+	if (io_write_all(s->stream->fd, io->line, io->line_len, s->deadline)
+	    == -1) {
+		io_failed(s, "sending");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_check_peer_key(const struct suite *suite, const uint8_t *pub,
+    const char *peer)
+{
+	const char *problem;
+
+	if (pub == NULL) {
+		log_error("handshake with %s failed: the peer's key is not "
+		    "known yet", peer);
+		return -1;
+	}
+	if ((problem = suite->pub_problem(pub)) != NULL) {
+		log_error("handshake with %s failed: its static key is %s — "
+		    "the peer does not run a genuine sealcat", peer, problem);
+		return -1;
+	}
+	return 0;
+}
+
+/* The peer's static key, just revealed: one spelling only, before anyone
+ * trusts or records it. */
+static int
+check_peer_key(struct session *s)
+{
+	return conn_check_peer_key(s->o->id->suite,
+	    noise_remote_static(s->hs), s->peer);
+}
+
+/* The initiator's decision about the server. */
+static int
+check_server(struct session *s)
+{
+	return trust_allows(s->o->trust, s->o->id->suite,
+	    noise_remote_static(s->hs)) ? 0 : -1;
+}
+
+/*
+ * After the last message: the peer's key and token kept, Split() into the
+ * two cipher states, and the timing for -v.
+ */
+static int
+finish(struct session *s)
+{
+	const struct suite *suite = s->o->id->suite;
+
+	memcpy(s->peer_pub, noise_remote_static(s->hs), suite->pub_len);
+	if (token_format(suite, s->peer_pub, s->peer_token,
+	    sizeof(s->peer_token)) == -1)
+		return -1;
+	if (noise_split(s->hs, s->send, s->recv, NULL) == -1) {
+		log_error("handshake with %s failed: incomplete", s->peer);
+		return -1;
+	}
+	s->handshake_ms = (now_seconds() - s->start) * 1000.0;
+	log_verbose("%s is %s (suite %s, handshake %.1f ms)", s->peer,
+	    s->peer_token, suite->name, s->handshake_ms);
+	return 0;
+}
+
+/* Sends reason in an ERROR frame and hangs up politely. */
+static void
+tell_peer(struct session *s, struct relay *r, const char *reason)
+{
+	long long deadline = io_now_ms() + LINGER_MS;
+
+	if (relay_send_error(r, reason, deadline) == 0)
+		stream_linger_close(s->stream, LINGER_MS);
+}
+
+/*
+ * The responder's decision about the client, once the handshake is done:
+ * a refusal is told in an ERROR frame, which needs the transport keys.
+ */
+static int
+check_client(struct session *s)
+{
+	struct relay_opts none = { 0 };
+
+	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
+		return 0;
+	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv,
+	    &none, s->peer) == 0)
+		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
+	return -1;
+}
+
+/*
+ * The initiator: our line with message 1 behind it; the listener's line;
+ * the messages up to the server's static key (message 2 in XX); the
+ * decision about it; the rest (message 3, which reveals us); Split().
+ */
+static int
+initiator_handshake(struct session *s, struct hs_io *io)
+{
+	if (start(s, io) == -1)
+		return -1;
+	/* Our line and message 1 go out in one write. */
+	s->line_pending = true;
+	if (exchange(s, io, 1) == -1 ||
+	    check_echo(s, io) == -1 ||
+	    exchange(s, io, s->peer_static_at) == -1 ||
+	    check_peer_key(s) == -1 ||
+	    /* Check rs before writing anything more: an untrusted server
+	     * never learns who we are. */
+	    check_server(s) == -1 ||
+	    exchange(s, io, s->hs->pattern.msg_count) == -1 ||
+	    finish(s) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A message of the client's that failed (an altered packet, a low-order key
+ * that fails the DH of our reply) while our line waited to go out with our
+ * reply: the line is due all the same once the client's matched
+ * (PROTOCOL.md §1.2), so the client reports a failed handshake, not a peer
+ * that is no sealcat.
+ */
+static void
+send_owed_echo(struct session *s, struct hs_io *io)
+{
+	if (!s->echo_unsent)
+		return;
+	s->echo_unsent = false;
+	(void)io_write_all(s->stream->fd, io->line, io->line_len, s->deadline);
+	stream_linger_close(s->stream, LINGER_MS);
+}
+
+/*
+ * The responder: the client's line; ours back; the messages up to the
+ * client's static key (1, 2 and 3 in XX); the rest; Split(); the decision
+ * about the client.
+ */
+static int
+responder_handshake(struct session *s, struct hs_io *io)
+{
+	if (start(s, io) == -1 ||
+	    check_client_line(s, io) == -1 ||
+	    echo_line(s, io) == -1)
+		return -1;
+	if (exchange(s, io, s->peer_static_at) == -1 ||
+	    check_peer_key(s) == -1 ||
+	    exchange(s, io, s->hs->pattern.msg_count) == -1 ||
+	    finish(s) == -1 ||
+	    check_client(s) == -1) {
+		send_owed_echo(s, io);
+		return -1;
+	}
+	return 0;
+}
+
+/* The handshake of our role; on success the session holds the two cipher
+ * states and the peer's token, and the peer is trusted. */
+static int
+handshake(struct session *s)
+{
+	struct hs_io *io;
+	int rc;
+
+	s->start = now_seconds();
+	if ((io = malloc(sizeof(*io))) == NULL) {
+		log_error("out of memory for the handshake");
+		return -1;
+	}
+	io->in_used = 0;
+	io->payload_used = 0;
+	if (s->o->role == ROLE_INITIATOR)
+		rc = initiator_handshake(s, io);
+	else
+		rc = responder_handshake(s, io);
+	wipe(io->out, sizeof(io->out));
+	wipe(io->in, io->in_used);
+	wipe(io->payload, io->payload_used);
+	free(io);
+	return rc;
+}
+
+void
+conn_prepare_ephemeral(struct ephemeral *e, const struct suite *suite)
+{
+	if (e->ready)
+		return;
+	e->ready = suite->keypair(e->priv, e->pub) == 0;
+	if (!e->ready)
+		conn_clear_ephemeral(e);
+}
+
+void
+conn_clear_ephemeral(struct ephemeral *e)
+{
+	wipe(e, sizeof(*e));
+}
+
+/* What to tell the peer about end, in buf (for RELAY_INTERRUPTED), or
+ * NULL for nothing. */
+static const char *
+reason_for(enum relay_end end, char *buf, size_t buf_cap)
+{
+	switch (end) {
+	case RELAY_INTERRUPTED:
+		snprintf(buf, buf_cap, REASON_INTERRUPTED,
+		    sig_name(sig_caught()));
+		return buf;
+	case RELAY_BAD_FRAME:
+		return REASON_BAD_FRAME;
+	case RELAY_OUTPUT_FAILED:
+		return REASON_OUTPUT_FAILED;
+	case RELAY_INPUT_FAILED:
+		return REASON_INPUT_FAILED;
+	case RELAY_IDLE:
+		return REASON_IDLE;
+	default:
+		return NULL;
+	}
+}
+
+static int
+open_local(struct session *s, struct local *local)
+{
+	const struct conn_opts *o = s->o;
+
+	if (o->exec_cmd != NULL)
+		return local_exec(local, o->exec_cmd, s->peer_token, s->peer);
+	if (o->forward_host != NULL)
+		return local_forward(local, o->forward_host, o->forward_port,
+		    o->family, io_deadline(o->timeout_s));
+	local_stdio(local, o->keep_output, o->relay.recv_only,
+	    o->relay.send_only);
+	return 0;
+}
+
+static void
+report_totals(const struct session *s, const struct relay *r, double secs)
+{
+	if (secs < 1e-6)
+		secs = 1e-6;
+
+	log_verbose("%s: sent %llu bytes, received %llu bytes in %.2f s "
+	    "(%.1f MB/s out, %.1f MB/s in)", s->peer,
+	    (unsigned long long)r->bytes_sent,
+	    (unsigned long long)r->bytes_received, secs,
+	    (double)r->bytes_sent / secs / 1e6,
+	    (double)r->bytes_received / secs / 1e6);
+}
+
+static void
+close_listeners(const struct conn_opts *o)
+{
+	for (size_t i = 0; i < o->listen_count; i++) {
+		if (o->listen_fds[i] != -1)
+			close(o->listen_fds[i]);
+		o->listen_fds[i] = -1;
+	}
+}
+
+int
+conn_run(struct stream *st, const struct conn_opts *o,
+    enum conn_result *result)
+{
+	struct relay relay = { 0 };
+	struct session s = { .stream = st, .peer = st->addr, .o = o,
+	    .relay = &relay, .result = CONN_FAILED };
+	struct session_secrets *secrets;
+	struct local local;
+	enum relay_end end;
+	double start;
+	char reason_buf[64];
+	const char *reason;
+	bool authorized = false;
+	int rc = -1;
+
+	local_init(&local);
+	if ((secrets = secret_alloc(sizeof(*secrets))) == NULL)
+		goto out;
+	s.hs = &secrets->hs;
+	s.send = &secrets->send;
+	s.recv = &secrets->recv;
+	s.deadline = io_deadline(o->timeout_s);
+	if (handshake(&s) == -1) {
+		/* Message 2 may be on its way: a plain close() with it unread
+		 * would reset the connection under the listener. */
+		if (s.result == CONN_BAD_IDENTITY)
+			stream_linger_close(st, LINGER_MS);
+		goto out;
+	}
+	if (o->role == ROLE_RESPONDER) {
+		authorized = true;
+		close_listeners(o);
+	}
+	/*
+	 * From here on a signal is the relay's to handle: the peer is told
+	 * why the stream stops, the --exec command is stopped and stdio put
+	 * back.  Before, there is nothing to tell or restore, and the
+	 * default action ends the process cleanly.
+	 */
+	if (sig_catch() == -1 || relay_init(&relay, st->fd, &local, s.send,
+	    s.recv, &o->relay, s.peer) == -1)
+		goto out;
+	/* The initiator's message 3 waits to share a packet with the first
+	 * frames; a command or a forward target may take a while to start,
+	 * so then it goes out now. */
+	relay.corked = s.corked;
+	if (o->exec_cmd != NULL || o->forward_host != NULL)
+		relay_push(&relay);
+	if (open_local(&s, &local) == -1) {
+		tell_peer(&s, &relay, o->exec_cmd != NULL ?
+		    REASON_EXEC_FAILED : REASON_UNAVAILABLE);
+		goto out;
+	}
+	start = now_seconds();
+	end = relay_run(&relay);
+	report_totals(&s, &relay, now_seconds() - start);
+	if (end == RELAY_INTERRUPTED)
+		log_verbose("interrupted by %s", sig_name(sig_caught()));
+	if ((reason = reason_for(end, reason_buf, sizeof(reason_buf))) != NULL)
+		tell_peer(&s, &relay, reason);
+	rc = end == RELAY_DONE ? 0 : -1;
+out:
+	/* A prepared ephemeral key serves one connection, used or not. */
+	if (o->ephemeral != NULL)
+		conn_clear_ephemeral(o->ephemeral);
+	handshake_clear(s.hs);
+	cipher_state_clear(s.send);
+	cipher_state_clear(s.recv);
+	relay_free(&relay);
+	stream_close(st);
+	local_finish(&local, rc != 0 || sig_caught() != 0);
+	sig_release();
+	if (s.result != CONN_BAD_IDENTITY)
+		s.result = sig_caught() != 0 ? CONN_INTERRUPTED :
+		    rc == 0 ? CONN_DONE : o->role == ROLE_RESPONDER &&
+		    !authorized ? CONN_NO_SESSION : CONN_FAILED;
+	*result = s.result;
+	secret_free(secrets, sizeof(*secrets));
+	return s.result == CONN_DONE ? 0 : -1;
+}

@@ -1,0 +1,118 @@
+/*
+ * relay.h - the transport phase (PROTOCOL.md §3): one poll() loop moving
+ * plaintext from the local side into sealed frames on the socket and
+ * opened frames back out, with back-pressure both ways, and the ending
+ * rules: half-close with CLOSE frames, truncation, ERROR, PING.
+ */
+#ifndef SEALCAT_RELAY_H
+#define SEALCAT_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session/local.h"
+#include "noise/noise.h"
+
+struct relay_opts {
+	bool recv_only;		/* never read input: CLOSE at once */
+	bool send_only;		/* discard what arrives */
+	bool exit_with_peer;	/* the peer's CLOSE ends our input too */
+	unsigned idle_s;	/* give up after this long without traffic */
+	unsigned keepalive_s;	/* send a PING after this long idle */
+};
+
+/* How a relay ended.  Every failure has already been reported. */
+enum relay_end {
+	RELAY_DONE,		/* both streams ended with CLOSE; exit 0 */
+	RELAY_PEER_FAILED,	/* truncation, peer ERROR, socket error */
+	RELAY_BAD_FRAME,	/* a frame failed to open or broke a rule */
+	RELAY_OUTPUT_FAILED,	/* writing the output failed (EPIPE, ...) */
+	RELAY_INPUT_FAILED,	/* reading the input failed */
+	RELAY_IDLE,		/* --idle expired */
+	RELAY_INTERRUPTED	/* SIGINT, SIGTERM or SIGHUP (sig_caught());
+				 * not reported */
+};
+
+struct relay {
+	int sock;
+	struct local *local;
+	struct cipher_state *send_cs;
+	struct cipher_state *recv_cs;
+	struct relay_opts opts;
+	const char *peer;	/* "ADDR:PORT", for messages */
+
+	/* Outgoing: one sealed frame, s_off of its s_len bytes sent. */
+	uint8_t *sbuf;
+	size_t s_len;
+	size_t s_off;
+	bool s_is_close;
+	bool s_is_ping;		/* our keepalives are not traffic */
+	bool s_more;		/* send it with MSG_MORE: more follows at once */
+	bool corked;		/* TCP may hold back our last bytes (MSG_MORE);
+				 * pushed before the loop waits */
+
+	/* Incoming: bytes rbuf[r_off..r_len) not yet consumed; a DATA body
+	 * being written out is out_len bytes at out_ptr (inside rbuf). */
+	uint8_t *rbuf;
+	size_t r_off;
+	size_t r_len;
+	const uint8_t *out_ptr;
+	size_t out_len;
+
+	bool in_open;		/* still reading input */
+	size_t in_left;		/* input ending by rule: what was readable
+				 * then and is still to be sent, or 0 */
+	bool close_queued;	/* our CLOSE is sealed (maybe partly sent) */
+	bool close_sent;
+	bool peer_closed;	/* the peer's CLOSE has arrived */
+	bool output_done;	/* ... and everything was written out */
+	long long last_traffic;	/* ms: stream data or a peer's frame moved */
+	long long last_sent;	/* ms: frame sealed, for keepalives */
+
+	uint64_t bytes_sent;	/* plaintext stream bytes each way */
+	uint64_t bytes_received;
+};
+
+/*
+ * Maps the two frame buffers of a zeroed r ahead of relay_init(), so that
+ * it can be done while the peer is busy (conn.c does it while it waits
+ * for a handshake message).  Returns 0, or -1 after reporting; relay_free()
+ * undoes it either way.
+ */
+int relay_reserve(struct relay *r);
+
+/*
+ * Sets up a relay between sock (made non-blocking) and the local side,
+ * sealing with send and opening with recv (both stay owned by the caller
+ * and must outlive the relay).  r must be zeroed, or hold what
+ * relay_reserve() mapped; the frame buffers are mapped once, here if not
+ * before.  Returns 0, or -1 after reporting.
+ */
+int relay_init(struct relay *r, int sock, struct local *local,
+    struct cipher_state *send, struct cipher_state *recv,
+    const struct relay_opts *opts, const char *peer);
+
+/*
+ * Runs until both streams have ended, something fails, or a signal is
+ * caught (the relay polls sig_fd() when sig_catch() was called).
+ */
+enum relay_end relay_run(struct relay *r);
+
+/*
+ * Tells the peer why we stop: finishes a partly sent frame, then sends one
+ * ERROR frame with reason, before deadline.  Once our CLOSE is queued
+ * nothing may follow it: then it only finishes sending the CLOSE, so the
+ * peer sees our stream end as it did.  Best effort: returns 0 if the ERROR
+ * or the rest of our CLOSE was sent, -1 if not; nothing reported.
+ */
+int relay_send_error(struct relay *r, const char *reason, long long deadline);
+
+/* Sends at once what MSG_MORE held back, if anything. */
+void relay_push(struct relay *r);
+
+/* Wipes and frees the buffers; accepts a relay that was never set up
+ * (zeroed) and NULL. */
+void relay_free(struct relay *r);
+
+#endif
