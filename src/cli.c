@@ -7,8 +7,10 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "passphrase.h"
@@ -456,6 +458,38 @@ cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
 		    "a %s key — drop --suite, or use a %s identity (sealcat "
 		    "keygen --suite %s)", p->suite->name, file,
 		    id->suite->name, p->suite->name, p->suite->name);
+		identity_clear(id);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int
+cli_code_identity(const struct pipe_opts *p, struct identity *id,
+    char *unchecked, size_t unchecked_cap, bool *one_time)
+{
+	char path[4096];
+	int rc;
+
+	*one_time = false;
+	if (p->identity == NULL && getenv("SEALCAT_IDENTITY") == NULL &&
+	    (!config_dir_known() || keyfile_default_path(&suite_x25519,
+	    false, path, sizeof(path)) == -1 || access(path, F_OK) == -1)) {
+		/* No key file: a fresh one-time key for this session. */
+		if (identity_generate(&suite_x25519, id) == -1)
+			return EXIT_RUNTIME;
+		*one_time = true;
+		if (unchecked != NULL && unchecked_cap > 0)
+			unchecked[0] = '\0';
+		return EXIT_OK;
+	}
+	if ((rc = cli_pipe_identity(p, id, unchecked, unchecked_cap)) !=
+	    EXIT_OK)
+		return rc;
+	if (id->suite != &suite_x25519) {
+		log_error("the identity is a %s key, and code mode works with "
+		    "x25519 keys only — use an x25519 identity (-i), or none",
+		    id->suite->name);
 		identity_clear(id);
 		return EXIT_USAGE;
 	}

@@ -4,14 +4,17 @@
  * and run the connection as the Noise initiator.  known_peers knows the
  * server by the name the stream reports (tcp_connect()).
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "cli.h"
+#include "code.h"
 #include "conn.h"
 #include "io.h"
 #include "keyfile.h"
@@ -24,13 +27,14 @@
 
 #define CMD "connect"
 
-enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE };
+enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE, OPT_CODE };
 
 struct connect_opts {
 	struct pipe_opts pipe;
 	const char *peers[64];		/* --peer TOKEN, in order */
 	size_t peer_count;
 	bool trust_new;
+	const char *code;		/* --code CODE, "-", or NULL */
 	const char *host;
 	const char *port;
 };
@@ -38,6 +42,7 @@ struct connect_opts {
 static const struct option long_options[] = {
 	{ "peer", required_argument, NULL, 'p' },
 	{ "trust-new", no_argument, NULL, OPT_TRUST_NEW },
+	{ "code", required_argument, NULL, OPT_CODE },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -67,6 +72,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 		case OPT_TRUST_NEW:
 			o->trust_new = true;
 			break;
+		case OPT_CODE:
+			o->code = optarg;
+			break;
 		case 'h':
 			cli_help(stdout, CMD);
 			return EXIT_OK;
@@ -86,6 +94,14 @@ parse(int argc, char **argv, struct connect_opts *o)
 	if (o->trust_new && o->peer_count > 0)
 		return cli_usage(CMD, "--trust-new is for servers without "
 		    "--peer — use one or the other");
+	if (o->code != NULL && o->trust_new)
+		return cli_usage(CMD, "--trust-new is for key mode: with --code "
+		    "the code authenticates the server — drop --trust-new");
+	if (o->code != NULL && o->pipe.suite != NULL &&
+	    o->pipe.suite != &suite_x25519)
+		return cli_usage(CMD, "--suite %s has no code mode (BearSSL "
+		    "has no hash-to-curve) — drop --suite %s, or use keys",
+		    o->pipe.suite->name, o->pipe.suite->name);
 	if (cli_pipe_check(&o->pipe, CMD) == -1)
 		return EXIT_USAGE;
 	return -1;
@@ -104,6 +120,11 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 	if (addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
 		log_error("host name too long: %s", o->host);
 		return -1;
+	}
+	if (o->peer_count == 0 && o->code != NULL) {
+		/* The code authenticates the server. */
+		t->mode = TRUST_ANY;
+		return 0;
 	}
 	if (o->peer_count == 0) {
 		t->mode = TRUST_KNOWN_PEERS;
@@ -126,6 +147,59 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 	return 0;
 }
 
+/*
+ * Asks for the code on /dev/tty (never stdin, which is data), into buf.
+ * Returns 0, or -1 after reporting.
+ */
+static int
+prompt_code(char *buf, size_t cap)
+{
+	static const char ask[] = "sealcat: code: ";
+	size_t len = 0;
+	ssize_t n;
+	char ch;
+	int fd;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1) {
+		log_error("--code -: SEALCAT_CODE is not set and there is no "
+		    "terminal to ask on — set SEALCAT_CODE, or give the code");
+		return -1;
+	}
+	(void)io_write_all(fd, ask, sizeof(ask) - 1, io_deadline(10));
+	while ((n = read(fd, &ch, 1)) == 1 && ch != '\n')
+		if (len + 1 < cap)
+			buf[len++] = ch;
+	close(fd);
+	buf[len] = '\0';
+	if (n != 1 && len == 0) {
+		log_error("--code -: no code was typed — type the code the "
+		    "listener printed");
+		return -1;
+	}
+	return 0;
+}
+
+/* The code in canonical form: --code, SEALCAT_CODE or the terminal. */
+static int
+read_code(const struct connect_opts *o, struct conn_code *code)
+{
+	char typed[256];
+	const char *text = o->code;
+	int rc;
+
+	if (strcmp(text, "-") == 0) {
+		if ((text = getenv("SEALCAT_CODE")) == NULL) {
+			if (prompt_code(typed, sizeof(typed)) == -1)
+				return -1;
+			text = typed;
+		}
+	}
+	rc = code_canonical(text, CODE_NUMBER_DIRECT_MAX, code->prs,
+	    sizeof(code->prs), &code->prs_len);
+	wipe(typed, sizeof(typed));
+	return rc;
+}
+
 int
 cmd_connect(int argc, char **argv)
 {
@@ -133,11 +207,12 @@ cmd_connect(int argc, char **argv)
 	struct conn_opts co;
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
+	struct conn_code *code = NULL;
 	struct trust trust;
 	struct stream server;
 	enum conn_result result;
 	/* The key file, checked by conn_run() while the listener works. */
-	char id_file[PATH_MAX];
+	char id_file[PATH_MAX] = "";
 	int rc;
 
 	trust_init(&trust);
@@ -151,7 +226,20 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if ((rc = cli_pipe_identity(&o.pipe, id, id_file,
+	if (o.code != NULL) {
+		/* A typo is found here, before it costs a try. */
+		if ((code = secret_alloc(sizeof(*code))) == NULL) {
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		if (read_code(&o, code) == -1) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if ((rc = cli_code_identity(&o.pipe, id, id_file,
+		    sizeof(id_file), &code->one_time)) != EXIT_OK)
+			goto out;
+	} else if ((rc = cli_pipe_identity(&o.pipe, id, id_file,
 	    sizeof(id_file))) != EXIT_OK)
 		goto out;
 	if (load_trust(&o, id->suite, &trust) == -1) {
@@ -174,6 +262,7 @@ cmd_connect(int argc, char **argv)
 	snprintf(trust.host_port, sizeof(trust.host_port), "%s", server.name);
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
+	co.code = code;
 	co.id = id;
 	co.trust = &trust;
 	co.timeout_s = o.pipe.timeout_s;
@@ -185,7 +274,7 @@ cmd_connect(int argc, char **argv)
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.ephemeral = eph;
-	co.id_unchecked = id_file;
+	co.id_unchecked = id_file[0] != '\0' ? id_file : NULL;
 	(void)conn_run(&server, &co, &result);
 	switch (result) {
 	case CONN_DONE:
@@ -203,6 +292,7 @@ cmd_connect(int argc, char **argv)
 out:
 	secret_free(id, sizeof(*id));
 	secret_free(eph, sizeof(*eph));
+	secret_free(code, sizeof(*code));
 	trust_clear(&trust);
 	return rc;
 }

@@ -6,10 +6,12 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "code.h"
 #include "conn.h"
 #include "keyfile.h"
 #include "local.h"
@@ -23,11 +25,16 @@
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
 #define MAX_CONNS_LIMIT 10000
+#define CODE_TRIES_DEFAULT 3
+#define CODE_TRIES_MAX 100
 
 enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
 	OPT_FORWARD,
-	OPT_MAX_CONNS
+	OPT_MAX_CONNS,
+	OPT_CODE,
+	OPT_CODE_WORDS,
+	OPT_CODE_TRIES
 };
 
 struct listen_opts {
@@ -41,6 +48,10 @@ struct listen_opts {
 	char forward_host[256];
 	char forward_port[8];
 	unsigned long max_conns;
+	bool code;			/* --code */
+	unsigned long code_words;	/* --code-words */
+	unsigned long code_tries;	/* --code-tries */
+	bool code_option;		/* --code-words or --code-tries */
 	const char *address;		/* NULL: the wildcard */
 	const char *port;
 };
@@ -53,6 +64,9 @@ static const struct option long_options[] = {
 	{ "keep-open", no_argument, NULL, 'k' },
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "code", no_argument, NULL, OPT_CODE },
+	{ "code-words", required_argument, NULL, OPT_CODE_WORDS },
+	{ "code-tries", required_argument, NULL, OPT_CODE_TRIES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -90,6 +104,21 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		    &o->max_conns) == -1)
 			return EXIT_USAGE;
 		return -1;
+	case OPT_CODE:
+		o->code = true;
+		return -1;
+	case OPT_CODE_WORDS:
+		o->code_option = true;
+		if (cli_count("--code-words", optarg, CODE_WORDS_MIN,
+		    CODE_WORDS_MAX, &o->code_words) == -1)
+			return EXIT_USAGE;
+		return -1;
+	case OPT_CODE_TRIES:
+		o->code_option = true;
+		if (cli_count("--code-tries", optarg, 1, CODE_TRIES_MAX,
+		    &o->code_tries) == -1)
+			return EXIT_USAGE;
+		return -1;
 	case 'h':
 		cli_help(stdout, CMD);
 		return EXIT_OK;
@@ -107,6 +136,8 @@ parse(int argc, char **argv, struct listen_opts *o)
 	memset(o, 0, sizeof(*o));
 	cli_pipe_defaults(&o->pipe);
 	o->max_conns = MAX_CONNS_DEFAULT;
+	o->code_words = CODE_WORDS_DEFAULT;
+	o->code_tries = CODE_TRIES_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":a:A:k" CLI_PIPE_SHORTOPTS,
@@ -128,6 +159,17 @@ parse(int argc, char **argv, struct listen_opts *o)
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");
+	if (o->code_option && !o->code)
+		return cli_usage(CMD, "--code-words and --code-tries are for "
+		    "--code — add --code, or drop them");
+	if (o->code && o->keep_open)
+		return cli_usage(CMD, "--code serves one session, and -k "
+		    "serves many — drop -k, or use keys instead of a code");
+	if (o->code && o->pipe.suite != NULL &&
+	    o->pipe.suite != &suite_x25519)
+		return cli_usage(CMD, "--suite %s has no code mode (BearSSL "
+		    "has no hash-to-curve) — drop --suite %s, or use keys",
+		    o->pipe.suite->name, o->pipe.suite->name);
 	if (cli_pipe_check(&o->pipe, CMD) == -1)
 		return EXIT_USAGE;
 	return -1;
@@ -155,6 +197,11 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	char path[4096];
 	const char *file = NULL;
 
+	/* The code authenticates the client: keys given are checked too. */
+	if (o->code && o->allow_count == 0 && o->authorized == NULL) {
+		t->mode = TRUST_ANY;
+		return 0;
+	}
 	for (size_t i = 0; i < o->allow_count; i++)
 		if (trust_add_token(t, o->allow[i], "--allow") == -1)
 			return -1;
@@ -187,6 +234,30 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	return 0;
 }
 
+/* The code: SEALCAT_CODE, or a fresh one of --code-words words. */
+static int
+make_code(const struct listen_opts *o, struct conn_code *code)
+{
+	const char *given = getenv("SEALCAT_CODE");
+	struct code c;
+	int rc;
+
+	code->tries_max = o->code_tries;
+	if (given != NULL)
+		return code_canonical(given, CODE_NUMBER_DIRECT_MAX, code->prs,
+		    sizeof(code->prs), &code->prs_len) == -1 ? EXIT_USAGE :
+		    EXIT_OK;
+	if (code_generate(&c, o->code_words) == -1)
+		return EXIT_RUNTIME;
+	rc = code_format(&c, code->prs, sizeof(code->prs), &code->prs_len);
+	code_clear(&c);
+	if (rc == -1) {
+		log_error("cannot make a code");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 int
 cmd_listen(int argc, char **argv)
 {
@@ -194,6 +265,7 @@ cmd_listen(int argc, char **argv)
 	struct conn_opts co;
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
+	struct conn_code *code = NULL;
 	struct trust trust;
 	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
@@ -215,10 +287,20 @@ cmd_listen(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
+	if (o.code) {
+		if ((code = secret_alloc(sizeof(*code))) == NULL) {
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		if ((rc = make_code(&o, code)) != EXIT_OK ||
+		    (rc = cli_code_identity(&o.pipe, id, NULL, 0,
+		    &code->one_time)) != EXIT_OK)
+			goto out;
+	} else if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
 		goto out;
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_RESPONDER;
+	co.code = code;
 	co.id = id;
 	co.trust = &trust;
 	co.timeout_s = o.pipe.timeout_s;
@@ -240,6 +322,11 @@ cmd_listen(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	if (code != NULL) {
+		log_info("code %s", code->prs);
+		log_info("on the other machine: sealcat connect --code %s HOST "
+		    "%s", code->prs, o.port);
+	}
 	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
 		rc = serve_concurrent(fds, count, o.max_conns, &co, id);
 	else
@@ -248,6 +335,7 @@ cmd_listen(int argc, char **argv)
 out:
 	secret_free(id, sizeof(*id));
 	secret_free(eph, sizeof(*eph));
+	secret_free(code, sizeof(*code));
 	trust_clear(&trust);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "code.h"
 #include "keyfile.h"
 #include "noise.h"
 #include "relay.h"
@@ -36,8 +37,22 @@ void conn_prepare_ephemeral(struct ephemeral *e, const struct suite *suite);
 /* Wipes e: it is not ready any more. */
 void conn_clear_ephemeral(struct ephemeral *e);
 
+/*
+ * Code mode (PROTOCOL.md, "Code mode"): CPace on the code, then Noise
+ * XXpsk0 keyed by it.  In secret memory; the listener's serves every try
+ * of the one code and wipes prs once message 1 verified.
+ */
+struct conn_code {
+	char prs[CODE_TEXT_MAX];	/* the canonical code */
+	size_t prs_len;			/* 0: used up */
+	unsigned long tries_max;	/* listener: --code-tries */
+	unsigned long tries;		/* listener: B sent so far */
+	bool one_time;			/* our static key is a one-time key */
+};
+
 struct conn_opts {
 	enum role role;
+	struct conn_code *code;		/* code mode, or NULL */
 	const struct identity *id;
 	struct trust *trust;
 	unsigned timeout_s;	/* -w: the whole handshake, and --forward */
