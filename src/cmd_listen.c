@@ -5,9 +5,11 @@
  * --exec/--forward).
  */
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -234,6 +236,20 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	return 0;
 }
 
+/* The port a listening socket is bound to (port 0 picks one). */
+static unsigned
+bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
 /* The code: SEALCAT_CODE, or a fresh one of --code-words words. */
 static int
 make_code(const struct listen_opts *o, struct conn_code *code)
@@ -325,7 +341,7 @@ cmd_listen(int argc, char **argv)
 	if (code != NULL) {
 		log_info("code %s", code->prs);
 		log_info("on the other machine: sealcat connect --code %s HOST "
-		    "%s", code->prs, o.port);
+		    "%u", code->prs, bound_port(fds[0]));
 	}
 	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
 		rc = serve_concurrent(fds, count, o.max_conns, &co, id);

@@ -924,8 +924,12 @@ code_responder_handshake(struct session *s, struct hs_io *io)
 	    check_peer_key(s) == -1 ||
 	    exchange(s, io, s->hs->pattern.msg_count) == -1 ||
 	    finish(s) == -1 ||
-	    check_client(s) == -1)
+	    check_client(s) == -1) {
+		log_error("the code is used up — run listen --code again for "
+		    "a new code");
+		s->code_void = true;
 		return -1;
+	}
 	return 0;
 }
 
