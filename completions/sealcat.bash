@@ -20,12 +20,13 @@ _sealcat_passwd_args='-i --identity --kdf-memory'
 _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
-	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive'
-_sealcat_listen_flags='--allow-any -k --keep-open --recv-only --send-only
+	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive
+	--code-words --code-tries'
+_sealcat_listen_flags='--allow-any --code -k --keep-open --recv-only --send-only
 	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
-	-e --exec -w --timeout --idle --keepalive'
+	-e --exec -w --timeout --idle --keepalive --code'
 _sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
 	-4 -6 -v --verbose -q --quiet -h --help'
 

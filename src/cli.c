@@ -111,6 +111,10 @@ static const char help_listen[] =
 "  -A, --authorized FILE  accept the keys in FILE\n"
 "                         (default ~/.config/sealcat/authorized_peers)\n"
 "      --allow-any        accept any client key (still encrypted)\n"
+"      --code             authenticate with a one-time code instead of keys\n"
+"                         (printed, or taken from SEALCAT_CODE)\n"
+"      --code-words N     words in a generated code, 2 to 6 (2)\n"
+"      --code-tries N     failed tries before the code is void (3)\n"
 HELP_PIPE_IDENTITY
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
@@ -130,6 +134,8 @@ static const char help_connect[] =
 "  -p, --peer TOKEN       the server's key (default: ~/.config/sealcat/\n"
 "                         known_peers)\n"
 "      --trust-new        trust and record an unknown server's key\n"
+"      --code CODE        authenticate with the listener's one-time code\n"
+"                         (-: SEALCAT_CODE, or ask on the terminal)\n"
 HELP_PIPE_IDENTITY
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
 HELP_PIPE_STREAM
