@@ -83,6 +83,8 @@ complete -c sealcat -n $c -l code-words -x \
     -d 'words in a generated code (2)'
 complete -c sealcat -n $c -l code-tries -x \
     -d 'failed tries before the code is void (3)'
+complete -c sealcat -n $c -l pair \
+    -d "with --code: add the client's key to authorized_peers"
 complete -c sealcat -n $c -s k -l keep-open -d 'keep accepting connections'
 complete -c sealcat -n $c -l forward -x \
     -d 'relay each connection to HOST:PORT'
@@ -96,6 +98,8 @@ complete -c sealcat -n $c -l trust-new \
     -d 'trust and record an unknown server key'
 complete -c sealcat -n $c -l code -x \
     -d "authenticate with the listener's one-time code"
+complete -c sealcat -n $c -l pair \
+    -d 'with --code: record the server in known_peers'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

@@ -115,6 +115,8 @@ static const char help_listen[] =
 "                         (printed, or taken from SEALCAT_CODE)\n"
 "      --code-words N     words in a generated code, 2 to 6 (2)\n"
 "      --code-tries N     failed tries before the code is void (3)\n"
+"      --pair             with --code: add the client's key to the -A file\n"
+"                         (default authorized_peers)\n"
 HELP_PIPE_IDENTITY
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
@@ -136,6 +138,7 @@ static const char help_connect[] =
 "      --trust-new        trust and record an unknown server's key\n"
 "      --code CODE        authenticate with the listener's one-time code\n"
 "                         (-: SEALCAT_CODE, or ask on the terminal)\n"
+"      --pair             with --code: record the server in known_peers\n"
 HELP_PIPE_IDENTITY
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
 HELP_PIPE_STREAM

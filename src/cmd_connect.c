@@ -27,7 +27,7 @@
 
 #define CMD "connect"
 
-enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE, OPT_CODE };
+enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE, OPT_CODE, OPT_PAIR };
 
 struct connect_opts {
 	struct pipe_opts pipe;
@@ -35,6 +35,7 @@ struct connect_opts {
 	size_t peer_count;
 	bool trust_new;
 	const char *code;		/* --code CODE, "-", or NULL */
+	bool pair;			/* --pair */
 	const char *host;
 	const char *port;
 };
@@ -43,6 +44,7 @@ static const struct option long_options[] = {
 	{ "peer", required_argument, NULL, 'p' },
 	{ "trust-new", no_argument, NULL, OPT_TRUST_NEW },
 	{ "code", required_argument, NULL, OPT_CODE },
+	{ "pair", no_argument, NULL, OPT_PAIR },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -75,6 +77,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 		case OPT_CODE:
 			o->code = optarg;
 			break;
+		case OPT_PAIR:
+			o->pair = true;
+			break;
 		case 'h':
 			cli_help(stdout, CMD);
 			return EXIT_OK;
@@ -94,6 +99,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 	if (o->trust_new && o->peer_count > 0)
 		return cli_usage(CMD, "--trust-new is for servers without "
 		    "--peer — use one or the other");
+	if (o->pair && o->code == NULL)
+		return cli_usage(CMD, "--pair is for --code — add --code, or "
+		    "drop --pair");
 	if (o->code != NULL && o->trust_new)
 		return cli_usage(CMD, "--trust-new is for key mode: with --code "
 		    "the code authenticates the server — drop --trust-new");
@@ -208,7 +216,7 @@ cmd_connect(int argc, char **argv)
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
 	struct conn_code *code = NULL;
-	struct trust trust;
+	struct trust trust, pair_trust;
 	struct stream server;
 	enum conn_result result;
 	/* The key file, checked by conn_run() while the listener works. */
@@ -216,6 +224,7 @@ cmd_connect(int argc, char **argv)
 	int rc;
 
 	trust_init(&trust);
+	trust_init(&pair_trust);
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
 	/* Before any descriptor is opened, so no socket becomes stdio. */
@@ -239,6 +248,25 @@ cmd_connect(int argc, char **argv)
 		if ((rc = cli_code_identity(&o.pipe, id, id_file,
 		    sizeof(id_file), &code->one_time)) != EXIT_OK)
 			goto out;
+		if (o.pair && code->one_time) {
+			log_error("--pair needs a key file, or the listener "
+			    "would record a one-time key — create one with "
+			    "sealcat keygen");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (o.pair) {
+			pair_trust.mode = TRUST_KNOWN_PEERS;
+			pair_trust.trust_new = true;
+			if (config_path("known_peers", true,
+			    pair_trust.known_path,
+			    sizeof(pair_trust.known_path)) == -1) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			code->pair = true;
+			code->pair_trust = &pair_trust;
+		}
 	} else if ((rc = cli_pipe_identity(&o.pipe, id, id_file,
 	    sizeof(id_file))) != EXIT_OK)
 		goto out;
@@ -260,6 +288,8 @@ cmd_connect(int argc, char **argv)
 	_Static_assert(sizeof(trust.host_port) >= sizeof(server.name),
 	    "a stream's name fits struct trust");
 	snprintf(trust.host_port, sizeof(trust.host_port), "%s", server.name);
+	snprintf(pair_trust.host_port, sizeof(pair_trust.host_port), "%s",
+	    server.name);
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.code = code;
@@ -294,5 +324,6 @@ out:
 	secret_free(eph, sizeof(*eph));
 	secret_free(code, sizeof(*code));
 	trust_clear(&trust);
+	trust_clear(&pair_trust);
 	return rc;
 }

@@ -36,7 +36,8 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_CODE,
 	OPT_CODE_WORDS,
-	OPT_CODE_TRIES
+	OPT_CODE_TRIES,
+	OPT_PAIR
 };
 
 struct listen_opts {
@@ -54,6 +55,8 @@ struct listen_opts {
 	unsigned long code_words;	/* --code-words */
 	unsigned long code_tries;	/* --code-tries */
 	bool code_option;		/* --code-words or --code-tries */
+	bool pair;			/* --pair */
+	char pair_path[4096];		/* where --pair records the client */
 	const char *address;		/* NULL: the wildcard */
 	const char *port;
 };
@@ -69,6 +72,7 @@ static const struct option long_options[] = {
 	{ "code", no_argument, NULL, OPT_CODE },
 	{ "code-words", required_argument, NULL, OPT_CODE_WORDS },
 	{ "code-tries", required_argument, NULL, OPT_CODE_TRIES },
+	{ "pair", no_argument, NULL, OPT_PAIR },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -108,6 +112,9 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		return -1;
 	case OPT_CODE:
 		o->code = true;
+		return -1;
+	case OPT_PAIR:
+		o->pair = true;
 		return -1;
 	case OPT_CODE_WORDS:
 		o->code_option = true;
@@ -161,9 +168,9 @@ parse(int argc, char **argv, struct listen_opts *o)
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");
-	if (o->code_option && !o->code)
-		return cli_usage(CMD, "--code-words and --code-tries are for "
-		    "--code — add --code, or drop them");
+	if ((o->code_option || o->pair) && !o->code)
+		return cli_usage(CMD, "--code-words, --code-tries and --pair "
+		    "are for --code — add --code, or drop them");
 	if (o->code && o->keep_open)
 		return cli_usage(CMD, "--code serves one session, and -k "
 		    "serves many — drop -k, or use keys instead of a code");
@@ -250,6 +257,34 @@ bound_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* --pair: where the client's key goes (-A FILE, or the default
+ * authorized_peers); pairing needs a key of our own. */
+static int
+pair_setup(struct listen_opts *o, struct conn_code *code)
+{
+	if (!o->pair)
+		return EXIT_OK;
+	if (code->one_time) {
+		log_error("--pair needs a key file, or the client would record "
+		    "a one-time key — create one with sealcat keygen");
+		return EXIT_USAGE;
+	}
+	if (o->authorized != NULL) {
+		if (is_dev_null(o->authorized)) {
+			log_error("--pair cannot record the client in "
+			    "/dev/null — name a file with -A, or drop -A");
+			return EXIT_USAGE;
+		}
+		snprintf(o->pair_path, sizeof(o->pair_path), "%s",
+		    o->authorized);
+	} else if (config_path("authorized_peers", false, o->pair_path,
+	    sizeof(o->pair_path)) == -1)
+		return EXIT_USAGE;
+	code->pair = true;
+	code->pair_path = o->pair_path;
+	return EXIT_OK;
+}
+
 /* The code: SEALCAT_CODE, or a fresh one of --code-words words. */
 static int
 make_code(const struct listen_opts *o, struct conn_code *code)
@@ -310,7 +345,8 @@ cmd_listen(int argc, char **argv)
 		}
 		if ((rc = make_code(&o, code)) != EXIT_OK ||
 		    (rc = cli_code_identity(&o.pipe, id, NULL, 0,
-		    &code->one_time)) != EXIT_OK)
+		    &code->one_time)) != EXIT_OK ||
+		    (rc = pair_setup(&o, code)) != EXIT_OK)
 			goto out;
 	} else if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
 		goto out;

@@ -48,6 +48,7 @@ static const char REASON_UNAVAILABLE[] = "forward target unavailable";
 /* With the signal's name (sig_name()); the peer recognises the prefix. */
 static const char REASON_INTERRUPTED[] = "interrupted by %s";
 static const char REASON_EXEC_FAILED[] = "cannot start the command";
+static const char REASON_PAIR_FAILED[] = "pairing failed";
 
 /* How long we wait, after telling the peer why we stop, for it to close
  * first (see stream_linger_close()). */
@@ -1037,6 +1038,50 @@ report_totals(const struct session *s, const struct relay *r, double secs)
 	    (double)r->bytes_received / secs / 1e6);
 }
 
+/*
+ * --pair, after a code handshake and before any data: the peer's
+ * persistent key goes to known_peers (connect) or authorized_peers
+ * (listen), so the next connection needs no code.  A failure is told to
+ * the peer.  Returns 0, or -1 after reporting.
+ */
+static int
+pair(struct session *s)
+{
+	const struct conn_code *code = s->o->code;
+	struct relay_opts none = { 0 };
+	char comment[STREAM_NAME_MAX + 64];
+	char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc = -1;
+
+	if (s->peer_flag != CODE_KEY_PERSISTENT)
+		log_error("cannot pair with %s: it uses a one-time key — give "
+		    "it a key file (sealcat keygen) and pair again", s->peer);
+	else if (s->o->role == ROLE_INITIATOR)
+		rc = trust_allows(code->pair_trust, s->o->id->suite,
+		    s->peer_pub) ? 0 : -1;
+	else {
+		if (gmtime_r(&now, &tm) == NULL ||
+		    strftime(date, sizeof(date), "%Y-%m-%d", &tm) == 0)
+			snprintf(date, sizeof(date), "unknown date");
+		snprintf(comment, sizeof(comment), "paired by code, %s, %s",
+		    date, s->peer);
+		rc = trust_record_client(code->pair_path, s->peer_token,
+		    comment);
+	}
+	if (rc == 0) {
+		log_info("paired with %s: %s recorded in %s", s->peer,
+		    s->peer_token, s->o->role == ROLE_INITIATOR ?
+		    code->pair_trust->known_path : code->pair_path);
+		return 0;
+	}
+	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv,
+	    &none, s->peer) == 0)
+		tell_peer(s, s->relay, REASON_PAIR_FAILED);
+	return -1;
+}
+
 static void
 close_listeners(const struct conn_opts *o)
 {
@@ -1082,6 +1127,8 @@ conn_run(struct stream *st, const struct conn_opts *o,
 		authorized = true;
 		close_listeners(o);
 	}
+	if (o->code != NULL && o->code->pair && pair(&s) == -1)
+		goto out;
 	/*
 	 * From here on a signal is the relay's to handle: the peer is told
 	 * why the stream stops, the --exec command is stopped and stdio put

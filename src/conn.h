@@ -48,6 +48,12 @@ struct conn_code {
 	unsigned long tries_max;	/* listener: --code-tries */
 	unsigned long tries;		/* listener: B sent so far */
 	bool one_time;			/* our static key is a one-time key */
+	/* --pair: record the peer's persistent key once the handshake is
+	 * done, in pair_trust (connect: known_peers, trust_new) or in the
+	 * authorized_peers file pair_path (listen). */
+	bool pair;
+	struct trust *pair_trust;
+	const char *pair_path;
 };
 
 struct conn_opts {

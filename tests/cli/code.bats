@@ -238,3 +238,64 @@ code_connect() {
 	run "$SEALCAT" connect --code "$CODE" --trust-new 127.0.0.1 9
 	assert_status 2
 }
+
+@test "code: --pair records both keys, and the next connection needs no code" {
+	make_identities
+	start_code_listener -i "$SERVER_ID" --pair
+	run code_connect /dev/null client.out "$CODE" -i "$CLIENT_ID" --pair
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	grep -qxF "127.0.0.1:$PORT $SERVER_TOKEN" "$XDG_CONFIG_HOME/sealcat/known_peers"
+	run grep -F "$CLIENT_TOKEN paired by code, " \
+	    "$XDG_CONFIG_HOME/sealcat/authorized_peers"
+	assert_status 0
+	[[ $output == *", 127.0.0.1:"* ]]
+	# Key mode on the same port: no code, no --peer, no --allow.
+	printf 'again' >data
+	start_bg listener2 /dev/null "$SEALCAT" listen -v -i "$SERVER_ID" \
+	    127.0.0.1 "$PORT"
+	LISTENER_PID=$BG_PID
+	wait_listening listener2
+	run connect_io data client.out
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener2.out)" = again ]
+}
+
+@test "code: --pair with a one-time key fails clearly" {
+	make_identities
+	# This side has no key file: refused before connecting.
+	start_code_listener -i "$SERVER_ID"
+	run code_connect /dev/null client.out "$CODE" --pair
+	assert_status 2
+	assert_one_line_error '--pair needs a key file'
+	# The listener has a one-time key: the client refuses to record it.
+	kill "$LISTENER_PID"
+	wait_bg "$LISTENER_PID"
+	start_code_listener
+	run code_connect /dev/null client.out "$CODE" -i "$CLIENT_ID" --pair
+	assert_status 1
+	[[ $output == *"it uses a one-time key"* ]]
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	[ ! -e "$XDG_CONFIG_HOME/sealcat/known_peers" ] ||
+	    [ ! -s "$XDG_CONFIG_HOME/sealcat/known_peers" ]
+}
+
+@test "code: --pair never replaces another known_peers key silently" {
+	make_identities
+	other=$("$SEALCAT" keygen -o other)
+	start_code_listener -i "$SERVER_ID"
+	mkdir -p "$XDG_CONFIG_HOME/sealcat"
+	printf '127.0.0.1:%s %s\n' "$PORT" "$other" \
+	    >"$XDG_CONFIG_HOME/sealcat/known_peers"
+	cp "$XDG_CONFIG_HOME/sealcat/known_peers" before
+	run code_connect /dev/null client.out "$CODE" -i "$CLIENT_ID" --pair
+	assert_status 1
+	[[ $output == *WARNING* ]]
+	cmp before "$XDG_CONFIG_HOME/sealcat/known_peers"
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+}
