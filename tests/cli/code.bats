@@ -299,3 +299,66 @@ code_connect() {
 	wait_bg "$LISTENER_PID"
 	assert_status 1
 }
+
+# mitm_case DIR OFFSET: a man in the middle flips a bit of byte OFFSET
+# going DIR; the client fails and no byte reaches either output.
+mitm_case() {
+	printf 'secret' >data
+	LISTEN_IN=data start_code_listener --code-tries 1 -w 5
+	start_mitm flip "$2" --dir "$1"
+	run timeout "$WATCHDOG" "$SEALCAT" connect -w 5 --code "$CODE" \
+	    127.0.0.1 "$MITM_PORT" <data >client.out
+	[ "$status" -eq 1 ] || {
+		echo "flip $1 $2: client exited $status: $output" >&2
+		return 1
+	}
+	[ ! -s client.out ]
+	kill "$LISTENER_PID" 2>/dev/null || true
+	wait_bg "$LISTENER_PID"
+	[ "$status" -ne 0 ]
+	[ ! -s listener.out ]
+}
+
+# Offsets: L is 54 bytes, A's length 2 and body 48, B's the same 2 + 32,
+# message 1 follows A.
+@test "code: a flipped bit of L never yields data" {
+	mitm_case c2s 3
+}
+
+@test "code: a flipped bit of A never yields data" {
+	mitm_case c2s 80
+}
+
+@test "code: a flipped bit of B never yields data" {
+	mitm_case s2c 70
+}
+
+@test "code: a flipped bit of message 1 never yields data" {
+	mitm_case c2s 120
+}
+
+@test "code: an invalid Ya (the identity) gets no B" {
+	start_code_listener
+	# L, then A = a sid and Ya = 32 zero bytes: the identity.
+	"${PYTHON3:-python3}" - "$PORT" >reply <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"SEALCAT/2 CPace+Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b\n"
+          + b"\x00\x30" + b"\x01" * 16 + b"\x00" * 32)
+got = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+sys.stdout.buffer.write(got)
+PY
+	# Only our line came back: no B.
+	[ "$(cat reply)" = "SEALCAT/2 CPace+Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b" ]
+	wait_for_line listener.err 'code message is invalid \(not counted'
+	# Not a try: the code still works.
+	run code_connect /dev/null client.out "$CODE"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+}
