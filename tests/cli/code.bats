@@ -362,3 +362,16 @@ PY
 	wait_bg "$LISTENER_PID"
 	assert_status 0
 }
+
+@test "code: connect --code - without SEALCAT_CODE asks on /dev/tty" {
+	printf 'typed' >data
+	start_code_listener
+	run timeout "$WATCHDOG" "${PYTHON3:-python3}" \
+	    "$SEALCAT_SRCDIR/tests/cli/pty_run.py" -e 'code: ' \
+	    -s '7 sapphire clock' -- "$SEALCAT" connect --code - 127.0.0.1 \
+	    "$PORT" <data >client.out
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = typed ]
+}
