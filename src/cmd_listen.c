@@ -374,8 +374,12 @@ cmd_listen(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (code != NULL) {
+	if (code != NULL && getenv("SEALCAT_CODE") == NULL)
+		/* Shown under -q too: without it nobody can connect. */
+		log_error("code %s", code->prs);
+	else if (code != NULL)
 		log_info("code %s", code->prs);
+	if (code != NULL) {
 		log_info("on the other machine: sealcat connect --code %s HOST "
 		    "%u", code->prs, bound_port(fds[0]));
 	}

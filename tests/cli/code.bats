@@ -375,3 +375,23 @@ PY
 	assert_status 0
 	[ "$(cat listener.out)" = typed ]
 }
+
+@test "code: -q still prints a generated code, which alone is on stderr" {
+	start_bg listener /dev/null "$SEALCAT" listen -q --code 127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_for_line listener.err '^sealcat: code [0-9]+-[a-z]+-[a-z]+$'
+	[ "$(wc -l <listener.err)" -eq 1 ]
+	[ ! -s listener.out ]
+}
+
+@test "code: --forward relays a code-authenticated client to a service" {
+	start_bg echo /dev/null "${PYTHON3:-python3}" \
+	    "$SEALCAT_SRCDIR/tests/cli/echo_server.py"
+	wait_listening echo
+	echo_port=$PORT
+	start_code_listener --forward "127.0.0.1:$echo_port"
+	random_file data 10000
+	run code_connect data client.out "$CODE"
+	assert_status 0
+	assert_same_file data client.out
+}
