@@ -103,8 +103,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 		return cli_usage(CMD, "--pair is for --code — add --code, or "
 		    "drop --pair");
 	if (o->code != NULL && o->trust_new)
-		return cli_usage(CMD, "--trust-new is for key mode: with --code "
-		    "the code authenticates the server — drop --trust-new");
+		return cli_usage(CMD, "--trust-new is for key mode: with "
+		    "--code the code authenticates the server — drop "
+		    "--trust-new");
 	if (o->code != NULL && o->pipe.suite != NULL &&
 	    o->pipe.suite != &suite_x25519)
 		return cli_usage(CMD, "--suite %s has no code mode (BearSSL "

@@ -259,8 +259,8 @@ recv_message(struct session *s, struct hs_io *io)
 		if ((len = get_be16(hdr)) == 0 && s->o->code != NULL &&
 		    i == 1 && s->o->role == ROLE_INITIATOR) {
 			s->wrong_code = true;
-			log_error("handshake with %s failed: wrong code — check "
-			    "the code (the listener counted the try)",
+			log_error("handshake with %s failed: wrong code — "
+			    "check the code (the listener counted the try)",
 			    s->peer);
 			return -1;
 		}
