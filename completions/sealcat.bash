@@ -20,13 +20,14 @@ _sealcat_passwd_args='-i --identity --kdf-memory'
 _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
-	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive'
-_sealcat_listen_flags='--allow-any -k --keep-open --recv-only --send-only
+	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive
+	--code-words --code-tries'
+_sealcat_listen_flags='--allow-any --code --pair -k --keep-open --recv-only --send-only
 	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
-	-e --exec -w --timeout --idle --keepalive'
-_sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
+	-e --exec -w --timeout --idle --keepalive --code'
+_sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
 	-4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_relay_args='--max-pairs --max-waiting --max-per-source --source-rate

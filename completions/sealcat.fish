@@ -77,6 +77,14 @@ complete -c sealcat -n $c -s a -l allow -x -d 'accept this client key'
 complete -c sealcat -n $c -s A -l authorized -r -F \
     -d 'accept the keys in FILE'
 complete -c sealcat -n $c -l allow-any -d 'accept any client key'
+complete -c sealcat -n $c -l code \
+    -d 'authenticate with a one-time code instead of keys'
+complete -c sealcat -n $c -l code-words -x \
+    -d 'words in a generated code (2)'
+complete -c sealcat -n $c -l code-tries -x \
+    -d 'failed tries before the code is void (3)'
+complete -c sealcat -n $c -l pair \
+    -d "with --code: add the client's key to authorized_peers"
 complete -c sealcat -n $c -s k -l keep-open -d 'keep accepting connections'
 complete -c sealcat -n $c -l forward -x \
     -d 'relay each connection to HOST:PORT'
@@ -88,6 +96,10 @@ set -l c '__fish_seen_subcommand_from connect'
 complete -c sealcat -n $c -s p -l peer -x -d "the server's key"
 complete -c sealcat -n $c -l trust-new \
     -d 'trust and record an unknown server key'
+complete -c sealcat -n $c -l code -x \
+    -d "authenticate with the listener's one-time code"
+complete -c sealcat -n $c -l pair \
+    -d 'with --code: record the server in known_peers'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

@@ -7,8 +7,10 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "keys/passphrase.h"
@@ -109,6 +111,12 @@ static const char help_listen[] =
 "  -A, --authorized FILE  accept the keys in FILE\n"
 "                         (default ~/.config/sealcat/authorized_peers)\n"
 "      --allow-any        accept any client key (still encrypted)\n"
+"      --code             authenticate with a one-time code instead of keys\n"
+"                         (printed, or taken from SEALCAT_CODE)\n"
+"      --code-words N     words in a generated code, 2 to 6 (2)\n"
+"      --code-tries N     failed tries before the code is void (3)\n"
+"      --pair             with --code: add the client's key to the -A file\n"
+"                         (default authorized_peers)\n"
 HELP_PIPE_IDENTITY
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
@@ -128,6 +136,9 @@ static const char help_connect[] =
 "  -p, --peer TOKEN       the server's key (default: ~/.config/sealcat/\n"
 "                         known_peers)\n"
 "      --trust-new        trust and record an unknown server's key\n"
+"      --code CODE        authenticate with the listener's one-time code\n"
+"                         (-: SEALCAT_CODE, or ask on the terminal)\n"
+"      --pair             with --code: record the server in known_peers\n"
 HELP_PIPE_IDENTITY
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
 HELP_PIPE_STREAM
@@ -456,6 +467,38 @@ cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
 		    "a %s key — drop --suite, or use a %s identity (sealcat "
 		    "keygen --suite %s)", p->suite->name, file,
 		    id->suite->name, p->suite->name, p->suite->name);
+		identity_clear(id);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int
+cli_code_identity(const struct pipe_opts *p, struct identity *id,
+    char *unchecked, size_t unchecked_cap, bool *one_time)
+{
+	char path[4096];
+	int rc;
+
+	*one_time = false;
+	if (p->identity == NULL && getenv("SEALCAT_IDENTITY") == NULL &&
+	    (!config_dir_known() || keyfile_default_path(&suite_x25519,
+	    false, path, sizeof(path)) == -1 || access(path, F_OK) == -1)) {
+		/* No key file: a fresh one-time key for this session. */
+		if (identity_generate(&suite_x25519, id) == -1)
+			return EXIT_RUNTIME;
+		*one_time = true;
+		if (unchecked != NULL && unchecked_cap > 0)
+			unchecked[0] = '\0';
+		return EXIT_OK;
+	}
+	if ((rc = cli_pipe_identity(p, id, unchecked, unchecked_cap)) !=
+	    EXIT_OK)
+		return rc;
+	if (id->suite != &suite_x25519) {
+		log_error("the identity is a %s key, and code mode works with "
+		    "x25519 keys only — use an x25519 identity (-i), or none",
+		    id->suite->name);
 		identity_clear(id);
 		return EXIT_USAGE;
 	}

@@ -162,4 +162,13 @@ const char *cli_pipe_stdout_fix(const struct pipe_opts *p,
 int cli_pipe_identity(const struct pipe_opts *p, struct identity *id,
     char *unchecked, size_t unchecked_cap);
 
+/*
+ * The identity for code mode: the key file as cli_pipe_identity() finds
+ * it, which must be an x25519 key; or, when none is named and the default
+ * one does not exist, a fresh one-time key (*one_time set, unchecked
+ * emptied).  Returns an exit status.
+ */
+int cli_code_identity(const struct pipe_opts *p, struct identity *id,
+    char *unchecked, size_t unchecked_cap, bool *one_time);
+
 #endif

@@ -5,11 +5,15 @@
  * --exec/--forward).
  */
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "cmd/cli.h"
+#include "pake/code.h"
 #include "session/conn.h"
 #include "keys/keyfile.h"
 #include "session/local.h"
@@ -23,11 +27,17 @@
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
 #define MAX_CONNS_LIMIT 10000
+#define CODE_TRIES_DEFAULT 3
+#define CODE_TRIES_MAX 100
 
 enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
 	OPT_FORWARD,
-	OPT_MAX_CONNS
+	OPT_MAX_CONNS,
+	OPT_CODE,
+	OPT_CODE_WORDS,
+	OPT_CODE_TRIES,
+	OPT_PAIR
 };
 
 struct listen_opts {
@@ -41,6 +51,12 @@ struct listen_opts {
 	char forward_host[256];
 	char forward_port[8];
 	unsigned long max_conns;
+	bool code;			/* --code */
+	unsigned long code_words;	/* --code-words */
+	unsigned long code_tries;	/* --code-tries */
+	bool code_option;		/* --code-words or --code-tries */
+	bool pair;			/* --pair */
+	char pair_path[4096];		/* where --pair records the client */
 	const char *address;		/* NULL: the wildcard */
 	const char *port;
 };
@@ -53,6 +69,10 @@ static const struct option long_options[] = {
 	{ "keep-open", no_argument, NULL, 'k' },
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "code", no_argument, NULL, OPT_CODE },
+	{ "code-words", required_argument, NULL, OPT_CODE_WORDS },
+	{ "code-tries", required_argument, NULL, OPT_CODE_TRIES },
+	{ "pair", no_argument, NULL, OPT_PAIR },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -90,6 +110,24 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		    &o->max_conns) == -1)
 			return EXIT_USAGE;
 		return -1;
+	case OPT_CODE:
+		o->code = true;
+		return -1;
+	case OPT_PAIR:
+		o->pair = true;
+		return -1;
+	case OPT_CODE_WORDS:
+		o->code_option = true;
+		if (cli_count("--code-words", optarg, CODE_WORDS_MIN,
+		    CODE_WORDS_MAX, &o->code_words) == -1)
+			return EXIT_USAGE;
+		return -1;
+	case OPT_CODE_TRIES:
+		o->code_option = true;
+		if (cli_count("--code-tries", optarg, 1, CODE_TRIES_MAX,
+		    &o->code_tries) == -1)
+			return EXIT_USAGE;
+		return -1;
 	case 'h':
 		cli_help(stdout, CMD);
 		return EXIT_OK;
@@ -107,6 +145,8 @@ parse(int argc, char **argv, struct listen_opts *o)
 	memset(o, 0, sizeof(*o));
 	cli_pipe_defaults(&o->pipe);
 	o->max_conns = MAX_CONNS_DEFAULT;
+	o->code_words = CODE_WORDS_DEFAULT;
+	o->code_tries = CODE_TRIES_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":a:A:k" CLI_PIPE_SHORTOPTS,
@@ -128,6 +168,17 @@ parse(int argc, char **argv, struct listen_opts *o)
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");
+	if ((o->code_option || o->pair) && !o->code)
+		return cli_usage(CMD, "--code-words, --code-tries and --pair "
+		    "are for --code — add --code, or drop them");
+	if (o->code && o->keep_open)
+		return cli_usage(CMD, "--code serves one session, and -k "
+		    "serves many — drop -k, or use keys instead of a code");
+	if (o->code && o->pipe.suite != NULL &&
+	    o->pipe.suite != &suite_x25519)
+		return cli_usage(CMD, "--suite %s has no code mode (BearSSL "
+		    "has no hash-to-curve) — drop --suite %s, or use keys",
+		    o->pipe.suite->name, o->pipe.suite->name);
 	if (cli_pipe_check(&o->pipe, CMD) == -1)
 		return EXIT_USAGE;
 	return -1;
@@ -155,6 +206,11 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	char path[4096];
 	const char *file = NULL;
 
+	/* The code authenticates the client: keys given are checked too. */
+	if (o->code && o->allow_count == 0 && o->authorized == NULL) {
+		t->mode = TRUST_ANY;
+		return 0;
+	}
 	for (size_t i = 0; i < o->allow_count; i++)
 		if (trust_add_token(t, o->allow[i], "--allow") == -1)
 			return -1;
@@ -187,6 +243,72 @@ load_trust(const struct listen_opts *o, struct trust *t)
 	return 0;
 }
 
+/* The port a listening socket is bound to (port 0 picks one). */
+static unsigned
+bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* --pair: where the client's key goes (-A FILE, or the default
+ * authorized_peers); pairing needs a key of our own. */
+static int
+pair_setup(struct listen_opts *o, struct conn_code *code)
+{
+	if (!o->pair)
+		return EXIT_OK;
+	if (code->one_time) {
+		log_error("--pair needs a key file, or the client would record "
+		    "a one-time key — create one with sealcat keygen");
+		return EXIT_USAGE;
+	}
+	if (o->authorized != NULL) {
+		if (is_dev_null(o->authorized)) {
+			log_error("--pair cannot record the client in "
+			    "/dev/null — name a file with -A, or drop -A");
+			return EXIT_USAGE;
+		}
+		snprintf(o->pair_path, sizeof(o->pair_path), "%s",
+		    o->authorized);
+	} else if (config_path("authorized_peers", false, o->pair_path,
+	    sizeof(o->pair_path)) == -1)
+		return EXIT_USAGE;
+	code->pair = true;
+	code->pair_path = o->pair_path;
+	return EXIT_OK;
+}
+
+/* The code: SEALCAT_CODE, or a fresh one of --code-words words. */
+static int
+make_code(const struct listen_opts *o, struct conn_code *code)
+{
+	const char *given = getenv("SEALCAT_CODE");
+	struct code c;
+	int rc;
+
+	code->tries_max = o->code_tries;
+	if (given != NULL)
+		return code_canonical(given, CODE_NUMBER_DIRECT_MAX, code->prs,
+		    sizeof(code->prs), &code->prs_len) == -1 ? EXIT_USAGE :
+		    EXIT_OK;
+	if (code_generate(&c, o->code_words) == -1)
+		return EXIT_RUNTIME;
+	rc = code_format(&c, code->prs, sizeof(code->prs), &code->prs_len);
+	code_clear(&c);
+	if (rc == -1) {
+		log_error("cannot make a code");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 int
 cmd_listen(int argc, char **argv)
 {
@@ -194,6 +316,7 @@ cmd_listen(int argc, char **argv)
 	struct conn_opts co;
 	struct identity *id = NULL;
 	struct ephemeral *eph = NULL;
+	struct conn_code *code = NULL;
 	struct trust trust;
 	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
@@ -215,10 +338,21 @@ cmd_listen(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
+	if (o.code) {
+		if ((code = secret_alloc(sizeof(*code))) == NULL) {
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		if ((rc = make_code(&o, code)) != EXIT_OK ||
+		    (rc = cli_code_identity(&o.pipe, id, NULL, 0,
+		    &code->one_time)) != EXIT_OK ||
+		    (rc = pair_setup(&o, code)) != EXIT_OK)
+			goto out;
+	} else if ((rc = cli_pipe_identity(&o.pipe, id, NULL, 0)) != EXIT_OK)
 		goto out;
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_RESPONDER;
+	co.code = code;
 	co.id = id;
 	co.trust = &trust;
 	co.timeout_s = o.pipe.timeout_s;
@@ -240,6 +374,15 @@ cmd_listen(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	if (code != NULL && getenv("SEALCAT_CODE") == NULL)
+		/* Shown under -q too: without it nobody can connect. */
+		log_error("code %s", code->prs);
+	else if (code != NULL)
+		log_info("code %s", code->prs);
+	if (code != NULL) {
+		log_info("on the other machine: sealcat connect --code %s HOST "
+		    "%u", code->prs, bound_port(fds[0]));
+	}
 	if (o.keep_open && (o.pipe.exec_cmd != NULL || o.forward != NULL))
 		rc = serve_concurrent(fds, count, o.max_conns, &co, id);
 	else
@@ -248,6 +391,7 @@ cmd_listen(int argc, char **argv)
 out:
 	secret_free(id, sizeof(*id));
 	secret_free(eph, sizeof(*eph));
+	secret_free(code, sizeof(*code));
 	trust_clear(&trust);
 	return rc;
 }

@@ -836,3 +836,39 @@ trust_allows(struct trust *t, const struct suite *suite, const uint8_t *pub)
 	}
 	return false;
 }
+
+int
+trust_record_client(const char *path, const char *token, const char *comment)
+{
+	struct trust t;
+	char resolved[PATH_MAX];
+	char line[TOKEN_MAX + 256];
+	struct stat st;
+	bool created, partial = false;
+	char last;
+	int fd, n, rc = -1;
+
+	trust_init(&t);
+	snprintf(t.known_path, sizeof(t.known_path), "%s", path);
+	if (make_parents(path) == -1)
+		return -1;
+	fd = trust_open(path, O_RDWR | O_APPEND | O_CREAT, resolved, &created);
+	if (fd < 0)
+		return -1;
+	if (lock_known(&t, fd, LOCK_EX) == -1)
+		goto out;
+	if (created)
+		sync_parent(resolved);
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    pread(fd, &last, 1, st.st_size - 1) == 1)
+		partial = last != '\n';
+	n = snprintf(line, sizeof(line), "%s%s %s\n", partial ? "\n" : "",
+	    token, comment);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		goto out;
+	rc = append_line(&t, fd, line, (size_t)n);
+out:
+	close(fd);
+	trust_clear(&t);
+	return rc;
+}

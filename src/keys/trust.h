@@ -97,4 +97,13 @@ int trust_use_file(struct trust *t, const char *path, bool missing_ok);
 bool trust_allows(struct trust *t, const struct suite *suite,
     const uint8_t *pub);
 
+/*
+ * Appends "TOKEN COMMENT" to the authorized_peers file path (created 0600
+ * with its directories if missing), under an exclusive flock(), all of it
+ * on disk or nothing: a client paired by code.  Returns 0, or -1 after
+ * reporting.
+ */
+int trust_record_client(const char *path, const char *token,
+    const char *comment);
+
 #endif

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pake/cpace.h"
 #include "session/frame.h"
 #include "transport/io.h"
 #include "session/local.h"
@@ -47,6 +48,7 @@ static const char REASON_UNAVAILABLE[] = "forward target unavailable";
 /* With the signal's name (sig_name()); the peer recognises the prefix. */
 static const char REASON_INTERRUPTED[] = "interrupted by %s";
 static const char REASON_EXEC_FAILED[] = "cannot start the command";
+static const char REASON_PAIR_FAILED[] = "pairing failed";
 
 /* How long we wait, after telling the peer why we stop, for it to close
  * first (see stream_linger_close()). */
@@ -54,7 +56,13 @@ static const char REASON_EXEC_FAILED[] = "cannot start the command";
 
 /* The largest message we write: message 2, e and encrypted s, with an
  * empty payload (PROTOCOL.md §2.4). */
-#define HS_OUT_MAX (2 * SUITE_PUB_MAX + 2 * SUITE_TAG_LEN)
+#define HS_OUT_MAX (2 * SUITE_PUB_MAX + 2 * SUITE_TAG_LEN + 1)
+
+/* Code mode: the payload of messages 2 and 3 says what our static key is. */
+#define CODE_KEY_ONE_TIME 0x00
+#define CODE_KEY_PERSISTENT 0x01
+/* Bytes of the handshake hash in the -v verifier. */
+#define VERIFIER_LEN 8
 
 /*
  * Our line; our handshake message with its length prefix, and room for
@@ -77,6 +85,7 @@ struct hs_io {
 /* A connection's secrets, in secret memory (util.h) for its lifetime. */
 struct session_secrets {
 	struct handshake_state hs;
+	struct cpace cpace;
 	struct cipher_state send;
 	struct cipher_state recv;
 };
@@ -89,6 +98,7 @@ struct session {
 	struct handshake_state *hs;	/* these three in *secrets */
 	struct cipher_state *send;
 	struct cipher_state *recv;
+	struct cpace *cpace;		/* code mode */
 	struct relay *relay;		/* zeroed; buffers mapped early */
 	enum conn_result result;	/* CONN_BAD_IDENTITY, else decided
 					 * at the end */
@@ -100,6 +110,9 @@ struct session {
 	bool line_pending;	/* our line goes in front of our next message */
 	bool peer_worked;	/* while_peer_works() has run */
 	bool corked;		/* our last message is held back (MSG_MORE) */
+	bool wrong_code;	/* code mode: message 1 did not verify */
+	bool code_void;		/* code mode: the last try failed */
+	uint8_t peer_flag;	/* code mode: the payload of message 2 or 3 */
 	uint8_t peer_pub[SUITE_PUB_MAX];	/* rs, kept past Split() */
 	char peer_token[TOKEN_MAX];
 	double start;
@@ -159,10 +172,18 @@ send_message(struct session *s, struct hs_io *io)
 {
 	int i = s->hs->msg_index;
 	size_t prefix_len = take_line(s, io);
-	size_t len;
+	size_t len, payload_len = 0;
+	uint8_t flag = 0;
 	int rc;
 
-	if (noise_write_message(s->hs, NULL, 0, io->out + prefix_len + 2,
+	/* Code mode: messages 2 and 3 say whether our key is one-time. */
+	if (s->o->code != NULL && i > 0) {
+		flag = s->o->code->one_time ? CODE_KEY_ONE_TIME :
+		    CODE_KEY_PERSISTENT;
+		payload_len = 1;
+	}
+	if (noise_write_message(s->hs, &flag, payload_len,
+	    io->out + prefix_len + 2,
 	    sizeof(io->out) - prefix_len - 2, &len) == -1) {
 		log_error("handshake with %s failed: cannot build message %d",
 		    s->peer, i + 1);
@@ -199,6 +220,30 @@ eof_hint(const struct session *s, int i, char *buf, size_t buf_cap)
 		snprintf(buf, buf_cap, "the client closed the connection");
 }
 
+/*
+ * Code mode: message 1 has an empty payload, messages 2 and 3 one byte,
+ * 0x00 or 0x01 (kept in s->peer_flag).
+ */
+static int
+check_code_payload(struct session *s, struct hs_io *io, int i,
+    size_t payload_len)
+{
+	size_t want = i == 0 ? 0 : 1;
+
+	if (payload_len == 1)
+		s->peer_flag = io->payload[0];
+	wipe(io->payload, payload_len);
+	if (payload_len != want || (want == 1 &&
+	    s->peer_flag != CODE_KEY_ONE_TIME &&
+	    s->peer_flag != CODE_KEY_PERSISTENT)) {
+		log_error("handshake with %s failed: message %d carries a bad "
+		    "payload — the peer does not speak sealcat's code mode",
+		    s->peer, i + 1);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads and processes the next handshake message. */
 static int
 recv_message(struct session *s, struct hs_io *io)
@@ -211,7 +256,15 @@ recv_message(struct session *s, struct hs_io *io)
 
 	n = io_read_exact(s->stream->fd, hdr, sizeof(hdr), s->deadline);
 	if (n == (ssize_t)sizeof(hdr)) {
-		if ((len = get_be16(hdr)) == 0) {
+		if ((len = get_be16(hdr)) == 0 && s->o->code != NULL &&
+		    i == 1 && s->o->role == ROLE_INITIATOR) {
+			s->wrong_code = true;
+			log_error("handshake with %s failed: wrong code — "
+			    "check the code (the listener counted the try)",
+			    s->peer);
+			return -1;
+		}
+		if (len == 0) {
 			log_error("handshake with %s failed: message %d is "
 			    "empty — the peer does not speak sealcat's "
 			    "protocol", s->peer, i + 1);
@@ -238,11 +291,19 @@ recv_message(struct session *s, struct hs_io *io)
 		io->payload_used = len;
 	if (noise_read_message(s->hs, io->in, len, io->payload,
 	    sizeof(io->payload), &payload_len) == -1) {
+		if (s->o->code != NULL && i == 0) {
+			/* The psk differs: the client typed another code. */
+			s->wrong_code = true;
+			log_error("refused %s: wrong code", s->peer);
+			return -1;
+		}
 		log_error("handshake with %s failed: message %d did not verify "
 		    "— the peer is not a sealcat peer, or the data was altered "
 		    "in transit", s->peer, i + 1);
 		return -1;
 	}
+	if (s->o->code != NULL)
+		return check_code_payload(s, io, i, payload_len);
 	wipe(io->payload, payload_len);
 	return 0;
 }
@@ -373,6 +434,39 @@ report_garbage(const struct session *s, size_t len)
 }
 
 /*
+ * True (reported) if one side uses a code and the other does not: the
+ * line is CPACE_LINE in key mode, or another SEALCAT line in code mode.
+ */
+static bool
+code_line_mismatch(const struct session *s, const char *line, size_t len)
+{
+	bool code_line = len == CPACE_LINE_LEN &&
+	    memcmp(line, CPACE_LINE, len) == 0;
+	bool initiator = s->o->role == ROLE_INITIATOR;
+
+	if (s->o->code == NULL && code_line) {
+		if (initiator)
+			log_error("handshake with %s failed: the listener "
+			    "expects a code — use --code", s->peer);
+		else
+			log_error("refused %s: the client uses a code and this "
+			    "listener does not — listen with --code, or "
+			    "connect without it", s->peer);
+		return true;
+	}
+	if (s->o->code == NULL || code_line || len < 8 ||
+	    memcmp(line, "SEALCAT/", 8) != 0)
+		return false;
+	if (initiator)
+		log_error("handshake with %s failed: the listener does not "
+		    "use a code — drop --code", s->peer);
+	else
+		log_error("refused %s: the client does not use a code — "
+		    "connect with --code CODE", s->peer);
+	return true;
+}
+
+/*
  * Reads the peer's line.  Returns 1 if it equals ours, 0 if it does not
  * (reported), or -1 if it could not be read (reported).
  */
@@ -386,6 +480,8 @@ peer_line_matches(struct session *s, struct hs_io *io)
 	if (preamble_read(s->stream->fd, s->deadline, line, sizeof(line),
 	    &len) == -1)
 		return -1;
+	if (code_line_mismatch(s, line, len))
+		return 0;
 	switch (preamble_classify(io->line, io->line_len, line, len,
 	    &protocol, &protocol_len)) {
 	case PREAMBLE_SAME:
@@ -501,15 +597,22 @@ static int
 finish(struct session *s)
 {
 	const struct suite *suite = s->o->id->suite;
+	uint8_t h[SUITE_HASH_MAX];
 
+	_Static_assert(SUITE_HASH_MAX >= VERIFIER_LEN, "a verifier fits");
 	memcpy(s->peer_pub, noise_remote_static(s->hs), suite->pub_len);
 	if (token_format(suite, s->peer_pub, s->peer_token,
 	    sizeof(s->peer_token)) == -1)
 		return -1;
-	if (noise_split(s->hs, s->send, s->recv, NULL) == -1) {
+	if (noise_split(s->hs, s->send, s->recv, h) == -1) {
 		log_error("handshake with %s failed: incomplete", s->peer);
 		return -1;
 	}
+	if (s->o->code != NULL)
+		log_verbose("verifier %02x%02x %02x%02x %02x%02x %02x%02x — "
+		    "the peer's must be the same", h[0], h[1], h[2], h[3],
+		    h[4], h[5], h[6], h[7]);
+	wipe(h, sizeof(h));
 	s->handshake_ms = (now_seconds() - s->start) * 1000.0;
 	log_verbose("%s is %s (suite %s, handshake %.1f ms)", s->peer,
 	    s->peer_token, suite->name, s->handshake_ms);
@@ -608,6 +711,229 @@ responder_handshake(struct session *s, struct hs_io *io)
 	return 0;
 }
 
+/*
+ * Code mode: reads a CPace message (uint16 BE length || body), which must
+ * be exactly want bytes, into io->in.  Returns 0, or -1 after reporting.
+ */
+static int
+recv_cpace(struct session *s, struct hs_io *io, size_t want,
+    const char *name)
+{
+	uint8_t hdr[2];
+	ssize_t n;
+	size_t len;
+
+	n = io_read_exact(s->stream->fd, hdr, sizeof(hdr), s->deadline);
+	if (n == (ssize_t)sizeof(hdr)) {
+		if ((len = get_be16(hdr)) != want) {
+			log_error("handshake with %s failed: code message %s "
+			    "has %zu bytes, not %zu — the peer does not speak "
+			    "sealcat's code mode", s->peer, name, len, want);
+			return -1;
+		}
+		if (len > io->in_used)
+			io->in_used = len;
+		n = io_read_exact(s->stream->fd, io->in, len, s->deadline);
+		if (n >= 0 && (size_t)n < len)
+			n = 0;
+	} else if (n > 0)
+		n = 0;
+	if (n == -1) {
+		io_failed(s, "receiving");
+		return -1;
+	}
+	if (n == 0) {
+		log_error("handshake with %s failed: %s closed the connection",
+		    s->peer, s->o->role == ROLE_INITIATOR ? "the listener" :
+		    "the client");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Code mode, once CPace is done: the prologue (our line, A and B as they
+ * travelled) and the psk from the ISK start Noise XXpsk0 with our static
+ * key (persistent or one-time).  The CPace state and the psk are wiped.
+ */
+static int
+code_start_noise(struct session *s)
+{
+	const struct identity *id = s->o->id;
+	struct noise_pattern p;
+	uint8_t prologue[CPACE_PROLOGUE_LEN];
+	uint8_t psk[NOISE_PSK_LEN];
+	size_t prologue_len;
+	int rc = -1;
+
+	if (cpace_prologue(s->cpace, prologue, sizeof(prologue),
+	    &prologue_len) == -1 || cpace_psk(s->cpace, psk) == -1 ||
+	    noise_pattern_find(CPACE_PATTERN, &p) == -1)
+		goto out;
+	if (noise_init_pattern(s->hs, &p, id->suite, s->o->role, prologue,
+	    prologue_len, &(struct noise_keys){ .s_priv = id->priv,
+	    .s_pub = id->pub, .psk = psk, .psk_count = 1 }) == -1)
+		goto out;
+	use_prepared_ephemeral(s);
+	s->peer_static_at = noise_pattern_peer_static_at(&p, s->o->role);
+	s->reveal_at = noise_pattern_static_sent(&p, s->o->role);
+	rc = 0;
+out:
+	if (rc == -1)
+		log_error("handshake with %s failed: cannot start the code "
+		    "handshake", s->peer);
+	cpace_clear(s->cpace);
+	wipe(psk, sizeof(psk));
+	return rc;
+}
+
+/*
+ * The connector in code mode: CPACE_LINE and A in one write; the
+ * listener's line; B; Noise XXpsk0 keyed by the code, with the same
+ * decision about the server (--peer) before message 3 reveals us.
+ */
+static int
+code_initiator_handshake(struct session *s, struct hs_io *io)
+{
+	struct conn_code *code = s->o->code;
+	size_t a_len, head = CPACE_LINE_LEN + 2;
+	int rc;
+
+	memcpy(io->line, CPACE_LINE, CPACE_LINE_LEN);
+	io->line_len = CPACE_LINE_LEN;
+	cpace_init(s->cpace, ROLE_INITIATOR);
+	rc = cpace_start(s->cpace, code->prs, code->prs_len, io->out + head,
+	    sizeof(io->out) - head, &a_len);
+	/* The connector needs the code no more. */
+	wipe(code->prs, sizeof(code->prs));
+	code->prs_len = 0;
+	if (rc == -1) {
+		log_error("handshake with %s failed: cannot start the code "
+		    "exchange", s->peer);
+		return -1;
+	}
+	memcpy(io->out, CPACE_LINE, CPACE_LINE_LEN);
+	put_be16(io->out + CPACE_LINE_LEN, (uint16_t)a_len);
+	if (io_write_all(s->stream->fd, io->out, head + a_len, s->deadline)
+	    == -1) {
+		io_failed(s, "sending");
+		return -1;
+	}
+	if (check_echo(s, io) == -1 ||
+	    recv_cpace(s, io, CPACE_MSG_B_LEN, "B") == -1)
+		return -1;
+	if (cpace_finish(s->cpace, io->in, CPACE_MSG_B_LEN) == -1) {
+		log_error("handshake with %s failed: the listener's code "
+		    "message is invalid — the peer is not a sealcat peer, or "
+		    "the data was altered in transit", s->peer);
+		return -1;
+	}
+	if (code_start_noise(s) == -1 ||
+	    exchange(s, io, s->peer_static_at) == -1 ||
+	    check_peer_key(s) == -1 ||
+	    check_server(s) == -1 ||
+	    exchange(s, io, s->hs->pattern.msg_count) == -1 ||
+	    finish(s) == -1)
+		return -1;
+	return 0;
+}
+
+/* The listener, after a client's bad A: our line is owed (the client's
+ * matched), then the connection is dropped.  Not a try. */
+static void
+refuse_cpace(struct session *s, struct hs_io *io)
+{
+	(void)io_write_all(s->stream->fd, io->line, io->line_len,
+	    s->deadline);
+	stream_linger_close(s->stream, LINGER_MS);
+}
+
+/*
+ * The listener, after a try that failed once B was out: a wrong code is
+ * answered with an empty message (00 00); after --code-tries of them the
+ * code is void and the listener gives up.
+ */
+static void
+code_try_failed(struct session *s)
+{
+	struct conn_code *code = s->o->code;
+	static const uint8_t wrong[2] = { 0, 0 };
+
+	if (s->wrong_code) {
+		(void)io_write_all(s->stream->fd, wrong, sizeof(wrong),
+		    s->deadline);
+		stream_linger_close(s->stream, LINGER_MS);
+	}
+	if (code->tries < code->tries_max) {
+		log_info("%lu of %lu tries left for this code",
+		    code->tries_max - code->tries, code->tries_max);
+		return;
+	}
+	log_error("the code is void after %lu failed tries — run listen "
+	    "--code again for a new code", code->tries);
+	wipe(code->prs, sizeof(code->prs));
+	code->prs_len = 0;
+	s->code_void = true;
+}
+
+/*
+ * The listener in code mode: the client's line; A (a bad one is no try);
+ * our line with B, which counts a try; Noise XXpsk0: message 1 verifies
+ * only under the same code, and then the code is used up; the decision
+ * about the client (--allow, -A) once its key is known.
+ */
+static int
+code_responder_handshake(struct session *s, struct hs_io *io)
+{
+	struct conn_code *code = s->o->code;
+	size_t b_len, head = CPACE_LINE_LEN + 2;
+
+	memcpy(io->line, CPACE_LINE, CPACE_LINE_LEN);
+	io->line_len = CPACE_LINE_LEN;
+	if (check_client_line(s, io) == -1)
+		return -1;
+	if (recv_cpace(s, io, CPACE_MSG_A_LEN, "A") == -1) {
+		refuse_cpace(s, io);
+		return -1;
+	}
+	cpace_init(s->cpace, ROLE_RESPONDER);
+	if (code->prs_len == 0 || cpace_respond(s->cpace, code->prs,
+	    code->prs_len, io->in, CPACE_MSG_A_LEN, io->out + head,
+	    sizeof(io->out) - head, &b_len) == -1) {
+		log_error("refused %s: its code message is invalid (not "
+		    "counted as a try)", s->peer);
+		refuse_cpace(s, io);
+		return -1;
+	}
+	memcpy(io->out, CPACE_LINE, CPACE_LINE_LEN);
+	put_be16(io->out + CPACE_LINE_LEN, (uint16_t)b_len);
+	code->tries++;
+	if (io_write_all(s->stream->fd, io->out, head + b_len, s->deadline)
+	    == -1) {
+		io_failed(s, "sending");
+		code_try_failed(s);
+		return -1;
+	}
+	if (code_start_noise(s) == -1 || exchange(s, io, 1) == -1) {
+		code_try_failed(s);
+		return -1;
+	}
+	/* Message 1 verified: the client knows the code, which is used up. */
+	wipe(code->prs, sizeof(code->prs));
+	code->prs_len = 0;
+	if (exchange(s, io, s->peer_static_at) == -1 ||
+	    check_peer_key(s) == -1 ||
+	    exchange(s, io, s->hs->pattern.msg_count) == -1 ||
+	    finish(s) == -1 ||
+	    check_client(s) == -1) {
+		log_error("the code is used up — run listen --code again for "
+		    "a new code");
+		s->code_void = true;
+		return -1;
+	}
+	return 0;
+}
+
 /* The handshake of our role; on success the session holds the two cipher
  * states and the peer's token, and the peer is trusted. */
 static int
@@ -623,7 +949,11 @@ handshake(struct session *s)
 	}
 	io->in_used = 0;
 	io->payload_used = 0;
-	if (s->o->role == ROLE_INITIATOR)
+	if (s->o->code != NULL && s->o->role == ROLE_INITIATOR)
+		rc = code_initiator_handshake(s, io);
+	else if (s->o->code != NULL)
+		rc = code_responder_handshake(s, io);
+	else if (s->o->role == ROLE_INITIATOR)
 		rc = initiator_handshake(s, io);
 	else
 		rc = responder_handshake(s, io);
@@ -678,6 +1008,12 @@ open_local(struct session *s, struct local *local)
 {
 	const struct conn_opts *o = s->o;
 
+	if (o->exec_cmd != NULL && o->code != NULL &&
+	    (setenv("SEALCAT_PEER_AUTH", "code", 1) == -1 ||
+	    unsetenv("SEALCAT_CODE") == -1)) {
+		log_errno("cannot set up the environment of --exec");
+		return -1;
+	}
 	if (o->exec_cmd != NULL)
 		return local_exec(local, o->exec_cmd, s->peer_token, s->peer);
 	if (o->forward_host != NULL)
@@ -700,6 +1036,50 @@ report_totals(const struct session *s, const struct relay *r, double secs)
 	    (unsigned long long)r->bytes_received, secs,
 	    (double)r->bytes_sent / secs / 1e6,
 	    (double)r->bytes_received / secs / 1e6);
+}
+
+/*
+ * --pair, after a code handshake and before any data: the peer's
+ * persistent key goes to known_peers (connect) or authorized_peers
+ * (listen), so the next connection needs no code.  A failure is told to
+ * the peer.  Returns 0, or -1 after reporting.
+ */
+static int
+pair(struct session *s)
+{
+	const struct conn_code *code = s->o->code;
+	struct relay_opts none = { 0 };
+	char comment[STREAM_NAME_MAX + 64];
+	char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc = -1;
+
+	if (s->peer_flag != CODE_KEY_PERSISTENT)
+		log_error("cannot pair with %s: it uses a one-time key — give "
+		    "it a key file (sealcat keygen) and pair again", s->peer);
+	else if (s->o->role == ROLE_INITIATOR)
+		rc = trust_allows(code->pair_trust, s->o->id->suite,
+		    s->peer_pub) ? 0 : -1;
+	else {
+		if (gmtime_r(&now, &tm) == NULL ||
+		    strftime(date, sizeof(date), "%Y-%m-%d", &tm) == 0)
+			snprintf(date, sizeof(date), "unknown date");
+		snprintf(comment, sizeof(comment), "paired by code, %s, %s",
+		    date, s->peer);
+		rc = trust_record_client(code->pair_path, s->peer_token,
+		    comment);
+	}
+	if (rc == 0) {
+		log_info("paired with %s: %s recorded in %s", s->peer,
+		    s->peer_token, s->o->role == ROLE_INITIATOR ?
+		    code->pair_trust->known_path : code->pair_path);
+		return 0;
+	}
+	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv,
+	    &none, s->peer) == 0)
+		tell_peer(s, s->relay, REASON_PAIR_FAILED);
+	return -1;
 }
 
 static void
@@ -734,6 +1114,7 @@ conn_run(struct stream *st, const struct conn_opts *o,
 	s.hs = &secrets->hs;
 	s.send = &secrets->send;
 	s.recv = &secrets->recv;
+	s.cpace = &secrets->cpace;
 	s.deadline = io_deadline(o->timeout_s);
 	if (handshake(&s) == -1) {
 		/* Message 2 may be on its way: a plain close() with it unread
@@ -746,6 +1127,8 @@ conn_run(struct stream *st, const struct conn_opts *o,
 		authorized = true;
 		close_listeners(o);
 	}
+	if (o->code != NULL && o->code->pair && pair(&s) == -1)
+		goto out;
 	/*
 	 * From here on a signal is the relay's to handle: the peer is told
 	 * why the stream stops, the --exec command is stopped and stdio put
@@ -779,6 +1162,7 @@ out:
 	if (o->ephemeral != NULL)
 		conn_clear_ephemeral(o->ephemeral);
 	handshake_clear(s.hs);
+	cpace_clear(s.cpace);
 	cipher_state_clear(s.send);
 	cipher_state_clear(s.recv);
 	relay_free(&relay);
@@ -788,7 +1172,7 @@ out:
 	if (s.result != CONN_BAD_IDENTITY)
 		s.result = sig_caught() != 0 ? CONN_INTERRUPTED :
 		    rc == 0 ? CONN_DONE : o->role == ROLE_RESPONDER &&
-		    !authorized ? CONN_NO_SESSION : CONN_FAILED;
+		    !authorized && !s.code_void ? CONN_NO_SESSION : CONN_FAILED;
 	*result = s.result;
 	secret_free(secrets, sizeof(*secrets));
 	return s.result == CONN_DONE ? 0 : -1;

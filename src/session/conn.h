@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "pake/code.h"
 #include "keys/keyfile.h"
 #include "noise/noise.h"
 #include "session/relay.h"
@@ -36,8 +37,28 @@ void conn_prepare_ephemeral(struct ephemeral *e, const struct suite *suite);
 /* Wipes e: it is not ready any more. */
 void conn_clear_ephemeral(struct ephemeral *e);
 
+/*
+ * Code mode (PROTOCOL.md, "Code mode"): CPace on the code, then Noise
+ * XXpsk0 keyed by it.  In secret memory; the listener's serves every try
+ * of the one code and wipes prs once message 1 verified.
+ */
+struct conn_code {
+	char prs[CODE_TEXT_MAX];	/* the canonical code */
+	size_t prs_len;			/* 0: used up */
+	unsigned long tries_max;	/* listener: --code-tries */
+	unsigned long tries;		/* listener: B sent so far */
+	bool one_time;			/* our static key is a one-time key */
+	/* --pair: record the peer's persistent key once the handshake is
+	 * done, in pair_trust (connect: known_peers, trust_new) or in the
+	 * authorized_peers file pair_path (listen). */
+	bool pair;
+	struct trust *pair_trust;
+	const char *pair_path;
+};
+
 struct conn_opts {
 	enum role role;
+	struct conn_code *code;		/* code mode, or NULL */
 	const struct identity *id;
 	struct trust *trust;
 	unsigned timeout_s;	/* -w: the whole handshake, and --forward */
