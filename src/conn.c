@@ -1,6 +1,6 @@
 /*
  * conn.c - one connection, first byte to result (PROTOCOL.md §1-§3):
- * exchange the SEALCAT/1 lines, run Noise XX message by message with
+ * exchange the SEALCAT/2 lines, run Noise XX message by message with
  * uint16 big-endian length prefixes, decide about the peer's key (the
  * initiator right after message 2, before it reveals itself in message 3;
  * the responder after message 3), Split(), open the local side and relay.
@@ -20,21 +20,26 @@
 #include "log.h"
 #include "net.h"
 #include "preamble.h"
+#include "rekey.h"
 #include "sig.h"
 #include "util.h"
 
 /*
- * What we tell a peer in an ERROR frame when we stop (PROTOCOL.md §3).
- * The peer prints it after "rejected by peer: ".
+ * What we tell a peer in an ERROR frame when we stop (PROTOCOL.md §3.4).
+ * The peer prints it after "rejected by peer: ", except the two whose
+ * prefix it recognises (relay.c, report_peer_error()).
  */
 static const char REASON_NOT_AUTHORIZED[] = "not authorized";
 static const char REASON_BAD_FRAME[] = "received a bad frame";
-static const char REASON_OUTPUT_FAILED[] = "cannot write the stream out";
 static const char REASON_INPUT_FAILED[] = "cannot read the stream in";
+static const char REASON_LOCAL_FAILED[] = "internal failure";
 static const char REASON_IDLE[] = "idle timeout";
 static const char REASON_UNAVAILABLE[] = "forward target unavailable";
-/* With the signal's name (sig_name()); the peer recognises the prefix. */
+/* With the signal's name (sig_name()). */
 static const char REASON_INTERRUPTED[] = "interrupted by %s";
+/* With strerror() of the output's failure: after our CLOSE this ERROR is
+ * the answer to the peer's CLOSE instead of DONE. */
+static const char REASON_OUTPUT_FAILED[] = "could not deliver your stream: %s";
 
 /* How long we wait, after telling the peer why we stop, for it to close
  * first (see net_linger_close()). */
@@ -64,6 +69,8 @@ struct session_secrets {
 	struct handshake_state hs;
 	struct cipher_state send;
 	struct cipher_state recv;
+	uint8_t rk[SUITE_HASH_MAX];	/* from Split, until rekey_init() */
+	struct rekey rekey;
 };
 
 struct session {
@@ -71,9 +78,10 @@ struct session {
 	const char *peer;
 	const struct conn_opts *o;
 	long long deadline;
-	struct handshake_state *hs;	/* these three in *secrets */
+	struct handshake_state *hs;	/* these four in *secrets */
 	struct cipher_state *send;
 	struct cipher_state *recv;
+	uint8_t *rk;
 	struct relay *relay;		/* zeroed; buffers mapped early */
 	bool bad_identity;		/* identity_check() failed */
 	uint8_t peer_pub[SUITE_PUB_MAX];	/* rs, kept past Split() */
@@ -219,6 +227,14 @@ report_mismatch(const struct session *s, const char *protocol, size_t len)
 	    ours->name, ours->protocol);
 }
 
+/* A peer of protocol version 1 (PROTOCOL.md §1.2): the two cannot talk. */
+static void
+report_version_1(const struct session *s)
+{
+	log_error("%s: peer speaks protocol version 1, upgrade it — sealcat "
+	    "on both ends must speak version 2", s->peer);
+}
+
 /*
  * Work that does not depend on the peer's next message, done after we
  * sent ours: the peer spends that time on its DH operations and we would
@@ -263,6 +279,9 @@ initiator_handshake(struct session *s, struct hs_io *io)
 		break;
 	case PREAMBLE_OTHER_SUITE:
 		report_mismatch(s, protocol, protocol_len);
+		return -1;
+	case PREAMBLE_VERSION_1:
+		report_version_1(s);
 		return -1;
 	case PREAMBLE_GARBAGE:
 		if (len == 0)
@@ -347,13 +366,17 @@ responder_handshake(struct session *s, struct hs_io *io)
 		report_mismatch(s, protocol, protocol_len);
 		refuse_preamble(s, ours, ours_len);
 		return -1;
+	case PREAMBLE_VERSION_1:
+		report_version_1(s);
+		refuse_preamble(s, ours, ours_len);
+		return -1;
 	case PREAMBLE_GARBAGE:
 		if (len == 0)
 			log_error("%s closed the connection before the "
 			    "handshake", s->peer);
 		else
 			log_error("refused %s: not a sealcat peer (it did not "
-			    "send a SEALCAT/1 line)", s->peer);
+			    "send a SEALCAT/2 line)", s->peer);
 		refuse_preamble(s, ours, ours_len);
 		return -1;
 	}
@@ -405,7 +428,8 @@ handshake(struct session *s)
 		    sizeof(s->peer_token)) == -1)
 			rc = -1;
 	}
-	if (rc == 0 && noise_split(s->hs, s->send, s->recv, NULL) == -1) {
+	if (rc == 0 && (noise_rekey_secret(s->hs, s->rk) == -1 ||
+	    noise_split(s->hs, s->send, s->recv, NULL) == -1)) {
 		log_error("handshake with %s failed: incomplete", s->peer);
 		rc = -1;
 	}
@@ -417,10 +441,11 @@ handshake(struct session *s)
 	return rc;
 }
 
-/* What to tell the peer about end, in buf (for RELAY_INTERRUPTED), or
- * NULL for nothing. */
+/* What to tell the peer about how r ended, in buf when it needs words
+ * of its own, or NULL for nothing. */
 static const char *
-reason_for(enum relay_end end, char *buf, size_t buf_cap)
+reason_for(enum relay_end end, const struct relay *r, char *buf,
+    size_t buf_cap)
 {
 	switch (end) {
 	case RELAY_INTERRUPTED:
@@ -430,9 +455,13 @@ reason_for(enum relay_end end, char *buf, size_t buf_cap)
 	case RELAY_BAD_FRAME:
 		return REASON_BAD_FRAME;
 	case RELAY_OUTPUT_FAILED:
-		return REASON_OUTPUT_FAILED;
+		snprintf(buf, buf_cap, REASON_OUTPUT_FAILED,
+		    strerror(r->out_errno));
+		return buf;
 	case RELAY_INPUT_FAILED:
 		return REASON_INPUT_FAILED;
+	case RELAY_LOCAL_FAILED:
+		return REASON_LOCAL_FAILED;
 	case RELAY_IDLE:
 		return REASON_IDLE;
 	default:
@@ -489,8 +518,8 @@ client_allowed(struct session *s)
 
 	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
 		return true;
-	if (relay_init(s->relay, s->sock, NULL, s->send, s->recv, &none,
-	    s->peer) == 0)
+	if (relay_init(s->relay, s->sock, NULL, s->send, s->recv, NULL,
+	    &none, s->peer) == 0)
 		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
 	return false;
 }
@@ -505,7 +534,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	struct local local;
 	enum relay_end end;
 	double start;
-	char reason_buf[64];
+	char reason_buf[FRAME_ERROR_MAX + 1];
 	const char *reason;
 	int rc = -1;
 
@@ -515,6 +544,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	s.hs = &secrets->hs;
 	s.send = &secrets->send;
 	s.recv = &secrets->recv;
+	s.rk = secrets->rk;
 	s.deadline = net_deadline(o->timeout_s);
 	if (handshake(&s) == -1) {
 		/* Message 2 may be on its way: a plain close() with it unread
@@ -529,6 +559,14 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	    s.peer_token, o->id->suite->name, s.handshake_ms);
 	if (o->role == ROLE_RESPONDER && !client_allowed(&s))
 		goto out;
+	/* The rekey rounds' clock starts at Split (PROTOCOL.md §3.5). */
+	if (rekey_init(&secrets->rekey, o->id->suite, o->role, secrets->rk,
+	    o->relay.rekey_interval_s, net_now_ms()) == -1) {
+		log_error("cannot set up rekey rounds for suite %s — this is a "
+		    "bug", o->id->suite->name);
+		goto out;
+	}
+	wipe(secrets->rk, sizeof(secrets->rk));
 	/*
 	 * From here on a signal is the relay's to handle: the peer is told
 	 * why the stream stops, the --exec command is stopped and stdio put
@@ -536,7 +574,7 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	 * default action ends the process cleanly.
 	 */
 	if (sig_catch() == -1 || relay_init(&relay, s.sock, &local, s.send,
-	    s.recv, &o->relay, peer) == -1)
+	    s.recv, &secrets->rekey, &o->relay, peer) == -1)
 		goto out;
 	/* The initiator's message 3 waits to share a packet with the first
 	 * frames; a command or a forward target may take a while to start,
@@ -553,7 +591,8 @@ conn_run(int sock, const char *peer, const struct conn_opts *o)
 	report_totals(&s, &relay, now_seconds() - start);
 	if (end == RELAY_INTERRUPTED)
 		log_verbose("interrupted by %s", sig_name(sig_caught()));
-	if ((reason = reason_for(end, reason_buf, sizeof(reason_buf))) != NULL)
+	if ((reason = reason_for(end, &relay, reason_buf,
+	    sizeof(reason_buf))) != NULL)
 		tell_peer(&s, &relay, reason);
 	rc = end == RELAY_DONE ? 0 : -1;
 out:
@@ -563,6 +602,8 @@ out:
 	handshake_clear(s.hs);
 	cipher_state_clear(s.send);
 	cipher_state_clear(s.recv);
+	if (secrets != NULL)
+		rekey_clear(&secrets->rekey);
 	relay_free(&relay);
 	if (s.sock != -1)
 		close(s.sock);

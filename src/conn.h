@@ -60,14 +60,15 @@ struct conn_opts {
 
 /*
  * Runs one connection on sock (connected to peer, "ADDR:PORT") and closes
- * it.  Returns 0 when both streams ended with CLOSE and everything was
- * written out, or -1 after reporting what went wrong (the caller exits 1),
- * or CONN_BAD_IDENTITY after reporting (exit 2), or CONN_INTERRUPTED (the
- * caller stops, and main() ends the process by the signal).
+ * it.  Returns 0 when both streams were delivered and confirmed (both
+ * sides sent CLOSE and DONE, PROTOCOL.md §3.4), or -1 after reporting what
+ * went wrong (the caller exits 1), or CONN_BAD_IDENTITY after reporting
+ * (exit 2), or CONN_INTERRUPTED (the caller stops, and main() ends the
+ * process by the signal).
  *
  * Once the session is up it catches SIGINT, SIGTERM and SIGHUP (sig.h):
- * the peer is sent ERROR "interrupted by SIGNAME" (unless our CLOSE went
- * first), an --exec command is stopped with its process group, and stdio
+ * the peer is sent ERROR "interrupted by SIGNAME" (unless we had sent
+ * both CLOSE and DONE), an --exec command is stopped with its process group, and stdio
  * is put back.  Before that, and after it returns, they keep the
  * dispositions they had.
  */

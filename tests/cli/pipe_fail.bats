@@ -108,8 +108,8 @@ EOF
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN"
 	run http_request "$PORT"
 	assert_status 0
-	# All it gets is the SEALCAT/1 line: no stream byte.
-	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	# All it gets is the SEALCAT/2 line: no stream byte.
+	[ "$output" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	wait_bg "$LISTENER_PID"
 	assert_status 1
 	assert_line_in listener.err "^sealcat: refused 127\.0\.0\.1:[0-9]+: not a sealcat peer"
@@ -119,21 +119,21 @@ EOF
 @test "listen -k goes on serving after an HTTP client" {
 	start_listener --allow "$CLIENT_TOKEN" -k --exec cat
 	run http_request "$PORT"
-	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "$output" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	run connect_io client_data client.out --peer "$SERVER_TOKEN"
 	assert_status 0
 	[ "$(cat client.out)" = 'client secret payload' ]
 	kill -0 "$LISTENER_PID"
 }
 
-# line_first_client PORT: sends the x25519 SEALCAT/1 line and nothing
+# line_first_client PORT: sends the x25519 SEALCAT/2 line and nothing
 # else, as an initiator that waits for the answer before message 1 may
 # (PROTOCOL.md §1.2); prints the line that comes back and how long it took.
 line_first_client() {
 	timeout 20 "${PYTHON3:-python3}" - "$1" <<'EOF'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n")
+s.sendall(b"SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n")
 start = time.monotonic()
 got = b""
 while not got.endswith(b"\n"):
@@ -152,7 +152,7 @@ EOF
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN" -w 8
 	run line_first_client "$PORT"
 	assert_status 0
-	[ "${lines[0]}" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "${lines[0]}" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	# At once, not when -w gives up on message 1.
 	(( ${lines[1]%.*} < 4 ))
 	wait_bg "$LISTENER_PID"
@@ -183,13 +183,13 @@ EOF
 	(( ${output%.*} < 5 ))
 	wait_bg "$LISTENER_PID"
 	assert_status 1
-	assert_line_in listener.err "^sealcat: timed out waiting for the peer's SEALCAT/1 line"
+	assert_line_in listener.err "^sealcat: timed out waiting for the peer's SEALCAT/2 line"
 	[ ! -s listener.out ]
 }
 
 @test "a client that stalls inside the handshake is dropped after -w" {
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN" -w 1
-	run idle_client "$PORT" $'SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n'
+	run idle_client "$PORT" $'SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n'
 	assert_status 0
 	(( ${output%.*} < 5 ))
 	wait_bg "$LISTENER_PID"

@@ -96,7 +96,7 @@ through_mitm() {
 		echo "plaintext found on the wire" >&2
 		return 1
 	fi
-	[ "$(head -n1 wire)" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "$(head -n1 wire)" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 }
 
 @test "a cut stream never looks complete to --exec: the command is stopped" {
