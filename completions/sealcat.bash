@@ -16,14 +16,15 @@ _sealcat_pubkey_args='-i --identity'
 _sealcat_pubkey_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
-	-e --exec --forward --max-conns -w --timeout --idle --keepalive'
+	-e --exec --forward --max-conns -w --timeout --idle --keepalive
+	--rekey-interval'
 _sealcat_listen_flags='--allow-any -k --keep-open --recv-only --send-only
-	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
+	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite -e --exec
-	-w --timeout --idle --keepalive'
+	-w --timeout --idle --keepalive --rekey-interval'
 _sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
-	-4 -6 -v --verbose -q --quiet -h --help'
+	--fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 # Host names from known_peers ("HOST:PORT TOKEN" lines), for connect.
 _sealcat_known_peer_hosts()
