@@ -67,7 +67,7 @@ static const char help_pubkey[] =
 "      --idle SECS        give up after SECS without traffic (off)\n" \
 "      --keepalive SECS   send a keepalive every SECS (off)\n" \
 "      --rekey-interval SECS\n" \
-"                         fresh keys every SECS (3600; 0: every 16 GiB only)\n" \
+"                         fresh keys every SECS (3600; 0: by volume only)\n" \
 "  -4, -6                 IPv4 or IPv6 only\n" \
 "  -v, --verbose          report progress on stderr\n" \
 "  -q, --quiet            report errors only\n" \

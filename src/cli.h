@@ -76,8 +76,8 @@ struct pipe_opts {
 	unsigned timeout_s;		/* -w, default CLI_TIMEOUT_DEFAULT */
 	unsigned idle_s;		/* --idle, 0: off */
 	unsigned keepalive_s;		/* --keepalive, 0: off */
-	unsigned rekey_interval_s;	/* --rekey-interval, default
-					 * REKEY_INTERVAL_DEFAULT; 0: no timer */
+	unsigned rekey_interval_s;	/* --rekey-interval (default
+					 * REKEY_INTERVAL_DEFAULT), 0: off */
 	int family;			/* AF_UNSPEC, or AF_INET/AF_INET6 */
 	int verbosity;			/* enum log_level */
 };

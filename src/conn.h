@@ -68,9 +68,9 @@ struct conn_opts {
  *
  * Once the session is up it catches SIGINT, SIGTERM and SIGHUP (sig.h):
  * the peer is sent ERROR "interrupted by SIGNAME" (unless we had sent
- * both CLOSE and DONE), an --exec command is stopped with its process group, and stdio
- * is put back.  Before that, and after it returns, they keep the
- * dispositions they had.
+ * both CLOSE and DONE), an --exec command is stopped with its process
+ * group, and stdio is put back.  Before that, and after it returns, they
+ * keep the dispositions they had.
  */
 int conn_run(int sock, const char *peer, const struct conn_opts *o);
 

@@ -302,8 +302,9 @@ local_close_output(struct local *l)
 	if (l->is_stdio) {
 		/* Our reader sees the end once every descriptor of ours on
 		 * it is gone: the private one and descriptor 1, which stays
-		 * taken (on /dev/null) so nothing else lands on it.  A
-		 * close() of its own first, for the same reason. */
+		 * taken (on /dev/null) so nothing else lands on it.  When
+		 * descriptor 1 is the one we wrote, it is closed on its own
+		 * first, so that a failure close() reports is seen. */
 		if (l->out_fd == STDOUT_FILENO && rc == 0 &&
 		    close(STDOUT_FILENO) == -1 && errno != EINTR)
 			rc = -1;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ending.h"
+#include "frame.h"
 #include "local.h"
 #include "noise.h"
 #include "rekey.h"
