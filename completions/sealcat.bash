@@ -21,14 +21,14 @@ _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
 	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive
-	--code-words --code-tries'
+	--code-words --code-tries --rekey-interval'
 _sealcat_listen_flags='--allow-any --code --pair -k --keep-open --recv-only --send-only
-	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
+	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
-	-e --exec -w --timeout --idle --keepalive --code'
+	-e --exec -w --timeout --idle --keepalive --code --rekey-interval'
 _sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
-	-4 -6 -v --verbose -q --quiet -h --help'
+	--fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_relay_args='--max-pairs --max-waiting --max-per-source --source-rate
 	-w --timeout --wait --connect-wait --idle --max-bytes --nameplate-grace

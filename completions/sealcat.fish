@@ -63,9 +63,13 @@ complete -c sealcat -n $c -l recv-only -d 'do not read stdin'
 complete -c sealcat -n $c -l send-only -d 'discard what arrives'
 complete -c sealcat -n $c -l exit-with-peer \
     -d "stop reading stdin once the peer's stream ended"
+complete -c sealcat -n $c -l fsync \
+    -d 'sync a file on stdout to disk before confirming'
 complete -c sealcat -n $c -s w -l timeout -x -d 'handshake timeout (10)'
 complete -c sealcat -n $c -l idle -x -d 'give up after SECS without traffic'
 complete -c sealcat -n $c -l keepalive -x -d 'send a keepalive every SECS'
+complete -c sealcat -n $c -l rekey-interval -x \
+    -d 'fresh keys every SECS (3600; 0: by volume only)'
 complete -c sealcat -n $c -s 4 -d 'IPv4 only'
 complete -c sealcat -n $c -s 6 -d 'IPv6 only'
 complete -c sealcat -n $c -s v -l verbose -d 'report progress on stderr'
@@ -131,7 +135,7 @@ complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 # True while connect has no operand yet (the next one is the host).
 function __sealcat_connect_wants_host
     set -l args -p --peer -i --identity --suite --passphrase-file -e --exec \
-        -w --timeout --idle --keepalive
+        -w --timeout --idle --keepalive --rekey-interval
     set -l seen_connect 0
     set -l skip 0
     for t in (commandline -opc)[2..-1]

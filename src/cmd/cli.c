@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "keys/passphrase.h"
+#include "session/rekey.h"
 #include "base/util.h"
 
 /* The top-level help around the command list, which cli_help() makes from
@@ -92,10 +93,13 @@ static const char help_pubkey[] =
 #define HELP_PIPE_STREAM \
 "      --recv-only        do not read stdin\n" \
 "      --send-only        discard what arrives\n" \
-"      --exit-with-peer   stop reading stdin once the peer's stream ended\n"
+"      --exit-with-peer   stop reading stdin once the peer's stream ended\n" \
+"      --fsync            sync a file on stdout to disk before confirming\n"
 #define HELP_PIPE_COMMON \
 "      --idle SECS        give up after SECS without traffic (off)\n" \
 "      --keepalive SECS   send a keepalive every SECS (off)\n" \
+"      --rekey-interval SECS\n" \
+"                         fresh keys every SECS (3600; 0: by volume only)\n" \
 "  -4, -6                 IPv4 or IPv6 only\n" \
 "  -v, --verbose          report progress on stderr\n" \
 "  -q, --quiet            report errors only\n" \
@@ -338,11 +342,29 @@ cli_kdf_memory(const char *arg, struct keyseal_kdf *out)
 	return 0;
 }
 
+/* --rekey-interval: seconds, where 0 turns the timer off (the 16 GiB
+ * trigger stays); a week at most, which is already far longer than a key
+ * should live. */
+static int
+rekey_interval(const char *arg, unsigned *out)
+{
+	unsigned long v;
+
+	if (parse_number(arg, 0, 604800, &v) == -1) {
+		log_error("--rekey-interval: '%s' is not a number of seconds — "
+		    "use a whole number from 0 (no timer) to 604800", arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 void
 cli_pipe_defaults(struct pipe_opts *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->timeout_s = CLI_TIMEOUT_DEFAULT;
+	p->rekey_interval_s = REKEY_INTERVAL_DEFAULT;
 	p->family = AF_UNSPEC;
 	p->verbosity = LOG_NORMAL;
 }
@@ -377,6 +399,12 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 	case CLI_OPT_EXIT_WITH_PEER:
 		p->exit_with_peer = true;
 		return 1;
+	case CLI_OPT_FSYNC:
+		p->fsync = true;
+		return 1;
+	case CLI_OPT_REKEY_INTERVAL:
+		return rekey_interval(arg, &p->rekey_interval_s) == -1 ? -1 :
+		    1;
 	case 'w':
 		return cli_seconds("-w", arg, &p->timeout_s) == -1 ? -1 : 1;
 	case CLI_OPT_IDLE:

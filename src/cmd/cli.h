@@ -78,9 +78,12 @@ struct pipe_opts {
 	bool recv_only;
 	bool send_only;
 	bool exit_with_peer;		/* --exit-with-peer */
+	bool fsync;			/* --fsync */
 	unsigned timeout_s;		/* -w, default CLI_TIMEOUT_DEFAULT */
 	unsigned idle_s;		/* --idle, 0: off */
 	unsigned keepalive_s;		/* --keepalive, 0: off */
+	unsigned rekey_interval_s;	/* --rekey-interval (default
+					 * REKEY_INTERVAL_DEFAULT), 0: off */
 	int family;			/* AF_UNSPEC, or AF_INET/AF_INET6 */
 	int verbosity;			/* enum log_level */
 };
@@ -97,6 +100,8 @@ enum {
 	CLI_OPT_KEEPALIVE,
 	CLI_OPT_EXIT_WITH_PEER,
 	CLI_OPT_PASSPHRASE_FILE,
+	CLI_OPT_FSYNC,
+	CLI_OPT_REKEY_INTERVAL,
 	CLI_OPT_FIRST_FREE
 };
 
@@ -114,9 +119,12 @@ enum {
 	{ "recv-only", no_argument, NULL, CLI_OPT_RECV_ONLY }, \
 	{ "send-only", no_argument, NULL, CLI_OPT_SEND_ONLY }, \
 	{ "exit-with-peer", no_argument, NULL, CLI_OPT_EXIT_WITH_PEER }, \
+	{ "fsync", no_argument, NULL, CLI_OPT_FSYNC }, \
 	{ "timeout", required_argument, NULL, 'w' }, \
 	{ "idle", required_argument, NULL, CLI_OPT_IDLE }, \
 	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE }, \
+	{ "rekey-interval", required_argument, NULL, \
+	    CLI_OPT_REKEY_INTERVAL }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "help", no_argument, NULL, 'h' }

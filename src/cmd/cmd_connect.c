@@ -304,6 +304,8 @@ cmd_connect(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
+	co.relay.fsync = o.pipe.fsync;
+	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
 	co.ephemeral = eph;
 	co.id_unchecked = id_file[0] != '\0' ? id_file : NULL;
 	(void)conn_run(&server, &co, &result);

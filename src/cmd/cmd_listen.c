@@ -369,6 +369,8 @@ cmd_listen(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
+	co.relay.fsync = o.pipe.fsync;
+	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
 	if (tcp_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
 	    &count) == -1) {
 		rc = EXIT_RUNTIME;

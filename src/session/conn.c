@@ -1,6 +1,6 @@
 /*
  * conn.c - one connection, first byte to result (PROTOCOL.md §1-§3):
- * exchange the SEALCAT/1 lines, run the Noise handshake message by message
+ * exchange the SEALCAT/2 lines, run the Noise handshake message by message
  * with uint16 big-endian length prefixes, decide about the peer's key (the
  * initiator as soon as the pattern reveals it, before it reveals itself;
  * the responder once the handshake is done), Split(), open the local side
@@ -32,6 +32,7 @@
 #include "session/local.h"
 #include "base/log.h"
 #include "session/preamble.h"
+#include "session/rekey.h"
 #include "base/sig.h"
 #include "base/util.h"
 
@@ -41,8 +42,11 @@
  */
 static const char REASON_NOT_AUTHORIZED[] = "not authorized";
 static const char REASON_BAD_FRAME[] = "received a bad frame";
-static const char REASON_OUTPUT_FAILED[] = "cannot write the stream out";
 static const char REASON_INPUT_FAILED[] = "cannot read the stream in";
+static const char REASON_LOCAL_FAILED[] = "internal failure";
+/* With strerror() of the output's failure: after our CLOSE this ERROR is
+ * the answer to the peer's CLOSE instead of DONE. */
+static const char REASON_OUTPUT_FAILED[] = "could not deliver your stream: %s";
 static const char REASON_IDLE[] = "idle timeout";
 static const char REASON_UNAVAILABLE[] = "forward target unavailable";
 /* With the signal's name (sig_name()); the peer recognises the prefix. */
@@ -88,6 +92,8 @@ struct session_secrets {
 	struct cpace cpace;
 	struct cipher_state send;
 	struct cipher_state recv;
+	uint8_t rk[SUITE_HASH_MAX];	/* from Split, until rekey_init() */
+	struct rekey rekey;
 };
 
 struct session {
@@ -98,6 +104,7 @@ struct session {
 	struct handshake_state *hs;	/* these three in *secrets */
 	struct cipher_state *send;
 	struct cipher_state *recv;
+	uint8_t *rk;			/* in *secrets too */
 	struct cpace *cpace;		/* code mode */
 	struct relay *relay;		/* zeroed; buffers mapped early */
 	enum conn_result result;	/* CONN_BAD_IDENTITY, else decided
@@ -430,7 +437,7 @@ report_garbage(const struct session *s, size_t len)
 		    s->peer);
 	else
 		log_error("refused %s: not a sealcat peer (it did not send a "
-		    "SEALCAT/1 line)", s->peer);
+		    "SEALCAT/2 line)", s->peer);
 }
 
 /*
@@ -488,6 +495,10 @@ peer_line_matches(struct session *s, struct hs_io *io)
 		return 1;
 	case PREAMBLE_OTHER_SUITE:
 		report_mismatch(s, protocol, protocol_len);
+		return 0;
+	case PREAMBLE_VERSION_1:
+		log_error("%s: peer speaks protocol version 1, upgrade it — "
+		    "sealcat on both ends must speak version 2", s->peer);
 		return 0;
 	case PREAMBLE_GARBAGE:
 		report_garbage(s, len);
@@ -604,7 +615,8 @@ finish(struct session *s)
 	if (token_format(suite, s->peer_pub, s->peer_token,
 	    sizeof(s->peer_token)) == -1)
 		return -1;
-	if (noise_split(s->hs, s->send, s->recv, h) == -1) {
+	if (noise_rekey_secret(s->hs, s->rk) == -1 ||
+	    noise_split(s->hs, s->send, s->recv, h) == -1) {
 		log_error("handshake with %s failed: incomplete", s->peer);
 		return -1;
 	}
@@ -640,7 +652,7 @@ check_client(struct session *s)
 
 	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
 		return 0;
-	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv,
+	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv, NULL,
 	    &none, s->peer) == 0)
 		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
 	return -1;
@@ -980,10 +992,11 @@ conn_clear_ephemeral(struct ephemeral *e)
 	wipe(e, sizeof(*e));
 }
 
-/* What to tell the peer about end, in buf (for RELAY_INTERRUPTED), or
- * NULL for nothing. */
+/* What to tell the peer about how r ended, in buf when it needs words
+ * of its own, or NULL for nothing. */
 static const char *
-reason_for(enum relay_end end, char *buf, size_t buf_cap)
+reason_for(enum relay_end end, const struct relay *r, char *buf,
+    size_t buf_cap)
 {
 	switch (end) {
 	case RELAY_INTERRUPTED:
@@ -993,9 +1006,13 @@ reason_for(enum relay_end end, char *buf, size_t buf_cap)
 	case RELAY_BAD_FRAME:
 		return REASON_BAD_FRAME;
 	case RELAY_OUTPUT_FAILED:
-		return REASON_OUTPUT_FAILED;
+		snprintf(buf, buf_cap, REASON_OUTPUT_FAILED,
+		    strerror(r->out_errno));
+		return buf;
 	case RELAY_INPUT_FAILED:
 		return REASON_INPUT_FAILED;
+	case RELAY_LOCAL_FAILED:
+		return REASON_LOCAL_FAILED;
 	case RELAY_IDLE:
 		return REASON_IDLE;
 	default:
@@ -1076,7 +1093,7 @@ pair(struct session *s)
 		    code->pair_trust->known_path : code->pair_path);
 		return 0;
 	}
-	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv,
+	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv, NULL,
 	    &none, s->peer) == 0)
 		tell_peer(s, s->relay, REASON_PAIR_FAILED);
 	return -1;
@@ -1103,7 +1120,7 @@ conn_run(struct stream *st, const struct conn_opts *o,
 	struct local local;
 	enum relay_end end;
 	double start;
-	char reason_buf[64];
+	char reason_buf[FRAME_ERROR_MAX + 1];
 	const char *reason;
 	bool authorized = false;
 	int rc = -1;
@@ -1114,6 +1131,7 @@ conn_run(struct stream *st, const struct conn_opts *o,
 	s.hs = &secrets->hs;
 	s.send = &secrets->send;
 	s.recv = &secrets->recv;
+	s.rk = secrets->rk;
 	s.cpace = &secrets->cpace;
 	s.deadline = io_deadline(o->timeout_s);
 	if (handshake(&s) == -1) {
@@ -1129,6 +1147,14 @@ conn_run(struct stream *st, const struct conn_opts *o,
 	}
 	if (o->code != NULL && o->code->pair && pair(&s) == -1)
 		goto out;
+	/* The rekey rounds' clock starts at Split (PROTOCOL.md §3.5). */
+	if (rekey_init(&secrets->rekey, o->id->suite, o->role, secrets->rk,
+	    o->relay.rekey_interval_s, io_now_ms()) == -1) {
+		log_error("cannot set up rekey rounds for suite %s — this is a "
+		    "bug", o->id->suite->name);
+		goto out;
+	}
+	wipe(secrets->rk, sizeof(secrets->rk));
 	/*
 	 * From here on a signal is the relay's to handle: the peer is told
 	 * why the stream stops, the --exec command is stopped and stdio put
@@ -1136,7 +1162,7 @@ conn_run(struct stream *st, const struct conn_opts *o,
 	 * default action ends the process cleanly.
 	 */
 	if (sig_catch() == -1 || relay_init(&relay, st->fd, &local, s.send,
-	    s.recv, &o->relay, s.peer) == -1)
+	    s.recv, &secrets->rekey, &o->relay, s.peer) == -1)
 		goto out;
 	/* The initiator's message 3 waits to share a packet with the first
 	 * frames; a command or a forward target may take a while to start,
@@ -1154,7 +1180,8 @@ conn_run(struct stream *st, const struct conn_opts *o,
 	report_totals(&s, &relay, now_seconds() - start);
 	if (end == RELAY_INTERRUPTED)
 		log_verbose("interrupted by %s", sig_name(sig_caught()));
-	if ((reason = reason_for(end, reason_buf, sizeof(reason_buf))) != NULL)
+	if ((reason = reason_for(end, &relay, reason_buf,
+	    sizeof(reason_buf))) != NULL)
 		tell_peer(&s, &relay, reason);
 	rc = end == RELAY_DONE ? 0 : -1;
 out:
@@ -1165,6 +1192,8 @@ out:
 	cpace_clear(s.cpace);
 	cipher_state_clear(s.send);
 	cipher_state_clear(s.recv);
+	if (secrets != NULL)
+		rekey_clear(&secrets->rekey);
 	relay_free(&relay);
 	stream_close(st);
 	local_finish(&local, rc != 0 || sig_caught() != 0);

@@ -285,34 +285,44 @@ local_forward(struct local *l, const char *host, const char *port,
 	return 0;
 }
 
-void
+int
 local_close_output(struct local *l)
 {
 	struct stat st;
-	int null_fd;
+	int null_fd, rc = 0;
 
 	if (l->keep_output || l->output_closed || l->out_fd == -1)
-		return;
+		return 0;
 	l->output_closed = true;
-	if (fstat(l->out_fd, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)shutdown(l->out_fd, SHUT_WR);
+	if (fstat(l->out_fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    shutdown(l->out_fd, SHUT_WR) == -1)
+		rc = -1;
 	if (l->out_fd == l->in_fd)
-		return;		/* one socket: its read side lives on */
+		return rc;	/* one socket: its read side lives on */
+	if (!l->is_stdio || l->out_fd > STDERR_FILENO) {
+		/* close() is where a file system may report a failed write
+		 * (NFS): the stream was not delivered then. */
+		if (close(l->out_fd) == -1 && errno != EINTR)
+			rc = -1;
+	}
 	if (l->is_stdio) {
 		/* Our reader sees the end once every descriptor of ours on
 		 * it is gone: the private one and descriptor 1, which stays
-		 * taken (on /dev/null) so nothing else lands on it. */
-		if (l->out_fd > STDERR_FILENO)
-			close(l->out_fd);
+		 * taken (on /dev/null) so nothing else lands on it.  When
+		 * descriptor 1 is the one we wrote, it is closed on its own
+		 * first, so that a failure close() reports is seen. */
+		if (l->out_fd == STDOUT_FILENO && rc == 0 &&
+		    close(STDOUT_FILENO) == -1 && errno != EINTR)
+			rc = -1;
 		null_fd = open("/dev/null", O_WRONLY);
-		if (null_fd != -1) {
+		if (null_fd != -1 && null_fd != STDOUT_FILENO) {
 			dup2(null_fd, STDOUT_FILENO);
 			close(null_fd);
-		} else
+		} else if (null_fd == -1)
 			close(STDOUT_FILENO);
-	} else
-		close(l->out_fd);
+	}
 	l->out_fd = -1;
+	return rc;
 }
 
 /* Sends signo to the --exec command's process group (to the shell alone

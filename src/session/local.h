@@ -79,9 +79,12 @@ int local_forward(struct local *l, const char *host, const char *port,
 /*
  * The peer's stream has ended and everything was written: signal EOF to
  * whoever reads our output (close the pipe, shut down the socket's write
- * side, close stdout), unless keep_output.
+ * side, close stdout), unless keep_output.  Returns 0, or -1 with errno
+ * when the close() or shutdown() failed (a file system reporting a failed
+ * write at close(): the stream is not delivered); nothing reported.
+ * Either way the output is closed, once.
  */
-void local_close_output(struct local *l);
+int local_close_output(struct local *l);
 
 /*
  * Closes what local_* opened (of standard input and output, only private

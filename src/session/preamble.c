@@ -1,5 +1,5 @@
 /*
- * preamble.c - the "SEALCAT/1 <protocol_name>\n" line, PROTOCOL.md §1:
+ * preamble.c - the "SEALCAT/2 <protocol_name>\n" line, PROTOCOL.md §1:
  * building ours, reading the peer's without consuming a byte past its
  * '\n' (handshake message 1 may already be queued behind it), and
  * classifying it.  The reading itself is io_read_line(); what to do with
@@ -36,28 +36,44 @@ protocol_char(char c)
 	    c == '-' || c == '.';
 }
 
+/* True if line (len bytes) is well-formed with prefix (PROTOCOL.md §1.1):
+ * at most PREAMBLE_MAX bytes, the prefix, a name of 1 to 53 bytes of
+ * protocol_char()s, one '\n'. */
+static bool
+well_formed(const char *line, size_t len, const char *prefix)
+{
+	size_t prefix_len = strlen(prefix);
+
+	if (len > PREAMBLE_MAX || len < prefix_len + 2 ||
+	    line[len - 1] != '\n' || memcmp(line, prefix, prefix_len) != 0)
+		return false;
+	for (size_t i = prefix_len; i < len - 1; i++)
+		if (!protocol_char(line[i]))
+			return false;
+	return true;
+}
+
 enum preamble_kind
 preamble_classify(const char *ours, size_t ours_len, const char *line,
     size_t len, const char **peer_protocol, size_t *peer_protocol_len)
 {
+	/* Both prefixes are as long. */
 	size_t prefix_len = strlen(PREAMBLE_PREFIX);
-	size_t name_len;
+	enum preamble_kind kind;
 
 	if (len == ours_len && memcmp(line, ours, len) == 0)
 		return PREAMBLE_SAME;
-	if (len > PREAMBLE_MAX || len < prefix_len + 2 ||
-	    line[len - 1] != '\n' ||
-	    memcmp(line, PREAMBLE_PREFIX, prefix_len) != 0)
+	if (well_formed(line, len, PREAMBLE_PREFIX))
+		kind = PREAMBLE_OTHER_SUITE;
+	else if (well_formed(line, len, PREAMBLE_V1_PREFIX))
+		kind = PREAMBLE_VERSION_1;
+	else
 		return PREAMBLE_GARBAGE;
-	name_len = len - prefix_len - 1;
-	for (size_t i = 0; i < name_len; i++)
-		if (!protocol_char(line[prefix_len + i]))
-			return PREAMBLE_GARBAGE;
 	if (peer_protocol != NULL)
 		*peer_protocol = line + prefix_len;
 	if (peer_protocol_len != NULL)
-		*peer_protocol_len = name_len;
-	return PREAMBLE_OTHER_SUITE;
+		*peer_protocol_len = len - prefix_len - 1;
+	return kind;
 }
 
 int
@@ -69,10 +85,10 @@ preamble_read(int fd, long long deadline_ms, char *line, size_t line_cap,
 
 	if ((n = io_read_line(fd, line, max, deadline_ms)) == -1) {
 		if (errno == ETIMEDOUT)
-			log_error("timed out waiting for the peer's SEALCAT/1 "
+			log_error("timed out waiting for the peer's SEALCAT/2 "
 			    "line — check that the other end runs sealcat");
 		else
-			log_errno("cannot read the peer's SEALCAT/1 line");
+			log_errno("cannot read the peer's SEALCAT/2 line");
 		return -1;
 	}
 	*len = (size_t)n;

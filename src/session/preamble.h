@@ -1,5 +1,5 @@
 /*
- * preamble.h - the "SEALCAT/1 <protocol_name>\n" line (PROTOCOL.md §1):
+ * preamble.h - the "SEALCAT/2 <protocol_name>\n" line (PROTOCOL.md §1):
  * build it, read it (64 bytes at most, never past the '\n'), classify it.
  */
 #ifndef SEALCAT_PREAMBLE_H
@@ -10,11 +10,14 @@
 #include "crypto/suite.h"
 
 #define PREAMBLE_MAX 64		/* bytes, including the '\n' */
-#define PREAMBLE_PREFIX "SEALCAT/1 "
+#define PREAMBLE_PREFIX "SEALCAT/2 "
+#define PREAMBLE_V1_PREFIX "SEALCAT/1 "	/* protocol version 1 */
 
 enum preamble_kind {
 	PREAMBLE_SAME,		/* byte-identical to ours */
-	PREAMBLE_OTHER_SUITE,	/* a valid SEALCAT/1 line for another suite */
+	PREAMBLE_OTHER_SUITE,	/* a valid SEALCAT/2 line for another suite */
+	PREAMBLE_VERSION_1,	/* a line that would be valid with the prefix
+				 * of protocol version 1 */
 	PREAMBLE_GARBAGE	/* anything else */
 };
 
@@ -24,9 +27,9 @@ size_t preamble_build(const struct suite *suite, char *out, size_t out_cap);
 
 /*
  * Classifies a received line (len bytes, '\n' included when present).  For
- * PREAMBLE_OTHER_SUITE, *peer_protocol and *peer_protocol_len name the
- * protocol the peer speaks (pointing into line); it may be a protocol name
- * we do not implement.
+ * PREAMBLE_OTHER_SUITE and PREAMBLE_VERSION_1, *peer_protocol and
+ * *peer_protocol_len name the protocol the peer speaks (pointing into
+ * line); it may be a protocol name we do not implement.
  */
 enum preamble_kind preamble_classify(const char *ours, size_t ours_len,
     const char *line, size_t len, const char **peer_protocol,

@@ -12,11 +12,15 @@
  * waits for, and whatever it reports, an error or a hang-up included, is
  * acted on at once: nothing can wake the loop over and over for nothing.
  *
- * The ending rules: input EOF sends CLOSE and keeps receiving; the peer's
- * CLOSE, once everything is written out, closes our output; the relay ends
- * when both CLOSEs have gone their way.  TCP EOF before the peer's CLOSE
- * is a truncation; any end of the connection before ours has gone means
- * the peer did not get all of our stream.  A frame that fails to open
+ * Which frame may go when is for ending.c (§3.4) and rekey.c (§3.5) to
+ * say: every frame that opens is shown to them before anything of it
+ * moves, and the next frame sealed is the one they owe (REKEY or SWITCH
+ * first, then CLOSE or DONE), else DATA while the input lasts, else a
+ * keepalive.  The peer's CLOSE, once everything before it is out, is
+ * delivered: the output is fsync()ed (--fsync) and closed, and DONE owed.
+ * The session is over once both sides have sent CLOSE and DONE and our
+ * last frame is out; an end of the connection before the peer's DONE is a
+ * failure, and ending_conclude() says which.  A frame that fails to open
  * ends the relay before any byte of it moves.
  */
 #include "session/relay.h"
@@ -27,11 +31,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "session/frame.h"
-#include "transport/io.h"
 #include "base/log.h"
+#include "transport/addr.h"
+#include "transport/io.h"
 #include "base/sig.h"
 #include "base/util.h"
 
@@ -56,6 +62,14 @@ struct relay_loop {
 	int tx_errno;
 };
 
+/* How the connection went away, for the messages. */
+enum lost {
+	LOST_EOF,		/* the peer closed it */
+	LOST_RESET,		/* the peer reset it */
+	LOST_RECEIVING,		/* recv() failed otherwise; errno */
+	LOST_SENDING		/* send() failed; errno */
+};
+
 int
 relay_reserve(struct relay *r)
 {
@@ -73,7 +87,7 @@ relay_reserve(struct relay *r)
 int
 relay_init(struct relay *r, int sock, struct local *local,
     struct cipher_state *send, struct cipher_state *recv,
-    const struct relay_opts *opts, const char *peer)
+    struct rekey *rekey, const struct relay_opts *opts, const char *peer)
 {
 	uint8_t *sbuf = r->sbuf, *rbuf = r->rbuf;
 
@@ -84,8 +98,10 @@ relay_init(struct relay *r, int sock, struct local *local,
 	r->local = local;
 	r->send_cs = send;
 	r->recv_cs = recv;
+	r->rekey = rekey;
 	r->opts = *opts;
 	r->peer = peer;
+	ending_init(&r->end);
 	if (relay_reserve(r) == -1) {
 		relay_free(r);
 		return -1;
@@ -119,22 +135,52 @@ relay_push(struct relay *r)
 	}
 }
 
-/* Seals the frame in sbuf; more: send it with MSG_MORE (something will be
- * sent or pushed right after it). */
-static int
-seal(struct relay *r, enum frame_type type, size_t body_len, bool more)
+/* Logs a rekey round that has just finished (rounds_before: the count
+ * before the frame that finished it). */
+static void
+note_round(const struct relay *r, unsigned long rounds_before)
 {
+	unsigned long rounds = rekey_rounds(r->rekey);
+
+	if (rounds != rounds_before)
+		log_verbose("%s: rekeyed (round %lu)", r->peer, rounds);
+}
+
+/*
+ * Seals the frame of type with the body_len bytes at sbuf +
+ * FRAME_BODY_OFFSET, and tells the ending and the rekey round.  The caller
+ * has asked them that it may (ending_may_send(), rekey_owes()) and sets
+ * s_more afterwards: MSG_MORE when something will be sent or pushed right
+ * after it.
+ */
+static int
+seal(struct relay *r, struct relay_loop *lp, enum frame_type type,
+    size_t body_len)
+{
+	unsigned long rounds = rekey_rounds(r->rekey);
+
 	if (frame_seal(r->send_cs, type, r->sbuf, FRAME_BUF_LEN, body_len,
 	    &r->s_len) == -1) {
 		log_error("cannot seal a frame for %s: this connection has "
 		    "used up its nonces — reconnect", r->peer);
+		lp->end = RELAY_LOCAL_FAILED;
 		return -1;
 	}
 	r->s_off = 0;
-	r->s_is_close = type == FRAME_CLOSE;
-	r->s_is_ping = type == FRAME_PING;
-	r->s_more = more;
+	r->s_type = type;
+	r->s_more = false;
 	r->last_sent = io_now_ms();
+	if (ending_sent(&r->end, type) == -1 ||
+	    ((type == FRAME_REKEY || type == FRAME_SWITCH) &&
+	    rekey_sent(r->rekey, type, r->send_cs) == -1)) {
+		log_error("cannot send a %#x frame to %s now — this is a bug",
+		    (unsigned)type, r->peer);
+		lp->end = RELAY_LOCAL_FAILED;
+		return -1;
+	}
+	if (type == FRAME_DATA)
+		rekey_count(r->rekey, body_len);
+	note_round(r, rounds);
 	return 0;
 }
 
@@ -150,7 +196,7 @@ send_frame(struct relay *r)
 		    MSG_NOSIGNAL | (r->s_more ? MSG_MORE : 0));
 		if (n > 0) {
 			r->s_off += (size_t)n;
-			if (!r->s_is_ping)
+			if (r->s_type != FRAME_PING)
 				r->last_traffic = io_now_ms();
 			continue;
 		}
@@ -160,22 +206,136 @@ send_frame(struct relay *r)
 			return 0;
 		return -1;
 	}
-	if (r->s_is_close)
-		r->close_sent = true;
+	if (r->s_type == FRAME_CLOSE)
+		log_verbose("%s: our stream sent (%llu bytes), waiting for "
+		    "its confirmation", r->peer,
+		    (unsigned long long)r->bytes_sent);
 	r->corked = r->s_more;
 	r->s_len = 0;
 	r->s_off = 0;
-	r->s_is_close = false;
-	r->s_is_ping = false;
 	return 1;
 }
 
-/* Input -> frames -> socket. */
+/* Reads input into sbuf and seals it as DATA. */
+static int
+read_input(struct relay *r, struct relay_loop *lp)
+{
+	size_t want = FRAME_BODY_MAX;
+	ssize_t n;
+
+	if (!lp->in_ready)
+		return STEP_BLOCKED;
+	if (r->in_left > 0 && r->in_left < want)
+		want = r->in_left;
+	n = local_read(r->local, r->sbuf + FRAME_BODY_OFFSET, want);
+	if (n > 0 && r->in_left > 0) {
+		/* Known to be there: read on without poll(). */
+		r->in_left -= (size_t)n;
+		if (r->in_left == 0)
+			r->in_open = false;
+	} else if (n > 0 && r->local->in_blocking)
+		lp->in_ready = false;
+	if (n > 0) {
+		r->bytes_sent += (size_t)n;
+		r->last_traffic = io_now_ms();
+		if (seal(r, lp, FRAME_DATA, (size_t)n) == -1)
+			return STEP_FAILED;
+		/* A short read is followed by another read at once (unless
+		 * the input must be polled first): what it brings, or our
+		 * CLOSE, may share this packet. */
+		r->s_more = (size_t)n < FRAME_BODY_MAX &&
+		    !r->local->in_blocking;
+		return STEP_MORE;
+	}
+	if (n == 0) {
+		r->in_open = false;
+		return STEP_MORE;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		lp->in_ready = false;
+		if (r->in_left > 0)	/* someone else read it */
+			r->in_open = false;
+		return r->in_open ? STEP_BLOCKED : STEP_MORE;
+	}
+	if (errno == EINTR)
+		return STEP_MORE;
+	log_errno("cannot read %s", r->local->in_name);
+	lp->end = RELAY_INPUT_FAILED;
+	return STEP_FAILED;
+}
+
+/* Seals the REKEY or SWITCH the round owes. */
+static int
+seal_rekey(struct relay *r, struct relay_loop *lp, enum frame_type type)
+{
+	enum frame_type next;
+	size_t body_len = 0;
+
+	if (type == FRAME_REKEY && rekey_write(r->rekey,
+	    r->sbuf + FRAME_BODY_OFFSET, FRAME_BODY_MAX, &body_len) == -1) {
+		log_error("cannot write a REKEY frame for %s — this is a bug",
+		    r->peer);
+		lp->end = RELAY_LOCAL_FAILED;
+		return STEP_FAILED;
+	}
+	if (seal(r, lp, type, body_len) == -1)
+		return STEP_FAILED;
+	r->s_more = rekey_owes(r->rekey, &next) ||
+	    ending_owes(&r->end, &next);
+	return STEP_MORE;
+}
+
+/* Seals the CLOSE or DONE the ending owes. */
+static int
+seal_ending(struct relay *r, struct relay_loop *lp, enum frame_type type)
+{
+	enum frame_type next;
+
+	if (seal(r, lp, type, 0) == -1)
+		return STEP_FAILED;
+	if (type == FRAME_DONE)
+		log_verbose("%s: delivered its whole stream (%llu bytes) and "
+		    "confirmed it", r->peer,
+		    (unsigned long long)r->bytes_received);
+	/* What is owed next goes out at once, and so does the end of the
+	 * session (shutdown()): either may share this packet. */
+	r->s_more = ending_owes(&r->end, &next) || ending_finished(&r->end);
+	return STEP_MORE;
+}
+
+/*
+ * Seals the next frame when sbuf is free: the rekey round's, then the
+ * ending's, then DATA.  Returns STEP_MORE when there may be more to do now,
+ * STEP_BLOCKED when nothing is to be sealed until poll() says so.
+ */
+static int
+next_frame(struct relay *r, struct relay_loop *lp)
+{
+	enum frame_type type;
+	long long now = io_now_ms();
+
+	if (!r->in_open)
+		ending_input_ended(&r->end);
+	if (ending_may_start_round(&r->end) && rekey_due(r->rekey, now) &&
+	    rekey_start(r->rekey, now) == -1) {
+		log_error("cannot start a rekey round with %s: no key pair "
+		    "could be made", r->peer);
+		lp->end = RELAY_LOCAL_FAILED;
+		return STEP_FAILED;
+	}
+	if (rekey_owes(r->rekey, &type) && ending_may_send(&r->end, type))
+		return seal_rekey(r, lp, type);
+	if (ending_owes(&r->end, &type))
+		return seal_ending(r, lp, type);
+	if (r->in_open && ending_may_send(&r->end, FRAME_DATA))
+		return read_input(r, lp);
+	return STEP_BLOCKED;
+}
+
+/* What we owe the peer -> frames -> socket. */
 static int
 tx_progress(struct relay *r, struct relay_loop *lp)
 {
-	size_t want;
-	ssize_t n;
 	int rc;
 
 	if (lp->tx_dead)
@@ -197,56 +357,10 @@ tx_progress(struct relay *r, struct relay_loop *lp)
 			}
 			continue;
 		}
-		if (r->close_queued)
-			return STEP_BLOCKED;
-		if (!r->in_open) {
-			/* When the peer's stream has ended too, shutdown()
-			 * follows at once and its FIN can share the packet. */
-			if (seal(r, FRAME_CLOSE, 0, r->output_done) == -1)
-				goto fail;
-			r->close_queued = true;
-			continue;
-		}
-		if (!lp->in_ready)
-			return STEP_BLOCKED;
-		want = FRAME_BODY_MAX;
-		if (r->in_left > 0 && r->in_left < want)
-			want = r->in_left;
-		n = local_read(r->local, r->sbuf + FRAME_BODY_OFFSET, want);
-		if (n > 0 && r->in_left > 0) {
-			/* Known to be there: read on without poll(). */
-			r->in_left -= (size_t)n;
-			if (r->in_left == 0)
-				r->in_open = false;
-		} else if (n > 0 && r->local->in_blocking)
-			lp->in_ready = false;
-		if (n > 0) {
-			r->bytes_sent += (size_t)n;
-			r->last_traffic = io_now_ms();
-			/* A short read is followed by another read at once
-			 * (unless the input must be polled first): what it
-			 * brings, or our CLOSE, may share this packet. */
-			if (seal(r, FRAME_DATA, (size_t)n,
-			    (size_t)n < FRAME_BODY_MAX &&
-			    !r->local->in_blocking) == -1)
-				goto fail;
-		} else if (n == 0)
-			r->in_open = false;
-		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			lp->in_ready = false;
-			if (r->in_left > 0)	/* someone else read it */
-				r->in_open = false;
-			return STEP_BLOCKED;
-		} else if (errno != EINTR) {
-			log_errno("cannot read %s", r->local->in_name);
-			lp->end = RELAY_INPUT_FAILED;
-			return STEP_FAILED;
-		}
+		if ((rc = next_frame(r, lp)) != STEP_MORE)
+			return rc;
 	}
 	return STEP_MORE;
-fail:
-	lp->end = RELAY_INPUT_FAILED;
-	return STEP_FAILED;
 }
 
 /* Writes the DATA body in hand.  Returns 1 when done, 0 when the output
@@ -278,36 +392,57 @@ write_output(struct relay *r, struct relay_loop *lp)
 			lp->out_ready = false;
 			return 0;
 		}
-		if (errno == EPIPE)
+		r->out_errno = n == 0 ? EIO : errno;
+		if (r->out_errno == EPIPE)
 			log_error("cannot write %s: it was closed before the "
 			    "end of the stream — the reader went away, the "
 			    "rest was not delivered", r->local->out_name);
 		else
-			log_errno("cannot write %s", r->local->out_name);
+			log_error("cannot write %s: %s", r->local->out_name,
+			    strerror(r->out_errno));
 		lp->end = RELAY_OUTPUT_FAILED;
 		return -1;
 	}
 	return 1;
 }
 
-/* The peer's reason, made safe for a terminal.  A peer stopped by a
- * signal (PROTOCOL.md §3.2, "interrupted by SIGNAME") did not reject us:
- * say what happened to the stream instead. */
+/* True if the text at s starts with prefix and goes on after it. */
+static bool
+starts_with(const char *s, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return strncmp(s, prefix, len) == 0 && s[len] != '\0';
+}
+
+/*
+ * The peer's reason, made safe for a terminal.  Two kinds of reason say
+ * what happened to a stream rather than reject us (PROTOCOL.md §3.4): a
+ * peer stopped by a signal ("interrupted by SIGNAME") and a peer whose
+ * output failed ("could not deliver your stream: why"), which after our
+ * CLOSE is the answer to it instead of DONE.
+ */
 static void
 report_peer_error(const struct relay *r, const uint8_t *body,
     size_t body_len)
 {
 	static const char interrupted[] = "interrupted by ";
-	size_t prefix_len = sizeof(interrupted) - 1;
+	static const char undelivered[] = "could not deliver your stream: ";
 	char reason[FRAME_ERROR_MAX + 1];
 
 	if (text_for_terminal(body, body_len, reason, sizeof(reason)) == 0)
 		log_error("rejected by peer: (no reason given)");
-	else if (strncmp(reason, interrupted, prefix_len) == 0 &&
-	    reason[prefix_len] != '\0')
+	else if (starts_with(reason, interrupted) && !r->peer_closed)
 		log_error("peer %s was interrupted (%s) before the end of its "
 		    "stream — what was received is incomplete", r->peer,
-		    reason + prefix_len);
+		    reason + strlen(interrupted));
+	else if (starts_with(reason, interrupted))
+		log_error("peer %s was interrupted (%s) before it confirmed "
+		    "our stream — it may not have all of it", r->peer,
+		    reason + strlen(interrupted));
+	else if (starts_with(reason, undelivered))
+		log_error("%s could not deliver our stream: %s — it does not "
+		    "have all of it", r->peer, reason + strlen(undelivered));
 	else
 		log_error("rejected by peer: %s", reason);
 }
@@ -332,6 +467,31 @@ protocol_error(struct relay *r, struct relay_loop *lp, const char *why)
 	    why);
 	lp->end = RELAY_BAD_FRAME;
 	return STEP_FAILED;
+}
+
+/* A REKEY or SWITCH that opened; a SWITCH takes effect before the next
+ * frame is opened. */
+static int
+take_rekey(struct relay *r, struct relay_loop *lp, enum frame_type type,
+    const uint8_t *body, size_t body_len)
+{
+	unsigned long rounds = rekey_rounds(r->rekey);
+	const char *why = "rekey round failed";
+
+	switch (rekey_received(r->rekey, type, body, body_len, r->recv_cs,
+	    ending_may_send(&r->end, FRAME_REKEY), io_now_ms(), &why)) {
+	case REKEY_OK:
+		break;
+	case REKEY_PROTOCOL_ERROR:
+		return protocol_error(r, lp, why);
+	case REKEY_LOCAL_ERROR:
+		log_error("cannot answer the rekey round of %s: %s", r->peer,
+		    why);
+		lp->end = RELAY_LOCAL_FAILED;
+		return STEP_FAILED;
+	}
+	note_round(r, rounds);
+	return 1;
 }
 
 /*
@@ -366,6 +526,9 @@ take_frame(struct relay *r, struct relay_loop *lp)
 	}
 	r->r_off += FRAME_HEADER_LEN + len;
 	r->last_traffic = io_now_ms();
+	/* The order rules first: nothing of a frame that breaks one moves. */
+	if (ending_received(&r->end, type, &why) == -1)
+		return protocol_error(r, lp, why);
 	switch (type) {
 	case FRAME_DATA:
 		r->bytes_received += body_len;
@@ -375,33 +538,97 @@ take_frame(struct relay *r, struct relay_loop *lp)
 			r->out_len = body_len;
 		}
 		break;
-	case FRAME_PING:
-		break;
 	case FRAME_CLOSE:
+		/* Delivered by deliver(): everything before it is out. */
 		r->peer_closed = true;
-		if (r->r_len > r->r_off)
-			return protocol_error(r, lp, "data after CLOSE");
-		/* Nothing more is due: look again only when poll() says the
-		 * socket has news (read_after_close()). */
-		lp->rx_ready = false;
+		break;
+	case FRAME_DONE:
+		log_verbose("%s: confirmed it received our whole stream",
+		    r->peer);
 		break;
 	case FRAME_ERROR:
 		report_peer_error(r, ct + 1, body_len);
 		lp->end = RELAY_PEER_FAILED;
 		return STEP_FAILED;
-	default:
-		return protocol_error(r, lp, "unknown frame type");
+	case FRAME_REKEY:
+	case FRAME_SWITCH:
+		return take_rekey(r, lp, type, ct + 1, body_len);
+	case FRAME_PING:
+		break;
 	}
 	return 1;
 }
 
+/*
+ * The connection carries nothing more, before the session is finished:
+ * ending_conclude() says what that means, and it is reported.  err is the
+ * errno of LOST_RECEIVING and LOST_SENDING.  Returns STEP_FAILED: the
+ * relay stops, lp->end says how.
+ */
 static int
-truncated(struct relay *r, struct relay_loop *lp, const char *how)
+conclude(struct relay *r, struct relay_loop *lp, enum lost how, int err)
 {
-	log_error("connection truncated: %s %s before the end of the stream "
-	    "— what was received is incomplete", r->peer, how);
+	enum ending_outcome outcome;
+	char what[ADDR_MAX + 128];
+
+	outcome = ending_conclude(&r->end, r->s_len == 0 && !lp->tx_dead);
+	switch (how) {
+	case LOST_EOF:
+		snprintf(what, sizeof(what), "%s closed the connection",
+		    r->peer);
+		break;
+	case LOST_RESET:
+		snprintf(what, sizeof(what), "%s reset the connection",
+		    r->peer);
+		break;
+	case LOST_RECEIVING:
+		snprintf(what, sizeof(what), "the connection with %s failed "
+		    "(%s)", r->peer, strerror(err));
+		break;
+	case LOST_SENDING:
+		snprintf(what, sizeof(what), "the connection to %s was lost "
+		    "while sending (%s)", r->peer, strerror(err));
+		break;
+	}
 	lp->end = RELAY_PEER_FAILED;
+	switch (outcome) {
+	case ENDING_OK:
+		lp->end = RELAY_DONE;
+		break;
+	case ENDING_TRUNCATED:
+		log_error("connection truncated: %s before the end of the "
+		    "stream — what was received is incomplete", what);
+		break;
+	case ENDING_UNCONFIRMED:
+		log_error("%s: %s — it may not have all of our stream",
+		    ending_describe(outcome), what);
+		break;
+	case ENDING_UNANSWERED:
+		log_error("%s: %s — its stream was delivered here, but it "
+		    "may report a failure", ending_describe(outcome), what);
+		break;
+	default:
+		log_error("%s: %s", ending_describe(outcome), what);
+		break;
+	}
 	return STEP_FAILED;
+}
+
+/*
+ * The receiving side of the connection ended.  Once the peer has sent all
+ * it ever will (its CLOSE and DONE), that is no loss: stop reading, and
+ * let our own frames still go out.  Before, it ends the session.
+ */
+static int
+connection_ended(struct relay *r, struct relay_loop *lp, enum lost how,
+    int err)
+{
+	if (ending_peer_finished(&r->end)) {
+		r->rx_done = true;
+		lp->rx_ready = false;
+		return STEP_BLOCKED;
+	}
+	return conclude(r, lp, how, err);
 }
 
 /* Reads more of the current frame (never past its end once its length
@@ -429,7 +656,7 @@ read_socket(struct relay *r, struct relay_loop *lp)
 		return 1;
 	}
 	if (n == 0)
-		return truncated(r, lp, "closed the connection");
+		return connection_ended(r, lp, LOST_EOF, 0);
 	if (errno == EINTR)
 		return 1;
 	if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -437,47 +664,8 @@ read_socket(struct relay *r, struct relay_loop *lp)
 		return 0;
 	}
 	if (errno == ECONNRESET)
-		return truncated(r, lp, "reset the connection");
-	log_errno("connection with %s failed", r->peer);
-	lp->end = RELAY_PEER_FAILED;
-	return STEP_FAILED;
-}
-
-/*
- * After the peer's CLOSE nothing may arrive (PROTOCOL.md §3.2), and the peer
- * closes the connection only once it has our CLOSE too.  So whatever the
- * socket says now, before ours has gone, ends the relay: more data breaks
- * the rule; an end or a reset means the peer went away without all of our
- * stream (over TCP a reset shows up only here: our input may stay idle for
- * hours).
- */
-static int
-read_after_close(struct relay *r, struct relay_loop *lp)
-{
-	uint8_t byte;
-	ssize_t n;
-
-	n = recv(r->sock, &byte, 1, 0);
-	if (n > 0)
-		return protocol_error(r, lp, "data after CLOSE");
-	if (n == -1 && errno == EINTR)
-		return STEP_MORE;
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		lp->rx_ready = false;
-		return STEP_BLOCKED;
-	}
-	if (n == 0)
-		log_error("%s closed the connection before the end of our "
-		    "stream — the peer did not receive the whole stream",
-		    r->peer);
-	else if (errno == ECONNRESET)
-		log_error("%s reset the connection before the end of our "
-		    "stream — the peer did not receive the whole stream",
-		    r->peer);
-	else
-		log_errno("connection with %s failed", r->peer);
-	lp->end = RELAY_PEER_FAILED;
-	return STEP_FAILED;
+		return connection_ended(r, lp, LOST_RESET, errno);
+	return connection_ended(r, lp, LOST_RECEIVING, errno);
 }
 
 /* Socket -> frames -> output. */
@@ -495,9 +683,8 @@ rx_progress(struct relay *r, struct relay_loop *lp)
 			if (rc == 0)
 				return STEP_BLOCKED;
 		}
-		if (r->peer_closed)
-			return lp->rx_ready ? read_after_close(r, lp) :
-			    STEP_BLOCKED;
+		if (r->rx_done)
+			return STEP_BLOCKED;
 		if ((rc = take_frame(r, lp)) == STEP_FAILED)
 			return STEP_FAILED;
 		if (rc == 1)
@@ -531,55 +718,99 @@ end_input(struct relay *r, struct relay_loop *lp)
 	lp->in_ready = true;
 }
 
-/* The ending rules that follow from the peer's CLOSE. */
-static void
-after_peer_close(struct relay *r, struct relay_loop *lp)
+/* Records why the output failed, as RELAY_OUTPUT_FAILED. */
+static int
+output_failed(struct relay *r, struct relay_loop *lp, const char *doing)
 {
+	r->out_errno = errno;
+	log_errno("cannot %s %s", doing, r->local->out_name);
+	lp->end = RELAY_OUTPUT_FAILED;
+	return -1;
+}
+
+/*
+ * The peer's stream is over and all of it written: make it delivered
+ * (PROTOCOL.md §3.4 rule 3), so that DONE can say so.  With --fsync a
+ * regular file is synced first; other outputs have nothing to sync.  The
+ * ending rules that follow from the peer's CLOSE apply after it.
+ */
+static int
+deliver(struct relay *r, struct relay_loop *lp)
+{
+	struct local *l = r->local;
+	struct stat st;
+
 	if (!r->peer_closed || r->out_len > 0 || r->output_done)
-		return;
+		return 0;
 	r->output_done = true;
-	local_close_output(r->local);
+	if (!r->opts.send_only && l->out_fd != -1) {
+		if (r->opts.fsync && fstat(l->out_fd, &st) == 0 &&
+		    S_ISREG(st.st_mode) && fsync(l->out_fd) == -1)
+			return output_failed(r, lp, "sync to disk");
+		if (local_close_output(l) == -1)
+			return output_failed(r, lp, "close");
+	}
+	(void)ending_delivered(&r->end);
 	/* A person at a terminal is not going to type an EOF for a
 	 * transfer that has finished, and a program that waits for us to
 	 * exit before it closes our input (rsync -e) will not either: end
 	 * our side too. */
-	if ((r->local != NULL && r->local->in_is_tty) ||
-	    r->opts.exit_with_peer)
+	if (l->in_is_tty || r->opts.exit_with_peer)
 		end_input(r, lp);
+	return 0;
 }
 
-/* A keepalive PING can be sealed: nothing else is in hand. */
+/* We may seal a frame now: none is in hand and sending works. */
+static bool
+can_seal(const struct relay *r, const struct relay_loop *lp)
+{
+	return r->s_len == 0 && !lp->tx_dead;
+}
+
+/* A keepalive PING can be sealed: nothing else is in hand, and the ending
+ * allows it (until we have sent both CLOSE and DONE). */
 static bool
 can_ping(const struct relay *r, const struct relay_loop *lp)
 {
-	return r->opts.keepalive_s > 0 && !r->close_queued && r->s_len == 0 &&
-	    !lp->tx_dead;
+	return r->opts.keepalive_s > 0 && can_seal(r, lp) &&
+	    ending_may_send(&r->end, FRAME_PING);
 }
 
-/* Until the next timer that will act: a keepalive that cannot be sent
- * (the socket is full) must not wake us at once, over and over. */
+/* The earlier of two deadlines, -1 being none. */
+static long long
+earlier(long long a, long long b)
+{
+	if (a == -1)
+		return b;
+	return b == -1 || a < b ? a : b;
+}
+
+/* Until the next timer that will act: a keepalive or a rekey round that
+ * cannot be sent (the socket is full) must not wake us at once, over and
+ * over. */
 static int
 poll_timeout(const struct relay *r, const struct relay_loop *lp, bool busy)
 {
-	long long now, next = -1, t;
+	long long now, next = -1;
 
 	if (busy)
 		return 0;
 	now = io_now_ms();
 	if (r->opts.idle_s > 0)
 		next = r->last_traffic + (long long)r->opts.idle_s * 1000;
-	if (can_ping(r, lp)) {
-		t = r->last_sent + (long long)r->opts.keepalive_s * 1000;
-		if (next == -1 || t < next)
-			next = t;
-	}
+	if (can_ping(r, lp))
+		next = earlier(next, r->last_sent +
+		    (long long)r->opts.keepalive_s * 1000);
+	if (can_seal(r, lp) && ending_may_start_round(&r->end))
+		next = earlier(next, rekey_deadline(r->rekey));
 	if (next == -1)
 		return -1;
 	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 :
 	    next - now);
 }
 
-/* Idle timeout and keepalive, after every wake-up. */
+/* Idle timeout and keepalive, after every wake-up; a rekey round that is
+ * due starts in tx_progress(). */
 static int
 timers(struct relay *r, struct relay_loop *lp)
 {
@@ -593,12 +824,9 @@ timers(struct relay *r, struct relay_loop *lp)
 		return STEP_FAILED;
 	}
 	if (can_ping(r, lp) &&
-	    now - r->last_sent >= (long long)r->opts.keepalive_s * 1000) {
-		if (seal(r, FRAME_PING, 0, false) == -1) {
-			lp->end = RELAY_INPUT_FAILED;
-			return STEP_FAILED;
-		}
-	}
+	    now - r->last_sent >= (long long)r->opts.keepalive_s * 1000 &&
+	    seal(r, lp, FRAME_PING, 0) == -1)
+		return STEP_FAILED;
 	return STEP_BLOCKED;
 }
 
@@ -606,8 +834,9 @@ timers(struct relay *r, struct relay_loop *lp)
  * Waits for what the loop can act on, and nothing else: a descriptor
  * polled with no events still reports POLLERR and POLLHUP, which the loop
  * would then ignore, at 100% CPU.  So the socket is left out while the
- * loop neither reads it (output blocked) nor writes it; POLLIN is asked for
- * even after the peer's CLOSE, to learn at once that it went away.
+ * loop neither reads it (output blocked, or the peer finished and gone)
+ * nor writes it.  POLLIN is asked for whenever the output is free, to
+ * learn at once of what arrives or that the peer went away.
  */
 static int
 wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
@@ -618,7 +847,7 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 	size_t n = 0;
 	int rc;
 
-	if (r->out_len == 0)
+	if (r->out_len == 0 && !r->rx_done)
 		sock_events |= POLLIN;
 	if (r->s_len > 0 && !lp->tx_dead)
 		sock_events |= POLLOUT;
@@ -628,7 +857,7 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 		pfd[n].events = sock_events;
 		n++;
 	}
-	if (r->in_open && r->s_len == 0 && !lp->tx_dead) {
+	if (r->in_open && can_seal(r, lp)) {
 		in_i = (int)n;
 		pfd[n].fd = r->local->in_fd;
 		pfd[n].events = POLLIN;
@@ -677,67 +906,17 @@ wait_for_events(struct relay *r, struct relay_loop *lp, bool busy)
 }
 
 /*
- * Both CLOSEs have gone their way.  The peer closes the connection once it
- * has read our CLOSE, which it only does after writing out everything
- * before it; a peer that failed instead closes with our data unread, which
- * arrives here as a reset.  So wait for its end before calling the
- * transfer complete, after sending ours (shutdown) so the wait is mutual;
- * unless we sent no data at all.  Anything but that end (--idle expiring,
- * an error) leaves the transfer unconfirmed: a failure.
+ * Both sides have sent CLOSE and DONE and our last frame is out: the
+ * session is complete (PROTOCOL.md §3.4 rule 6).  The peer sends nothing
+ * more, so nothing is left unread: our end goes out with a plain FIN.
  */
 static enum relay_end
-await_peer_close(struct relay *r)
+finish(struct relay *r)
 {
-	long long deadline = IO_NO_DEADLINE;
-	struct pollfd pfd[2] = {
-		{ .fd = r->sock, .events = POLLIN },
-		{ .fd = sig_fd(), .events = POLLIN },
-	};
-	ssize_t n;
-	int rc;
-
-	if (r->opts.idle_s > 0)
-		deadline = io_deadline(r->opts.idle_s);
+	relay_push(r);
 	(void)shutdown(r->sock, SHUT_WR);
-	/* With no data of ours on the way there is nothing the peer could
-	 * leave unread: its CLOSE is all we wait for. */
-	if (r->bytes_sent == 0)
-		return RELAY_DONE;
-	for (;;) {
-		n = recv(r->sock, r->rbuf, FRAME_BUF_LEN, 0);
-		if (n == 0)
-			return RELAY_DONE;
-		if (n > 0)
-			continue;	/* nothing may follow CLOSE; ignore */
-		if (errno == EINTR)
-			continue;
-		if (errno == ECONNRESET) {
-			log_error("%s reset the connection before reading "
-			    "everything we sent — the peer did not receive "
-			    "the whole stream", r->peer);
-			return RELAY_PEER_FAILED;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			log_errno("connection with %s failed before it "
-			    "confirmed the end of our stream", r->peer);
-			return RELAY_PEER_FAILED;
-		}
-		if (sig_caught() != 0)
-			return RELAY_INTERRUPTED;
-		if ((rc = poll(pfd, 2, io_remaining_ms(deadline))) == 0) {
-			log_error("%s did not close the connection within "
-			    "%u s (--idle) of the end of both streams — it "
-			    "may not have received the whole stream", r->peer,
-			    r->opts.idle_s);
-			return RELAY_IDLE;
-		}
-		if (rc == -1 && errno != EINTR) {
-			log_errno("poll failed");
-			return RELAY_PEER_FAILED;
-		}
-		if (rc > 0 && pfd[1].revents != 0)
-			sig_drain();
-	}
+	return ending_conclude(&r->end, true) == ENDING_OK ? RELAY_DONE :
+	    RELAY_PEER_FAILED;
 }
 
 enum relay_end
@@ -756,18 +935,18 @@ relay_run(struct relay *r)
 	for (;;) {
 		if (sig_caught() != 0)
 			return RELAY_INTERRUPTED;
-		if ((rx = rx_progress(r, &loop)) == STEP_FAILED)
+		if ((rx = rx_progress(r, &loop)) == STEP_FAILED ||
+		    deliver(r, &loop) == -1)
 			return loop.end;
-		after_peer_close(r, &loop);
 		if ((tx = tx_progress(r, &loop)) == STEP_FAILED)
 			return loop.end;
-		if (r->output_done && r->close_sent)
-			return await_peer_close(r);
-		if (loop.tx_dead && r->output_done) {
-			log_error("connection to %s lost while sending: %s — "
-			    "the peer did not receive the whole stream",
-			    r->peer, strerror(loop.tx_errno));
-			return RELAY_PEER_FAILED;
+		if (ending_finished(&r->end) && r->s_len == 0)
+			return finish(r);
+		/* Sending failed.  Until the peer has sent all it will, what
+		 * it sent before it went away may still say why (ERROR). */
+		if (loop.tx_dead && ending_peer_finished(&r->end)) {
+			(void)conclude(r, &loop, LOST_SENDING, loop.tx_errno);
+			return loop.end;
 		}
 		if (wait_for_events(r, &loop, rx == STEP_MORE ||
 		    tx == STEP_MORE) == STEP_FAILED)
@@ -780,20 +959,11 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 {
 	size_t reason_len = strlen(reason);
 
-	if (r->sbuf == NULL || r->close_sent)
+	if (r->sbuf == NULL || !ending_may_send(&r->end, FRAME_ERROR))
 		return -1;
-	if (r->close_queued) {
-		/* Our stream did end: let the peer see all of its CLOSE. */
-		if (!r->s_is_close || io_write_all(r->sock,
-		    r->sbuf + r->s_off, r->s_len - r->s_off, deadline) == -1)
-			return -1;
-		r->close_sent = true;
-		r->s_len = 0;
-		r->s_off = 0;
-		return 0;
-	}
 	if (reason_len > FRAME_ERROR_MAX)
 		reason_len = FRAME_ERROR_MAX;
+	/* The frame in hand is sealed: the peer needs it to open the next. */
 	if (r->s_off < r->s_len &&
 	    io_write_all(r->sock, r->sbuf + r->s_off, r->s_len - r->s_off,
 	    deadline) == -1)
@@ -801,8 +971,9 @@ relay_send_error(struct relay *r, const char *reason, long long deadline)
 	r->s_len = 0;
 	r->s_off = 0;
 	memcpy(r->sbuf + FRAME_BODY_OFFSET, reason, reason_len);
-	if (seal(r, FRAME_ERROR, reason_len, false) == -1)
+	if (frame_seal(r->send_cs, FRAME_ERROR, r->sbuf, FRAME_BUF_LEN,
+	    reason_len, &r->s_len) == -1)
 		return -1;
-	r->close_queued = true;		/* nothing may follow an ERROR */
+	(void)ending_sent(&r->end, FRAME_ERROR);
 	return io_write_all(r->sock, r->sbuf, r->s_len, deadline);
 }

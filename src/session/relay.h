@@ -1,8 +1,9 @@
 /*
  * relay.h - the transport phase (PROTOCOL.md §3): one poll() loop moving
  * plaintext from the local side into sealed frames on the socket and
- * opened frames back out, with back-pressure both ways, and the ending
- * rules: half-close with CLOSE frames, truncation, ERROR, PING.
+ * opened frames back out, with back-pressure both ways.  It drives the
+ * ending (ending.h: CLOSE, DONE, ERROR, PING) and the rekey rounds
+ * (rekey.h: REKEY, SWITCH) and turns their outcome into a relay_end.
  */
 #ifndef SEALCAT_RELAY_H
 #define SEALCAT_RELAY_H
@@ -11,24 +12,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "session/ending.h"
+#include "session/frame.h"
 #include "session/local.h"
 #include "noise/noise.h"
+#include "session/rekey.h"
 
 struct relay_opts {
 	bool recv_only;		/* never read input: CLOSE at once */
 	bool send_only;		/* discard what arrives */
 	bool exit_with_peer;	/* the peer's CLOSE ends our input too */
+	bool fsync;		/* --fsync: a regular-file output is fsync()ed
+				 * before DONE confirms it */
 	unsigned idle_s;	/* give up after this long without traffic */
 	unsigned keepalive_s;	/* send a PING after this long idle */
+	unsigned rekey_interval_s;	/* --rekey-interval, for rekey_init();
+				 * 0: rounds by volume only */
 };
 
 /* How a relay ended.  Every failure has already been reported. */
 enum relay_end {
-	RELAY_DONE,		/* both streams ended with CLOSE; exit 0 */
-	RELAY_PEER_FAILED,	/* truncation, peer ERROR, socket error */
+	RELAY_DONE,		/* ENDING_OK: both streams delivered and
+				 * confirmed with DONE; exit 0 */
+	RELAY_PEER_FAILED,	/* the connection ended before the end (no
+				 * CLOSE, no DONE), a peer's ERROR, a socket
+				 * error */
 	RELAY_BAD_FRAME,	/* a frame failed to open or broke a rule */
-	RELAY_OUTPUT_FAILED,	/* writing the output failed (EPIPE, ...) */
+	RELAY_OUTPUT_FAILED,	/* writing, fsync()ing or closing the output
+				 * failed; out_errno says why */
 	RELAY_INPUT_FAILED,	/* reading the input failed */
+	RELAY_LOCAL_FAILED,	/* no key pair for a rekey round, no nonce
+				 * left */
 	RELAY_IDLE,		/* --idle expired */
 	RELAY_INTERRUPTED	/* SIGINT, SIGTERM or SIGHUP (sig_caught());
 				 * not reported */
@@ -39,6 +53,8 @@ struct relay {
 	struct local *local;
 	struct cipher_state *send_cs;
 	struct cipher_state *recv_cs;
+	struct rekey *rekey;	/* the caller's, like the cipher states */
+	struct ending end;
 	struct relay_opts opts;
 	const char *peer;	/* "ADDR:PORT", for messages */
 
@@ -46,8 +62,7 @@ struct relay {
 	uint8_t *sbuf;
 	size_t s_len;
 	size_t s_off;
-	bool s_is_close;
-	bool s_is_ping;		/* our keepalives are not traffic */
+	enum frame_type s_type;	/* our keepalives are not traffic */
 	bool s_more;		/* send it with MSG_MORE: more follows at once */
 	bool corked;		/* TCP may hold back our last bytes (MSG_MORE);
 				 * pushed before the loop waits */
@@ -63,10 +78,12 @@ struct relay {
 	bool in_open;		/* still reading input */
 	size_t in_left;		/* input ending by rule: what was readable
 				 * then and is still to be sent, or 0 */
-	bool close_queued;	/* our CLOSE is sealed (maybe partly sent) */
-	bool close_sent;
 	bool peer_closed;	/* the peer's CLOSE has arrived */
-	bool output_done;	/* ... and everything was written out */
+	bool output_done;	/* ... and its stream was delivered (or that
+				 * failed) */
+	bool rx_done;		/* the connection's receiving side ended after
+				 * the peer's CLOSE and DONE: not read again */
+	int out_errno;		/* RELAY_OUTPUT_FAILED: why */
 	long long last_traffic;	/* ms: stream data or a peer's frame moved */
 	long long last_sent;	/* ms: frame sealed, for keepalives */
 
@@ -84,27 +101,33 @@ int relay_reserve(struct relay *r);
 
 /*
  * Sets up a relay between sock (made non-blocking) and the local side,
- * sealing with send and opening with recv (both stay owned by the caller
- * and must outlive the relay).  r must be zeroed, or hold what
+ * sealing with send and opening with recv, with rekey (from rekey_init()
+ * at Split) for the rekey rounds.  The three stay owned by the caller and
+ * must outlive the relay; rekey may be NULL for a relay that is never run,
+ * only used for relay_send_error().  r must be zeroed, or hold what
  * relay_reserve() mapped; the frame buffers are mapped once, here if not
  * before.  Returns 0, or -1 after reporting.
  */
 int relay_init(struct relay *r, int sock, struct local *local,
     struct cipher_state *send, struct cipher_state *recv,
-    const struct relay_opts *opts, const char *peer);
+    struct rekey *rekey, const struct relay_opts *opts, const char *peer);
 
 /*
- * Runs until both streams have ended, something fails, or a signal is
- * caught (the relay polls sig_fd() when sig_catch() was called).
+ * Runs until the session is over (PROTOCOL.md §3.4): RELAY_DONE once both
+ * sides sent CLOSE and DONE and everything went out (the socket is then
+ * shut down for writing), or a failure (reported), or a caught signal
+ * (the relay polls sig_fd() when sig_catch() was called).
  */
 enum relay_end relay_run(struct relay *r);
 
 /*
- * Tells the peer why we stop: finishes a partly sent frame, then sends one
- * ERROR frame with reason, before deadline.  Once our CLOSE is queued
- * nothing may follow it: then it only finishes sending the CLOSE, so the
- * peer sees our stream end as it did.  Best effort: returns 0 if the ERROR
- * or the rest of our CLOSE was sent, -1 if not; nothing reported.
+ * Tells the peer why we stop: finishes the frame in hand (it is sealed, so
+ * the peer needs it to open the next one), then sends one ERROR frame with
+ * reason, before deadline.  ERROR may go until we have sent both CLOSE and
+ * DONE, so after our CLOSE too ("could not deliver your stream: ..."), but
+ * not after a protocol error by the peer (an abort) or our own ERROR.
+ * Best effort: returns 0 if the ERROR was sent, -1 if not; nothing
+ * reported.
  */
 int relay_send_error(struct relay *r, const char *reason, long long deadline);
 

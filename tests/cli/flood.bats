@@ -171,7 +171,7 @@ wait_no_children() {
 	[ "$KIDS_MAX" -eq "$MAX_CONNS" ]
 	# The listener timed out and closed every idle connection itself:
 	# flood.py still holds them open.
-	wait_lines listener.err "timed out waiting for the peer's SEALCAT/1 line" \
+	wait_lines listener.err "timed out waiting for the peer's SEALCAT/2 line" \
 	    "$FLOOD" 20
 	wait_lines flood.out "closed_by_peer $FLOOD" 1 5
 	wait_no_children 5
@@ -205,7 +205,7 @@ wait_no_children() {
 	start_flood slow 12
 	client_through_flood 15
 	assert_bounded
-	wait_lines listener.err "timed out waiting for the peer's SEALCAT/1 line" \
+	wait_lines listener.err "timed out waiting for the peer's SEALCAT/2 line" \
 	    "$FLOOD" 15
 	wait_no_children 5
 	# Closed by the listener while still sending: the -w deadline

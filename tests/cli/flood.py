@@ -5,7 +5,7 @@ Opens COUNT connections to 127.0.0.1:PORT, all at once, and then, per
 connection, according to MODE:
 
   idle      sends nothing
-  garbage   sends a line that is not a SEALCAT/1 preamble
+  garbage   sends a line that is not a SEALCAT/2 preamble
   slow      sends a valid-looking preamble one byte per 0.5 s (never ends)
 
 Prints "connected COUNT" on stdout once every connection is up (a
@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 
-PREAMBLE = b"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n"
+PREAMBLE = b"SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n"
 
 
 def main():

@@ -165,7 +165,7 @@ EOF
 server_ephemerals() {
 	timeout 30 "${PYTHON3:-python3}" - "$1" "$2" <<'EOF'
 import os, socket, sys
-line = b"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n"
+line = b"SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n"
 for _ in range(int(sys.argv[2])):
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
     s.sendall(line + b"\x00\x20" + os.urandom(32))

@@ -101,11 +101,11 @@ resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
 	assert_waiting
 	# Something that is not sealcat.
 	run http_request "$PORT"
-	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "$output" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	wait_for_line listener.err "^sealcat: refused 127\.0\.0\.1:[0-9]+: not a sealcat peer"
 	assert_waiting
 	# A garbage line that is sealcat's in all but the suite.
-	run connect_close "$PORT" $'SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\n'
+	run connect_close "$PORT" $'SEALCAT/2 Noise_XX_P256_AESGCM_SHA256\n'
 	wait_for_line listener.err "^sealcat: suite mismatch with 127\.0\.0\.1:[0-9]+"
 	# A client that says nothing within -w.
 	"${PYTHON3:-python3}" -c '
@@ -114,7 +114,7 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 time.sleep(15)
 ' "$PORT" 3>&- &
 	BG_PIDS+=("$!")
-	wait_for_line listener.err "^sealcat: timed out waiting for the peer's SEALCAT/1 line"
+	wait_for_line listener.err "^sealcat: timed out waiting for the peer's SEALCAT/2 line"
 	assert_waiting
 	# Then the client it was waiting for: served, both ways, exit 0.
 	run connect_io client_data client.out --peer "$SERVER_TOKEN"

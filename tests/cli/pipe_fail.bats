@@ -113,8 +113,8 @@ EOF
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN"
 	run http_request "$PORT"
 	assert_status 0
-	# All it gets is the SEALCAT/1 line: no stream byte.
-	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	# All it gets is the SEALCAT/2 line: no stream byte.
+	[ "$output" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	assert_listener_waits "^sealcat: refused 127\.0\.0\.1:[0-9]+: not a sealcat peer"
 	[ ! -s listener.out ]
 }
@@ -122,21 +122,21 @@ EOF
 @test "listen -k goes on serving after an HTTP client" {
 	start_listener --allow "$CLIENT_TOKEN" -k --exec cat
 	run http_request "$PORT"
-	[ "$output" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "$output" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	run connect_io client_data client.out --peer "$SERVER_TOKEN"
 	assert_status 0
 	[ "$(cat client.out)" = 'client secret payload' ]
 	kill -0 "$LISTENER_PID"
 }
 
-# line_first_client PORT: sends the x25519 SEALCAT/1 line and nothing
+# line_first_client PORT: sends the x25519 SEALCAT/2 line and nothing
 # else, as an initiator that waits for the answer before message 1 may
 # (PROTOCOL.md §1.2); prints the line that comes back and how long it took.
 line_first_client() {
 	timeout 20 "${PYTHON3:-python3}" - "$1" <<'EOF'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n")
+s.sendall(b"SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n")
 start = time.monotonic()
 got = b""
 while not got.endswith(b"\n"):
@@ -155,7 +155,7 @@ EOF
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN" -w 8
 	run line_first_client "$PORT"
 	assert_status 0
-	[ "${lines[0]}" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "${lines[0]}" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 	# At once, not when -w gives up on message 1.
 	(( ${lines[1]%.*} < 4 ))
 	assert_listener_waits "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ failed: the client closed the connection$"
@@ -183,13 +183,13 @@ EOF
 	# Dropped after the one second of -w, well before the watchdog.
 	[[ $output =~ ^[0-9]+\.[0-9]$ ]]
 	(( ${output%.*} < 5 ))
-	assert_listener_waits "^sealcat: timed out waiting for the peer's SEALCAT/1 line"
+	assert_listener_waits "^sealcat: timed out waiting for the peer's SEALCAT/2 line"
 	[ ! -s listener.out ]
 }
 
 @test "a client that stalls inside the handshake is dropped after -w" {
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN" -w 1
-	run idle_client "$PORT" $'SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n'
+	run idle_client "$PORT" $'SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n'
 	assert_status 0
 	(( ${output%.*} < 5 ))
 	assert_listener_waits "^sealcat: handshake with 127\.0\.0\.1:[0-9]+ timed out after 1 s while receiving"

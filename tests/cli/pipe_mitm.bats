@@ -114,8 +114,8 @@ through_mitm() {
 	    --plain to_server --plain to_client wire.c2s wire.s2c
 	assert_status 0
 	[ -z "$output" ]
-	[ "$(head -n1 wire.c2s)" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
-	[ "$(head -n1 wire.s2c)" = "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "$(head -n1 wire.c2s)" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
+	[ "$(head -n1 wire.s2c)" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 }
 
 @test "find_plaintext.py finds a 16-byte run of plaintext at any offset of a capture" {
@@ -198,7 +198,7 @@ PY
 
 @test "a client's message 1 with a low-order key (x25519, all zeros): the listener sends its line, then closes cleanly" {
 	start_listener --allow "$CLIENT_TOKEN"
-	local line='SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b'
+	local line='SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b'
 	run bad_message_1 "$line" "$(printf '%064d' 0)"
 	assert_status 0
 	[ "$(cat fake_client.end)" = closed ]
@@ -210,7 +210,7 @@ PY
 
 @test "a client's message 1 that is too short: the listener sends its line, then closes cleanly" {
 	start_listener --allow "$CLIENT_TOKEN"
-	local line='SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b'
+	local line='SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b'
 	run bad_message_1 "$line" 0102030405
 	assert_status 0
 	[ "$(cat fake_client.end)" = closed ]

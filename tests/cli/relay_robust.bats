@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # relay_robust.bats - the relay when things go wrong around it: connections
 # reset while a side is stalled (no busy loop), a peer that never confirms
-# the end, shared standard input and output (flags never changed, a paused
+# our stream (DONE), shared standard input and output (flags never changed, a paused
 # terminal stalls nothing else, 2>&1 keeps the last message), and what was
 # typed ahead at a terminal.  Real processes on 127.0.0.1; rst_proxy.py
 # ends connections, stdio_check.py holds the descriptors it checks.
@@ -113,20 +113,28 @@ wait_exit() {
 	wait_exit "$client" 10
 	assert_status 1
 	output=$(cat client.err)
-	assert_one_line_error "^sealcat: 127\.0\.0\.1:$PROXY_PORT reset the connection before the end of our stream — the peer did not receive the whole stream$"
+	assert_one_line_error "^sealcat: the peer did not confirm it received everything: 127\.0\.0\.1:$PROXY_PORT reset the connection — it may not have all of our stream$"
 }
 
-@test "--idle expiring while waiting for the peer's end is a failure" {
-	printf 'to the listener' >client.in
-	start_listener --allow "$CLIENT_TOKEN"
-	start_proxy hold
+@test "--idle expiring while waiting for the peer's confirmation is a failure" {
+	# The listener cannot deliver (its reader never reads), so it never
+	# sends DONE: all the client can do is give up, with --idle.
+	random_file client.in 300000
+	stalled_reader listener.fifo
+	reader=${BG_PIDS[-1]}
+	run_bg listener /dev/null listener.fifo "$SEALCAT" listen -v \
+	    -i "$SERVER_ID" --allow "$CLIENT_TOKEN" 127.0.0.1 0
+	listener=$BG_PID
+	wait_listening listener
 	run timeout "$WATCHDOG" "$SEALCAT" connect -i "$CLIENT_ID" \
-	    --peer "$SERVER_TOKEN" --idle 2 127.0.0.1 "$PROXY_PORT" <client.in
+	    --peer "$SERVER_TOKEN" --idle 2 127.0.0.1 "$PORT" <client.in
 	assert_status 1
-	assert_one_line_error "^sealcat: 127\.0\.0\.1:$PROXY_PORT did not close the connection within 2 s \(--idle\) of the end of both streams — it may not have received the whole stream$"
-	wait_bg "$LISTENER_PID"
-	assert_status 0
-	[ "$(cat listener.out)" = "to the listener" ]
+	assert_one_line_error "^sealcat: no traffic with 127\.0\.0\.1:$PORT for 2 s \(--idle\) — closing the connection$"
+	# Once its reader goes, the listener fails with its output.
+	kill "$reader"
+	wait_exit "$listener" 10
+	assert_status 1
+	assert_line_in listener.err "^sealcat: cannot write standard output"
 }
 
 # flags_test KIND: stdio_check.py flags KIND around a client whose

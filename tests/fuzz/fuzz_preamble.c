@@ -1,5 +1,5 @@
 /*
- * fuzz_preamble.c - the SEALCAT/1 line (PROTOCOL.md §1) from a hostile
+ * fuzz_preamble.c - the SEALCAT/2 line (PROTOCOL.md §1) from a hostile
  * peer.  The input after the flags byte is what the peer sends before it
  * closes the connection; it goes through a socketpair into preamble_read()
  * as conn.c will use it, and what comes back goes into preamble_classify().
@@ -9,7 +9,8 @@
  * byte); the line buffer is never overrun (it is allocated to the exact
  * size, so ASan sees one byte too many); and the classification is
  * consistent: SAME only for our exact line, OTHER_SUITE only for a well
- * formed line whose protocol name points inside it.
+ * formed line whose protocol name points inside it, VERSION_1 only for
+ * one that would be well formed with the version 1 prefix.
  */
 #include <errno.h>
 #include <sys/socket.h>
@@ -46,8 +47,10 @@ check_classify(const char *ours, size_t ours_len, const char *line,
 		FUZZ_ASSERT(len == ours_len && memcmp(line, ours, len) == 0);
 		break;
 	case PREAMBLE_OTHER_SUITE:
+	case PREAMBLE_VERSION_1:
 		FUZZ_ASSERT(len <= PREAMBLE_MAX && line[len - 1] == '\n');
-		FUZZ_ASSERT(memcmp(line, PREAMBLE_PREFIX, prefix_len) == 0);
+		FUZZ_ASSERT(memcmp(line, kind == PREAMBLE_OTHER_SUITE ?
+		    PREAMBLE_PREFIX : PREAMBLE_V1_PREFIX, prefix_len) == 0);
 		FUZZ_ASSERT(name == line + prefix_len);
 		FUZZ_ASSERT(name_len >= 1 && name_len == len - prefix_len - 1);
 		for (size_t i = 0; i < name_len; i++)

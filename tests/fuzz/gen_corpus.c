@@ -655,15 +655,19 @@ preamble_seeds(void)
 	save(&s, t, "bad-other-suite");
 
 	s = start(0);
-	add_str(&s, "SEALCAT/1 Noise_IK_448_ChaChaPoly_BLAKE2b\n");
+	add_str(&s, "SEALCAT/2 Noise_IK_448_ChaChaPoly_BLAKE2b\n");
 	save(&s, t, "bad-unknown-protocol");
 
 	s = start(0);
-	add_str(&s, "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b");
+	add_str(&s, "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n");
+	save(&s, t, "bad-version-1");
+
+	s = start(0);
+	add_str(&s, "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b");
 	save(&s, t, "bad-no-newline");
 
 	s = start(0);
-	add_str(&s, "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b_"
+	add_str(&s, "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b_"
 	    "and_a_very_long_tail\n");
 	save(&s, t, "bad-too-long");
 

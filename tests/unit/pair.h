@@ -1,7 +1,8 @@
 /*
  * pair.h - test helper: run a whole XX handshake between two in-memory
  * handshake states with fresh static keys, and hand back both sides'
- * cipher states.  Header-only, for test_noise.c and test_frame.c.
+ * cipher states and rekey secrets.  Header-only, for test_noise.c,
+ * test_frame.c and test_relay.c.
  */
 #ifndef SEALCAT_TEST_PAIR_H
 #define SEALCAT_TEST_PAIR_H
@@ -16,6 +17,7 @@ struct pair {
 	struct cipher_state i_send, i_recv;	/* initiator */
 	struct cipher_state r_send, r_recv;	/* responder */
 	uint8_t i_h[SUITE_HASH_MAX], r_h[SUITE_HASH_MAX];
+	uint8_t i_rk[SUITE_HASH_MAX], r_rk[SUITE_HASH_MAX];	/* rk */
 	size_t msg_len[3];
 };
 
@@ -24,7 +26,7 @@ struct pair {
 static inline bool
 pair_handshake(const struct suite *suite, struct pair *p)
 {
-	static const uint8_t prologue[] = "SEALCAT/1 test\n";
+	static const uint8_t prologue[] = "SEALCAT/2 test\n";
 	uint8_t i_priv[SUITE_PRIV_LEN], i_pub[SUITE_PUB_MAX];
 	uint8_t r_priv[SUITE_PRIV_LEN], r_pub[SUITE_PUB_MAX];
 	struct handshake_state ini, res;
@@ -54,7 +56,8 @@ pair_handshake(const struct suite *suite, struct pair *p)
 	    memcmp(noise_remote_static(&ini), r_pub, suite->pub_len) == 0 &&
 	    noise_remote_static(&res) != NULL &&
 	    memcmp(noise_remote_static(&res), i_pub, suite->pub_len) == 0;
-	good = good &&
+	good = good && noise_rekey_secret(&ini, p->i_rk) == 0 &&
+	    noise_rekey_secret(&res, p->r_rk) == 0 &&
 	    noise_split(&ini, &p->i_send, &p->i_recv, p->i_h) == 0 &&
 	    noise_split(&res, &p->r_send, &p->r_recv, p->r_h) == 0;
 	handshake_clear(&ini);

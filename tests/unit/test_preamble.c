@@ -1,5 +1,5 @@
 /*
- * test_preamble.c - building and classifying the SEALCAT/1 line, and
+ * test_preamble.c - building and classifying the SEALCAT/2 line, and
  * reading it from a socket without consuming what follows, with a
  * deadline.
  */
@@ -23,12 +23,12 @@ test_build(void)
 
 	len = preamble_build(&suite_x25519, line, sizeof(line));
 	ok(len == 44 && strcmp(line,
-	    "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n") == 0,
-	    "build x25519: \"SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\\n\"");
+	    "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n") == 0,
+	    "build x25519: \"SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\\n\"");
 	len = preamble_build(&suite_p256, line, sizeof(line));
 	ok(len == 38 && strcmp(line,
-	    "SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\n") == 0,
-	    "build p256: \"SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\\n\"");
+	    "SEALCAT/2 Noise_XX_P256_AESGCM_SHA256\n") == 0,
+	    "build p256: \"SEALCAT/2 Noise_XX_P256_AESGCM_SHA256\\n\"");
 	ok(preamble_build(&suite_p256, line, 38) == 0,
 	    "build refuses a buffer without room for the NUL");
 	ok(preamble_build(&suite_p256, line, 39) == 38,
@@ -39,7 +39,7 @@ static enum preamble_kind
 classify(const char *line, const char **proto, size_t *proto_len)
 {
 	static const char ours[] =
-	    "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n";
+	    "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n";
 
 	*proto = NULL;
 	*proto_len = 0;
@@ -56,37 +56,53 @@ test_classify(void)
 		const char *proto;
 		const char *what;
 	} cases[] = {
-		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
+		{ "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
 		  PREAMBLE_SAME, NULL, "our own line" },
-		{ "SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\n",
+		{ "SEALCAT/2 Noise_XX_P256_AESGCM_SHA256\n",
 		  PREAMBLE_OTHER_SUITE, "Noise_XX_P256_AESGCM_SHA256",
 		  "the p256 line" },
-		{ "SEALCAT/1 Noise_IK_448+hfs_ChaChaPoly_BLAKE2b\n",
+		{ "SEALCAT/2 Noise_IK_448+hfs_ChaChaPoly_BLAKE2b\n",
 		  PREAMBLE_OTHER_SUITE, "Noise_IK_448+hfs_ChaChaPoly_BLAKE2b",
 		  "a protocol we do not implement" },
-		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b",
+		{ "SEALCAT/2 CPace+Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b\n",
+		  PREAMBLE_OTHER_SUITE,
+		  "CPace+Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b",
+		  "code mode's line" },
+		{ "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b",
 		  PREAMBLE_GARBAGE, NULL, "our line without its newline" },
-		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\r\n",
+		{ "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\r\n",
 		  PREAMBLE_GARBAGE, NULL, "CR LF ending" },
-		{ "SEALCAT/1 \n", PREAMBLE_GARBAGE, NULL, "empty name" },
-		{ "SEALCAT/1 Noise XX\n", PREAMBLE_GARBAGE, NULL,
+		{ "SEALCAT/2 \n", PREAMBLE_GARBAGE, NULL, "empty name" },
+		{ "SEALCAT/2 Noise XX\n", PREAMBLE_GARBAGE, NULL,
 		  "a space in the name" },
-		{ "SEALCAT/1 Noise\x1b[2J\n", PREAMBLE_GARBAGE, NULL,
+		{ "SEALCAT/2 Noise\x1b[2J\n", PREAMBLE_GARBAGE, NULL,
 		  "an escape sequence in the name" },
-		{ "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
-		  PREAMBLE_GARBAGE, NULL, "protocol version 2" },
-		{ "sealcat/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
+		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
+		  PREAMBLE_VERSION_1, "Noise_XX_25519_ChaChaPoly_BLAKE2b",
+		  "protocol version 1, our suite" },
+		{ "SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\n",
+		  PREAMBLE_VERSION_1, "Noise_XX_P256_AESGCM_SHA256",
+		  "protocol version 1, the other suite" },
+		{ "SEALCAT/1 Noise XX\n", PREAMBLE_GARBAGE, NULL,
+		  "protocol version 1, a space in the name" },
+		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b",
+		  PREAMBLE_GARBAGE, NULL, "protocol version 1, no newline" },
+		{ "SEALCAT/3 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
+		  PREAMBLE_GARBAGE, NULL, "protocol version 3" },
+		{ "sealcat/2 Noise_XX_25519_ChaChaPoly_BLAKE2b\n",
 		  PREAMBLE_GARBAGE, NULL, "lower-case prefix" },
 		{ "SSH-2.0-OpenSSH_9.6\r\n", PREAMBLE_GARBAGE, NULL,
 		  "an SSH banner" },
 		{ "", PREAMBLE_GARBAGE, NULL, "nothing (EOF)" },
 		/* 64 bytes exactly, then 65. */
-		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b_abcdefghijklmnopqrs\n",
+		{ "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b_abcdefghijklmnopqrs\n",
 		  PREAMBLE_OTHER_SUITE,
 		  "Noise_XX_25519_ChaChaPoly_BLAKE2b_abcdefghijklmnopqrs",
 		  "a 64-byte line" },
-		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b_abcdefghijklmnopqrst\n",
+		{ "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b_abcdefghijklmnopqrst\n",
 		  PREAMBLE_GARBAGE, NULL, "a 65-byte line" },
+		{ "SEALCAT/1 Noise_XX_25519_ChaChaPoly_BLAKE2b_abcdefghijklmnopqrst\n",
+		  PREAMBLE_GARBAGE, NULL, "a 65-byte version 1 line" },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -103,6 +119,7 @@ test_classify(void)
 		ok(good, "classify %s: %s", cases[i].what,
 		    cases[i].kind == PREAMBLE_SAME ? "same" :
 		    cases[i].kind == PREAMBLE_OTHER_SUITE ? "other suite" :
+		    cases[i].kind == PREAMBLE_VERSION_1 ? "version 1" :
 		    "garbage");
 	}
 }
@@ -116,7 +133,7 @@ test_read(void)
 	size_t len = 99;
 	ssize_t got;
 	long long start;
-	static const char sent[] = "SEALCAT/1 Noise_XX_P256_AESGCM_SHA256\n"
+	static const char sent[] = "SEALCAT/2 Noise_XX_P256_AESGCM_SHA256\n"
 	    "\x00\x41handshake";
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
@@ -150,7 +167,7 @@ test_read(void)
 	    "read: the timeout took about 200 ms (%lld)", io_now_ms() - start);
 
 	/* Without a deadline it simply waits for the line. */
-	write(sv[1], "SEALCAT/1 x\n", 12);
+	write(sv[1], "SEALCAT/2 x\n", 12);
 	ok(preamble_read(sv[0], IO_NO_DEADLINE, line, sizeof(line),
 	    &len) == 0 && len == 12, "read: IO_NO_DEADLINE reads the line");
 
@@ -182,14 +199,14 @@ test_read_split(void)
 		ok(false, "socketpair");
 		return;
 	}
-	write(sv[1], "SEALCAT/1 ", 10);
+	write(sv[1], "SEALCAT/2 ", 10);
 	if ((pid = fork()) == 0) {
 		usleep(100 * 1000);
 		write(sv[1], "x\nMSG", 5);
 		_exit(0);
 	}
 	ok(preamble_read(sv[0], io_now_ms() + 2000, line, sizeof(line),
-	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/1 x\n", 12) == 0,
+	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/2 x\n", 12) == 0,
 	    "read: a line in two pieces is read whole");
 	waitpid(pid, NULL, 0);
 	shutdown(sv[1], SHUT_WR);
@@ -214,10 +231,10 @@ test_read_pipe(void)
 		ok(false, "pipe");
 		return;
 	}
-	write(fds[1], "SEALCAT/1 y\nMSG", 15);
+	write(fds[1], "SEALCAT/2 y\nMSG", 15);
 	close(fds[1]);
 	ok(preamble_read(fds[0], io_now_ms() + 2000, line, sizeof(line),
-	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/1 y\n", 12) == 0,
+	    &len) == 0 && len == 12 && memcmp(line, "SEALCAT/2 y\n", 12) == 0,
 	    "read: a pipe gives the line");
 	got = read(fds[0], rest, sizeof(rest));
 	ok(got == 3 && memcmp(rest, "MSG", 3) == 0,

@@ -57,7 +57,7 @@ static void
 start(const struct suite *suite, struct handshake_state *ini,
     struct handshake_state *res)
 {
-	static const uint8_t prologue[] = "SEALCAT/1 test\n";
+	static const uint8_t prologue[] = "SEALCAT/2 test\n";
 	uint8_t priv[SUITE_PRIV_LEN], pub[SUITE_PUB_MAX];
 
 	if (suite->keypair(priv, pub) != 0 ||
