@@ -301,6 +301,23 @@ cli_port(const char *option, const char *arg)
 }
 
 int
+cli_mode(const char *option, const char *arg, mode_t *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; arg[i] >= '0' && arg[i] <= '7' && i < 4; i++)
+		v = v * 8 + (unsigned long)(arg[i] - '0');
+	if (i == 0 || arg[i] != '\0' || v > 0777) {
+		log_error("%s: '%s' is not a file mode — use octal permission "
+		    "bits such as 0660", option, arg);
+		return -1;
+	}
+	*out = (mode_t)v;
+	return 0;
+}
+
+int
 cli_suite(const char *arg, const struct suite **out)
 {
 	const struct suite *s = suite_by_name(arg);

@@ -20,6 +20,7 @@
 #include "sig.h"
 #include "tcp.h"
 #include "trust.h"
+#include "unix.h"
 #include "util.h"
 
 #define CMD "connect"
@@ -33,6 +34,7 @@ struct connect_opts {
 	bool trust_new;
 	const char *host;
 	const char *port;
+	const char *unix_path;		/* connect unix:PATH, or NULL */
 };
 
 static const struct option long_options[] = {
@@ -74,13 +76,20 @@ parse(int argc, char **argv, struct connect_opts *o)
 			return cli_bad_option(CMD, c, argv);
 		}
 	}
-	if (argc - optind != 2)
-		return cli_usage(CMD, "expected HOST PORT");
-	o->host = argv[optind];
-	o->port = argv[optind + 1];
-	if (cli_port("PORT", o->port) == -1)
+	if (argc - optind == 1 &&
+	    (o->unix_path = unix_path(argv[optind])) != NULL) {
+		if (o->unix_path[0] == '\0')
+			return cli_usage(CMD, "unix: wants a socket path");
+		o->host = argv[optind];
+	} else if (argc - optind != 2)
+		return cli_usage(CMD, "expected HOST PORT or unix:PATH");
+	else {
+		o->host = argv[optind];
+		o->port = argv[optind + 1];
+	}
+	if (o->unix_path == NULL && cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
-	if (strcmp(o->port, "0") == 0)
+	if (o->unix_path == NULL && strcmp(o->port, "0") == 0)
 		return cli_usage(CMD, "PORT 0 names no listener — use the port "
 		    "the listener reports");
 	if (o->trust_new && o->peer_count > 0)
@@ -101,7 +110,9 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 
 	/* The server's name comes with the stream; one too long for it is
 	 * a mistake on the command line, found before connecting. */
-	if (addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
+	if (o->unix_path != NULL ?
+	    snprintf(name, sizeof(name), "%s", o->host) >= (int)sizeof(name) :
+	    addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
 		log_error("host name too long: %s", o->host);
 		return -1;
 	}
@@ -161,7 +172,8 @@ cmd_connect(int argc, char **argv)
 	/* Made before connecting, so message 1 goes out the moment the
 	 * connection is up, while the listener is still accepting it. */
 	conn_prepare_ephemeral(eph, id->suite);
-	if (tcp_connect(o.host, o.port, o.pipe.family,
+	if (o.unix_path != NULL ? unix_connect(o.unix_path, NULL,
+	    &server) == -1 : tcp_connect(o.host, o.port, o.pipe.family,
 	    io_deadline(o.pipe.timeout_s), NULL, &server) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;

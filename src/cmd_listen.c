@@ -18,6 +18,7 @@
 #include "serve.h"
 #include "tcp.h"
 #include "trust.h"
+#include "unix.h"
 #include "util.h"
 
 #define CMD "listen"
@@ -27,7 +28,8 @@
 enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
 	OPT_FORWARD,
-	OPT_MAX_CONNS
+	OPT_MAX_CONNS,
+	OPT_UNIX_MODE
 };
 
 struct listen_opts {
@@ -43,6 +45,9 @@ struct listen_opts {
 	unsigned long max_conns;
 	const char *address;		/* NULL: the wildcard */
 	const char *port;
+	const char *unix_path;		/* listen unix:PATH, or NULL */
+	mode_t unix_mode;		/* --unix-mode */
+	bool unix_mode_set;
 };
 
 static const struct option long_options[] = {
@@ -53,6 +58,7 @@ static const struct option long_options[] = {
 	{ "keep-open", no_argument, NULL, 'k' },
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -77,6 +83,16 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		return -1;
 	case OPT_FORWARD:
 		o->forward = optarg;
+		if (unix_path(optarg) != NULL) {
+			if (unix_path(optarg)[0] == '\0' ||
+			    strlen(unix_path(optarg)) >= sizeof(o->forward_host))
+				return cli_usage(CMD, "--forward unix: wants a "
+				    "socket path, not '%s'", optarg);
+			snprintf(o->forward_host, sizeof(o->forward_host), "%s",
+			    unix_path(optarg));
+			o->forward_port[0] = '\0';
+			return -1;
+		}
 		if (addr_split_host_port(optarg, o->forward_host,
 		    sizeof(o->forward_host), o->forward_port,
 		    sizeof(o->forward_port)) == -1 ||
@@ -89,6 +105,11 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		if (cli_count("--max-conns", optarg, 1, MAX_CONNS_LIMIT,
 		    &o->max_conns) == -1)
 			return EXIT_USAGE;
+		return -1;
+	case OPT_UNIX_MODE:
+		if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
+			return EXIT_USAGE;
+		o->unix_mode_set = true;
 		return -1;
 	case 'h':
 		cli_help(stdout, CMD);
@@ -122,9 +143,14 @@ parse(int argc, char **argv, struct listen_opts *o)
 		o->address = argv[optind];
 		o->port = argv[optind + 1];
 	} else
-		return cli_usage(CMD, "expected [ADDRESS] PORT");
-	if (cli_port("PORT", o->port) == -1)
+		return cli_usage(CMD, "expected [ADDRESS] PORT or unix:PATH");
+	if ((o->unix_path = unix_path(o->port)) != NULL) {
+		if (o->address != NULL)
+			return cli_usage(CMD, "unix:PATH takes no ADDRESS");
+	} else if (cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
+	if (o->unix_mode_set && o->unix_path == NULL)
+		return cli_usage(CMD, "--unix-mode is for listen unix:PATH");
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");
@@ -197,6 +223,7 @@ cmd_listen(int argc, char **argv)
 	struct trust trust;
 	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
+	struct unix_owned owned = { .made = false };
 	int rc;
 
 	trust_init(&trust);
@@ -225,7 +252,8 @@ cmd_listen(int argc, char **argv)
 	co.exec_cmd = o.pipe.exec_cmd;
 	if (o.forward != NULL) {
 		co.forward_host = o.forward_host;
-		co.forward_port = o.forward_port;
+		co.forward_port = o.forward_port[0] != '\0' ?
+		    o.forward_port : NULL;
 	}
 	co.family = o.pipe.family;
 	co.keep_output = o.keep_open;
@@ -235,8 +263,15 @@ cmd_listen(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
-	if (tcp_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
-	    &count) == -1) {
+	if (o.unix_path != NULL) {
+		if ((fds[0] = unix_listen(o.unix_path, o.unix_mode_set ?
+		    o.unix_mode : UNIX_MODE_DEFAULT, &owned)) == -1) {
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		count = 1;
+	} else if (tcp_listen(o.address, o.port, o.pipe.family, fds,
+	    ARRAY_LEN(fds), &count) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -246,6 +281,7 @@ cmd_listen(int argc, char **argv)
 		rc = serve_serial(fds, count, o.keep_open, &co);
 	serve_close(fds, count);
 out:
+	unix_remove(&owned);
 	secret_free(id, sizeof(*id));
 	secret_free(eph, sizeof(*eph));
 	trust_clear(&trust);

@@ -19,6 +19,7 @@
 #include "sig.h"
 #include "stream.h"
 #include "tcp.h"
+#include "unix.h"
 #include "util.h"
 
 /* After accept() fails for want of descriptors, retry this much later,
@@ -80,28 +81,46 @@ accept_worked(struct accept_trouble *t)
 	t->delay_ms = 0;
 }
 
-/* Waits for a connection on any listening socket and accepts it. */
+/* Accepts on a listening socket of either transport. */
+static int
+accept_stream(int fd, struct stream *st)
+{
+	return unix_is_unix(fd) ? unix_accept(fd, st) : tcp_accept(fd, st);
+}
+
+/*
+ * Waits for a connection on any listening socket and accepts it.  A stop
+ * signal while waiting returns -1 with nothing reported (sig_caught()
+ * says which), so the caller still cleans up (a Unix socket file).
+ */
 static int
 accept_one(int *fds, size_t count, struct stream *st)
 {
 	struct accept_trouble trouble = { 0 };
-	struct pollfd pfd[TCP_LISTEN_MAX];
+	struct pollfd pfd[TCP_LISTEN_MAX + 1];
+	int rc = -1;
 
+	if (sig_catch() == -1)
+		return -1;
 	for (size_t i = 0; i < count; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	pfd[count] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
 	for (;;) {
-		if (poll(pfd, count, -1) == -1) {
-			if (errno == EINTR)
-				continue;
+		if (poll(pfd, count + 1, -1) == -1 && errno != EINTR) {
 			log_errno("poll failed");
-			return -1;
+			goto out;
 		}
+		if (sig_caught() != 0)
+			goto out;
+		if (pfd[count].revents != 0)
+			sig_drain();
 		for (size_t i = 0; i < count; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			if (tcp_accept(fds[i], st) == 0) {
+			if (accept_stream(fds[i], st) == 0) {
 				accept_worked(&trouble);
-				return 0;
+				rc = 0;
+				goto out;
 			}
 			if (accept_failed(&trouble)) {
 				poll(NULL, 0, trouble.delay_ms);
@@ -109,6 +128,10 @@ accept_one(int *fds, size_t count, struct stream *st)
 			}
 		}
 	}
+out:
+	/* The session catches signals itself, once it relays. */
+	sig_release();
+	return rc;
 }
 
 /*
@@ -165,7 +188,8 @@ serve_serial(int *fds, size_t count, bool keep_open, struct conn_opts *co)
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
 		pace_wait(&pace);
 		if (accept_one(fds, count, &client) == -1)
-			return EXIT_RUNTIME;
+			return sig_caught() != 0 ? sig_exit_status() :
+			    EXIT_RUNTIME;
 		log_verbose("connection from %s", client.addr);
 		rc = conn_run(&client, co, &result);
 		if (result == CONN_INTERRUPTED)
@@ -307,7 +331,7 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 		for (size_t i = 0; i < n && kids.active < kids.cap; i++) {
 			if (pfd[i].revents == 0 || sig_caught() != 0)
 				continue;
-			if (tcp_accept(fds[i], &client) == -1) {
+			if (accept_stream(fds[i], &client) == -1) {
 				if (accept_failed(&trouble))
 					backoff = true;
 				continue;
