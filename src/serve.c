@@ -89,18 +89,23 @@ accept_stream(int fd, struct stream *st)
 }
 
 /*
- * Waits for a connection on any listening socket and accepts it.  A stop
- * signal while waiting returns -1 with nothing reported (sig_caught()
- * says which), so the caller still cleans up (a Unix socket file).
+ * Waits for a connection on any listening socket and accepts it.  With a
+ * Unix socket, whose file is removed on exit, a stop signal while waiting
+ * returns -1 with nothing reported (sig_caught() says which), so the
+ * caller still cleans up; TCP listeners leave nothing behind and keep the
+ * signals' default action (and need no descriptor for a self-pipe).
  */
 static int
 accept_one(int *fds, size_t count, struct stream *st)
 {
 	struct accept_trouble trouble = { 0 };
 	struct pollfd pfd[TCP_LISTEN_MAX + 1];
+	bool has_file = false;
 	int rc = -1;
 
-	if (sig_catch() == -1)
+	for (size_t i = 0; i < count; i++)
+		has_file = has_file || unix_is_unix(fds[i]);
+	if (has_file && sig_catch() == -1)
 		return -1;
 	for (size_t i = 0; i < count; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
@@ -130,7 +135,8 @@ accept_one(int *fds, size_t count, struct stream *st)
 	}
 out:
 	/* The session catches signals itself, once it relays. */
-	sig_release();
+	if (has_file)
+		sig_release();
 	return rc;
 }
 
