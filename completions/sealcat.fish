@@ -79,9 +79,11 @@ complete -c sealcat -n $c -s A -l authorized -r -F \
 complete -c sealcat -n $c -l allow-any -d 'accept any client key'
 complete -c sealcat -n $c -s k -l keep-open -d 'keep accepting connections'
 complete -c sealcat -n $c -l forward -x \
-    -d 'relay each connection to HOST:PORT'
+    -d 'relay each connection to HOST:PORT or unix:PATH'
 complete -c sealcat -n $c -l max-conns -x \
     -d 'concurrent connections with -e/--forward (64)'
+complete -c sealcat -n $c -l unix-mode -x \
+    -d 'permissions of the unix:PATH socket (0600)'
 
 # connect
 set -l c '__fish_seen_subcommand_from connect'

@@ -101,9 +101,10 @@ static const char help_pubkey[] =
 
 static const char help_listen[] =
 "usage: sealcat listen [options] [ADDRESS] PORT\n"
+"       sealcat listen [options] unix:PATH\n"
 "\n"
 "Accept a connection, authenticate it, and relay it to stdin/stdout (or to\n"
-"a command with --exec, or a TCP service with --forward).\n"
+"a command with --exec, or a service with --forward).\n"
 "\n"
 "  -a, --allow TOKEN      accept this client key (repeatable)\n"
 "  -A, --authorized FILE  accept the keys in FILE\n"
@@ -112,15 +113,17 @@ static const char help_listen[] =
 HELP_PIPE_IDENTITY
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
-"      --forward HOST:PORT\n"
-"                         relay each connection to a TCP service\n"
+"      --forward HOST:PORT|unix:PATH\n"
+"                         relay each connection to a TCP or Unix service\n"
 "      --max-conns N      concurrent connections with -e/--forward (64)\n"
+"      --unix-mode MODE   permissions of the unix:PATH socket (0600)\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     handshake timeout (10)\n"
 HELP_PIPE_COMMON;
 
 static const char help_connect[] =
 "usage: sealcat connect [options] HOST PORT\n"
+"       sealcat connect [options] unix:PATH\n"
 "\n"
 "Connect to a listener, authenticate both ends, and relay stdin/stdout\n"
 "(or a command with --exec).\n"
