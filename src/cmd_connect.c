@@ -17,6 +17,7 @@
 #include "keyfile.h"
 #include "local.h"
 #include "log.h"
+#include "serve.h"
 #include "sig.h"
 #include "tcp.h"
 #include "trust.h"
@@ -24,8 +25,17 @@
 #include "util.h"
 
 #define CMD "connect"
+#define MAX_CONNS_DEFAULT 64
+#define MAX_CONNS_LIMIT 10000
+/* --local PORT alone listens here: the plaintext stays on this machine. */
+#define LOCAL_ADDRESS_DEFAULT "127.0.0.1"
 
-enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE };
+enum {
+	OPT_TRUST_NEW = CLI_OPT_FIRST_FREE,
+	OPT_LOCAL,
+	OPT_MAX_CONNS,
+	OPT_UNIX_MODE
+};
 
 struct connect_opts {
 	struct pipe_opts pipe;
@@ -35,23 +45,64 @@ struct connect_opts {
 	const char *host;
 	const char *port;
 	const char *unix_path;		/* connect unix:PATH, or NULL */
+	const char *local;		/* --local [ADDRESS:]PORT|unix:PATH */
+	char local_host[256];
+	char local_port[8];
+	const char *local_unix;		/* --local unix:PATH, or NULL */
+	unsigned long max_conns;
+	mode_t unix_mode;		/* --unix-mode */
+	bool unix_mode_set;
 };
 
 static const struct option long_options[] = {
 	{ "peer", required_argument, NULL, 'p' },
 	{ "trust-new", no_argument, NULL, OPT_TRUST_NEW },
+	{ "local", required_argument, NULL, OPT_LOCAL },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
+
+/* --local [ADDRESS:]PORT or unix:PATH.  Returns -1 to go on, else the
+ * exit status. */
+static int
+parse_local(struct connect_opts *o, const char *arg)
+{
+	int n;
+
+	o->local = arg;
+	if ((o->local_unix = unix_path(arg)) != NULL) {
+		if (o->local_unix[0] == '\0')
+			return cli_usage(CMD, "--local unix: wants a socket "
+			    "path");
+		return -1;
+	}
+	if (strchr(arg, ':') == NULL) {
+		n = snprintf(o->local_host, sizeof(o->local_host), "%s",
+		    LOCAL_ADDRESS_DEFAULT);
+		if (n < 0 || snprintf(o->local_port, sizeof(o->local_port),
+		    "%s", arg) >= (int)sizeof(o->local_port))
+			o->local_port[0] = '\0';
+	} else if (addr_split_host_port(arg, o->local_host,
+	    sizeof(o->local_host), o->local_port, sizeof(o->local_port)) == -1)
+		o->local_port[0] = '\0';
+	if (o->local_port[0] == '\0' || cli_port("--local",
+	    o->local_port) == -1)
+		return cli_usage(CMD, "--local wants [ADDRESS:]PORT or "
+		    "unix:PATH, not '%s'", arg);
+	return -1;
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int
 parse(int argc, char **argv, struct connect_opts *o)
 {
-	int c, taken;
+	int c, taken, rc;
 
 	memset(o, 0, sizeof(*o));
 	cli_pipe_defaults(&o->pipe);
+	o->max_conns = MAX_CONNS_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":p:" CLI_PIPE_SHORTOPTS,
@@ -68,6 +119,20 @@ parse(int argc, char **argv, struct connect_opts *o)
 			break;
 		case OPT_TRUST_NEW:
 			o->trust_new = true;
+			break;
+		case OPT_LOCAL:
+			if ((rc = parse_local(o, optarg)) != -1)
+				return rc;
+			break;
+		case OPT_MAX_CONNS:
+			if (cli_count("--max-conns", optarg, 1, MAX_CONNS_LIMIT,
+			    &o->max_conns) == -1)
+				return EXIT_USAGE;
+			break;
+		case OPT_UNIX_MODE:
+			if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
+				return EXIT_USAGE;
+			o->unix_mode_set = true;
 			break;
 		case 'h':
 			cli_help(stdout, CMD);
@@ -92,6 +157,11 @@ parse(int argc, char **argv, struct connect_opts *o)
 	if (o->unix_path == NULL && strcmp(o->port, "0") == 0)
 		return cli_usage(CMD, "PORT 0 names no listener — use the port "
 		    "the listener reports");
+	if (o->local != NULL && o->pipe.exec_cmd != NULL)
+		return cli_usage(CMD, "--local and --exec exclude each other — "
+		    "pick one");
+	if (o->unix_mode_set && o->local_unix == NULL)
+		return cli_usage(CMD, "--unix-mode is for --local unix:PATH");
 	if (o->trust_new && o->peer_count > 0)
 		return cli_usage(CMD, "--trust-new is for servers without "
 		    "--peer — use one or the other");
@@ -137,6 +207,39 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 	return 0;
 }
 
+/*
+ * --local: listen on the plaintext endpoint and give each client there a
+ * session of its own (serve_local()).  Returns the exit status.
+ */
+static int
+run_local(const struct connect_opts *o, struct conn_opts *co,
+    struct identity *id)
+{
+	struct serve_dial dial = {
+		.host = o->host,
+		.port = o->port,
+		.unix_path = o->unix_path,
+		.family = o->pipe.family
+	};
+	struct unix_owned owned = { .made = false };
+	int fds[TCP_LISTEN_MAX];
+	size_t count = 0;
+	int rc;
+
+	if (o->local_unix != NULL) {
+		if ((fds[0] = unix_listen(o->local_unix, o->unix_mode_set ?
+		    o->unix_mode : UNIX_MODE_DEFAULT, &owned)) == -1)
+			return EXIT_RUNTIME;
+		count = 1;
+	} else if (tcp_listen(o->local_host, o->local_port, o->pipe.family,
+	    fds, ARRAY_LEN(fds), &count) == -1)
+		return EXIT_RUNTIME;
+	rc = serve_local(fds, count, o->max_conns, co, id, &dial);
+	serve_close(fds, count);
+	unix_remove(&owned);
+	return rc;
+}
+
 int
 cmd_connect(int argc, char **argv)
 {
@@ -169,6 +272,24 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	memset(&co, 0, sizeof(co));
+	co.role = ROLE_INITIATOR;
+	co.id = id;
+	co.trust = &trust;
+	co.timeout_s = o.pipe.timeout_s;
+	co.exec_cmd = o.pipe.exec_cmd;
+	co.family = o.pipe.family;
+	co.relay.recv_only = o.pipe.recv_only;
+	co.relay.send_only = o.pipe.send_only;
+	co.relay.exit_with_peer = o.pipe.exit_with_peer;
+	co.relay.idle_s = o.pipe.idle_s;
+	co.relay.keepalive_s = o.pipe.keepalive_s;
+	co.ephemeral = eph;
+	co.id_unchecked = id_file;
+	if (o.local != NULL) {
+		rc = run_local(&o, &co, id);
+		goto out;
+	}
 	/* Made before connecting, so message 1 goes out the moment the
 	 * connection is up, while the listener is still accepting it. */
 	conn_prepare_ephemeral(eph, id->suite);
@@ -184,20 +305,6 @@ cmd_connect(int argc, char **argv)
 	_Static_assert(sizeof(trust.host_port) >= sizeof(server.name),
 	    "a stream's name fits struct trust");
 	snprintf(trust.host_port, sizeof(trust.host_port), "%s", server.name);
-	memset(&co, 0, sizeof(co));
-	co.role = ROLE_INITIATOR;
-	co.id = id;
-	co.trust = &trust;
-	co.timeout_s = o.pipe.timeout_s;
-	co.exec_cmd = o.pipe.exec_cmd;
-	co.family = o.pipe.family;
-	co.relay.recv_only = o.pipe.recv_only;
-	co.relay.send_only = o.pipe.send_only;
-	co.relay.exit_with_peer = o.pipe.exit_with_peer;
-	co.relay.idle_s = o.pipe.idle_s;
-	co.relay.keepalive_s = o.pipe.keepalive_s;
-	co.ephemeral = eph;
-	co.id_unchecked = id_file;
 	(void)conn_run(&server, &co, &result);
 	switch (result) {
 	case CONN_DONE:

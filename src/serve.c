@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include "sig.h"
 #include "stream.h"
 #include "tcp.h"
+#include "trust.h"
 #include "unix.h"
 #include "util.h"
 
@@ -267,12 +269,41 @@ stop_children(struct children *c, int *fds, size_t count)
 	}
 }
 
+/*
+ * connect --local, in the child: the accepted client becomes our stdin
+ * and stdout, the plaintext side, and the session runs on a new
+ * connection to the server.  Returns 0, or -1 after reporting.
+ */
+static int
+dial_server(struct stream *client, const struct serve_dial *dial,
+    struct conn_opts *co, struct stream *server)
+{
+	if (dup2(client->fd, STDIN_FILENO) == -1 ||
+	    dup2(client->fd, STDOUT_FILENO) == -1) {
+		log_errno("cannot set up the connection from %s", client->addr);
+		return -1;
+	}
+	stream_close(client);
+	if (dial->unix_path != NULL ? unix_connect(dial->unix_path, NULL,
+	    server) == -1 : tcp_connect(dial->host, dial->port, dial->family,
+	    io_deadline(co->timeout_s), NULL, server) == -1)
+		return -1;
+	/* known_peers knows the server by the name the transport reports. */
+	_Static_assert(sizeof(co->trust->host_port) >= sizeof(server->name),
+	    "a stream's name fits struct trust");
+	snprintf(co->trust->host_port, sizeof(co->trust->host_port), "%s",
+	    server->name);
+	return 0;
+}
+
 /* In a fresh child: undo the parent's signal set-up, run, exit. */
 static void
 run_child(struct stream *client, int *fds, size_t count,
-    const sigset_t *orig_mask, struct conn_opts *co, struct identity *id)
+    const sigset_t *orig_mask, struct conn_opts *co, struct identity *id,
+    const struct serve_dial *dial)
 {
 	enum conn_result result;
+	struct stream server;
 	int rc;
 
 	/* The supervisor's handlers and self-pipe are not ours; until the
@@ -283,17 +314,28 @@ run_child(struct stream *client, int *fds, size_t count,
 	 * the secrets again. */
 	secret_relock();
 	serve_close(fds, count);
-	log_verbose("connection from %s", client->addr);
-	rc = conn_run(client, co, &result);
+	if (dial != NULL) {
+		if (dial_server(client, dial, co, &server) == -1) {
+			identity_clear(id);
+			_exit(EXIT_RUNTIME);
+		}
+		log_verbose("connection from %s, to %s", client->addr,
+		    server.addr);
+		rc = conn_run(&server, co, &result);
+	} else {
+		log_verbose("connection from %s", client->addr);
+		rc = conn_run(client, co, &result);
+	}
 	identity_clear(id);
 	if (result == CONN_INTERRUPTED)
 		sig_end();
 	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
 }
 
-int
-serve_concurrent(int *fds, size_t count, unsigned long max_conns,
-    struct conn_opts *co, struct identity *id)
+/* serve_concurrent() and serve_local(): dial NULL for the former. */
+static int
+supervise(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id, const struct serve_dial *dial)
 {
 	struct pollfd pfd[TCP_LISTEN_MAX + 1];
 	struct children kids = { .cap = max_conns };
@@ -355,7 +397,8 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 				continue;
 			}
 			if (pid == 0)
-				run_child(&client, fds, count, &orig, co, id);
+				run_child(&client, fds, count, &orig, co, id,
+				    dial);
 			sigprocmask(SIG_SETMASK, &orig, NULL);
 			/* The child has it: never ours to use again. */
 			conn_clear_ephemeral(co->ephemeral);
@@ -367,4 +410,18 @@ out:
 	sig_release();
 	free(kids.pids);
 	return rc;
+}
+
+int
+serve_concurrent(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id)
+{
+	return supervise(fds, count, max_conns, co, id, NULL);
+}
+
+int
+serve_local(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id, const struct serve_dial *dial)
+{
+	return supervise(fds, count, max_conns, co, id, dial);
 }
