@@ -87,10 +87,11 @@ parse_local(struct connect_opts *o, const char *arg)
 	} else if (addr_split_host_port(arg, o->local_host,
 	    sizeof(o->local_host), o->local_port, sizeof(o->local_port)) == -1)
 		o->local_port[0] = '\0';
-	if (o->local_port[0] == '\0' || cli_port("--local",
-	    o->local_port) == -1)
+	if (o->local_port[0] == '\0')
 		return cli_usage(CMD, "--local wants [ADDRESS:]PORT or "
 		    "unix:PATH, not '%s'", arg);
+	if (cli_port("--local", o->local_port) == -1)
+		return EXIT_USAGE;
 	return -1;
 }
 

@@ -150,3 +150,94 @@ start_http() {
 	assert_same_file www/blob body
 	assert_line_in listener.err "forwarding to unix:$BATS_TEST_TMPDIR/web.sock"
 }
+
+# start_local [ARGS...]: sealcat connect -v --local ARGS (the remote end
+# included) as "local"; waits for its "listening on" line.
+start_local() {
+	start_bg local /dev/null "$SEALCAT" connect -v -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" "$@"
+	LOCAL_PID=$BG_PID
+	wait_for_line local.err '^sealcat: listening on '
+}
+
+@test "curl through connect --local PORT to http.server behind --forward" {
+	start_http web tcp
+	start_listener --allow "$CLIENT_TOKEN" -k --forward "127.0.0.1:$HTTP_PORT"
+	start_local --local 0 127.0.0.1 "$PORT"
+	local lport
+	lport=$(sed -n 's/^sealcat: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    local.err)
+	[ -n "$lport" ]
+	# Two at once, then one more: a session per connection.
+	curl -sS --max-time 60 -o got1 "http://127.0.0.1:$lport/blob" &
+	local c1=$!
+	run curl -sS --max-time 60 -o got2 "http://127.0.0.1:$lport/blob"
+	assert_status 0
+	wait_bg "$c1"
+	assert_status 0
+	run curl -sS --max-time 60 "http://127.0.0.1:$lport/index.txt"
+	assert_status 0
+	[ "$output" = 'hello from http.server' ]
+	assert_same_file www/blob got1
+	assert_same_file www/blob got2
+	# -v: one "connection from" line per local client, each to the
+	# server's port.
+	wait_until "$READY_S" test "$(grep -c "^sealcat: connection from 127\.0\.0\.1:[0-9]*, to 127\.0\.0\.1:$PORT$" local.err)" -eq 3
+	kill -TERM "$(pgrep -P "$LOCAL_PID" -x sealcat)"
+	wait_bg "$LOCAL_PID"
+	assert_status 143
+}
+
+@test "curl over --local unix:PATH to http.server behind --forward unix:PATH" {
+	start_http web "unix:$BATS_TEST_TMPDIR/web.sock"
+	start_listener --allow "$CLIENT_TOKEN" -k \
+	    --forward "unix:$BATS_TEST_TMPDIR/web.sock"
+	start_local --local "unix:$BATS_TEST_TMPDIR/local.sock" \
+	    --unix-mode 0660 127.0.0.1 "$PORT"
+	[ "$(stat -c %a local.sock)" = 660 ]
+	run curl -sS --max-time 60 --unix-socket "$BATS_TEST_TMPDIR/local.sock" \
+	    -o got "http://sealcat/blob"
+	assert_status 0
+	assert_same_file www/blob got
+	assert_line_in local.err "^sealcat: connection from unix:$BATS_TEST_TMPDIR/local.sock, to 127\.0\.0\.1:$PORT$"
+	kill -TERM "$(pgrep -P "$LOCAL_PID" -x sealcat)"
+	wait_bg "$LOCAL_PID"
+	assert_status 143
+	[ ! -e local.sock ]
+}
+
+@test "connect --local over a Unix-socket listener: both sides unix:" {
+	random_file up 300000
+	LISTEN_IN=/dev/null start_unix_listener "$BATS_TEST_TMPDIR/enc.sock" \
+	    --allow "$CLIENT_TOKEN" -k --exec 'sha256sum'
+	start_local --local 0 "unix:$BATS_TEST_TMPDIR/enc.sock"
+	local lport
+	lport=$(sed -n 's/^sealcat: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    local.err)
+	run "$PYTHON3" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(open(sys.argv[2], "rb").read())
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())' "$lport" up
+	assert_status 0
+	[ "$output" = "$(sha256sum <up)" ]
+}
+
+@test "--local: bad values are usage errors" {
+	run "$SEALCAT" connect --local 70000 127.0.0.1 9000
+	assert_status 2
+	assert_one_line_error "^sealcat: --local: '70000' is not a port number"
+	run "$SEALCAT" connect --local 9000 -e cat 127.0.0.1 9000
+	assert_status 2
+	assert_one_line_error "^sealcat: --local and --exec exclude each other"
+	run "$SEALCAT" connect --unix-mode 0600 127.0.0.1 9000
+	assert_status 2
+	assert_one_line_error "^sealcat: --unix-mode is for --local unix:PATH"
+}
