@@ -90,6 +90,11 @@ set -l c '__fish_seen_subcommand_from connect'
 complete -c sealcat -n $c -s p -l peer -x -d "the server's key"
 complete -c sealcat -n $c -l trust-new \
     -d 'trust and record an unknown server key'
+complete -c sealcat -n $c -l local -x \
+    -d 'listen there and give each client its own session'
+complete -c sealcat -n $c -l max-conns -x -d 'concurrent --local clients (64)'
+complete -c sealcat -n $c -l unix-mode -x \
+    -d 'permissions of the --local unix:PATH socket (0600)'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

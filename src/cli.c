@@ -133,6 +133,11 @@ static const char help_connect[] =
 "      --trust-new        trust and record an unknown server's key\n"
 HELP_PIPE_IDENTITY
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
+"      --local [ADDRESS:]PORT|unix:PATH\n"
+"                         listen there (127.0.0.1) and give each client its\n"
+"                         own session to HOST PORT\n"
+"      --max-conns N      concurrent --local clients (64)\n"
+"      --unix-mode MODE   permissions of the --local unix:PATH socket (0600)\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 HELP_PIPE_COMMON;
