@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "activate.h"
 #include "cli.h"
 #include "conn.h"
 #include "keyfile.h"
@@ -29,7 +30,8 @@ enum {
 	OPT_ALLOW_ANY = CLI_OPT_FIRST_FREE,
 	OPT_FORWARD,
 	OPT_MAX_CONNS,
-	OPT_UNIX_MODE
+	OPT_UNIX_MODE,
+	OPT_INETD
 };
 
 struct listen_opts {
@@ -48,6 +50,7 @@ struct listen_opts {
 	const char *unix_path;		/* listen unix:PATH, or NULL */
 	mode_t unix_mode;		/* --unix-mode */
 	bool unix_mode_set;
+	bool inetd;			/* --inetd */
 };
 
 static const struct option long_options[] = {
@@ -59,6 +62,7 @@ static const struct option long_options[] = {
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
+	{ "inetd", no_argument, NULL, OPT_INETD },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -106,6 +110,9 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		    &o->max_conns) == -1)
 			return EXIT_USAGE;
 		return -1;
+	case OPT_INETD:
+		o->inetd = true;
+		return -1;
 	case OPT_UNIX_MODE:
 		if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
 			return EXIT_USAGE;
@@ -137,17 +144,29 @@ parse(int argc, char **argv, struct listen_opts *o)
 		if (rc == 0 && (rc = parse_option(o, c, argv)) != -1)
 			return rc;
 	}
-	if (argc - optind == 1)
+	if (o->inetd) {
+		if (argc - optind != 0)
+			return cli_usage(CMD, "--inetd takes no ADDRESS or "
+			    "PORT: the connection is on stdin");
+		if (o->keep_open)
+			return cli_usage(CMD, "--inetd serves the one "
+			    "connection on stdin — drop -k (inetd or systemd "
+			    "start one sealcat per connection)");
+		if (o->pipe.exec_cmd == NULL && o->forward == NULL)
+			return cli_usage(CMD, "--inetd takes stdin and stdout "
+			    "for the encrypted side — add --exec or "
+			    "--forward for the plaintext");
+	} else if (argc - optind == 1)
 		o->port = argv[optind];
 	else if (argc - optind == 2) {
 		o->address = argv[optind];
 		o->port = argv[optind + 1];
-	} else
+	} else if (argc - optind != 0)	/* none: sockets from systemd */
 		return cli_usage(CMD, "expected [ADDRESS] PORT or unix:PATH");
-	if ((o->unix_path = unix_path(o->port)) != NULL) {
+	if (o->port != NULL && (o->unix_path = unix_path(o->port)) != NULL) {
 		if (o->address != NULL)
 			return cli_usage(CMD, "unix:PATH takes no ADDRESS");
-	} else if (cli_port("PORT", o->port) == -1)
+	} else if (o->port != NULL && cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
 	if (o->unix_mode_set && o->unix_path == NULL)
 		return cli_usage(CMD, "--unix-mode is for listen unix:PATH");
@@ -263,7 +282,21 @@ cmd_listen(int argc, char **argv)
 	co.relay.exit_with_peer = o.pipe.exit_with_peer;
 	co.relay.idle_s = o.pipe.idle_s;
 	co.relay.keepalive_s = o.pipe.keepalive_s;
-	if (o.unix_path != NULL) {
+	if (o.inetd) {
+		rc = serve_inetd(&co);
+		goto out;
+	}
+	if (o.port == NULL) {
+		if (activate_listen_fds(fds, ARRAY_LEN(fds), &count) == -1) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (count == 0) {
+			rc = cli_usage(CMD, "expected [ADDRESS] PORT or "
+			    "unix:PATH (no sockets were passed by systemd)");
+			goto out;
+		}
+	} else if (o.unix_path != NULL) {
 		if ((fds[0] = unix_listen(o.unix_path, o.unix_mode_set ?
 		    o.unix_mode : UNIX_MODE_DEFAULT, &owned)) == -1) {
 			rc = EXIT_RUNTIME;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "cli.h"
 #include "log.h"
 #include "io.h"
@@ -424,4 +425,21 @@ serve_local(int *fds, size_t count, unsigned long max_conns,
     struct conn_opts *co, struct identity *id, const struct serve_dial *dial)
 {
 	return supervise(fds, count, max_conns, co, id, dial);
+}
+
+int
+serve_inetd(struct conn_opts *co)
+{
+	struct stream client;
+	enum conn_result result;
+	int rc;
+
+	if (activate_inetd(&client) == -1)
+		return EXIT_RUNTIME;
+	log_verbose("connection from %s", client.addr);
+	conn_prepare_ephemeral(co->ephemeral, co->id->suite);
+	rc = conn_run(&client, co, &result);
+	if (result == CONN_INTERRUPTED)
+		return sig_exit_status();
+	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }

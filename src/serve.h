@@ -56,6 +56,13 @@ struct serve_dial {
 int serve_local(int *fds, size_t count, unsigned long max_conns,
     struct conn_opts *co, struct identity *id, const struct serve_dial *dial);
 
+/*
+ * listen --inetd: the one session on the connection on stdin and stdout
+ * (activate_inetd()), with --exec or --forward as the plaintext.  Returns
+ * the exit status: that of the session.
+ */
+int serve_inetd(struct conn_opts *co);
+
 /* Closes the count descriptors of fds that are open and sets them to -1. */
 void serve_close(int *fds, size_t count);
 
