@@ -251,6 +251,15 @@ cmd_listen(int argc, char **argv)
 	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe,
 	    o.forward != NULL)) == -1)
 		return EXIT_USAGE;
+	/* Before the identity: a unit without sockets is a usage error
+	 * found before any passphrase is asked for. */
+	if (o.port == NULL && !o.inetd) {
+		if (activate_listen_fds(fds, ARRAY_LEN(fds), &count) == -1)
+			return EXIT_USAGE;
+		if (count == 0)
+			return cli_usage(CMD, "expected [ADDRESS] PORT or "
+			    "unix:PATH (no sockets were passed by systemd)");
+	}
 	if ((id = secret_alloc(sizeof(*id))) == NULL ||
 	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
 		rc = EXIT_RUNTIME;
@@ -286,17 +295,9 @@ cmd_listen(int argc, char **argv)
 		rc = serve_inetd(&co);
 		goto out;
 	}
-	if (o.port == NULL) {
-		if (activate_listen_fds(fds, ARRAY_LEN(fds), &count) == -1) {
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (count == 0) {
-			rc = cli_usage(CMD, "expected [ADDRESS] PORT or "
-			    "unix:PATH (no sockets were passed by systemd)");
-			goto out;
-		}
-	} else if (o.unix_path != NULL) {
+	if (o.port == NULL)
+		;	/* sockets from systemd, taken above */
+	else if (o.unix_path != NULL) {
 		if ((fds[0] = unix_listen(o.unix_path, o.unix_mode_set ?
 		    o.unix_mode : UNIX_MODE_DEFAULT, &owned)) == -1) {
 			rc = EXIT_RUNTIME;

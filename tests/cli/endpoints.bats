@@ -241,3 +241,88 @@ sys.stdout.write(out.decode())' "$lport" up
 	assert_status 2
 	assert_one_line_error "^sealcat: --unix-mode is for --local unix:PATH"
 }
+
+# ---------------------------------------------- inetd and socket activation
+
+@test "listen --inetd under socat EXEC: serves one session per connection" {
+	random_file up 300000
+	printf '%s\n' "$CLIENT_TOKEN" >authorized
+	# socat splits EXEC: on ':', so the token comes from a file.
+	start_bg socat /dev/null socat -d -d TCP-LISTEN:0,bind=127.0.0.1,fork \
+	    EXEC:"$SEALCAT listen -v --inetd -i $SERVER_ID -A authorized --exec sha256sum"
+	wait_for_line socat.err 'listening on AF=2 127\.0\.0\.1:[0-9]+$'
+	PORT=$(sed -n 's/.*listening on AF=2 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    socat.err)
+	run connect_io up sum1 --peer "$SERVER_TOKEN"
+	assert_status 0
+	run connect_io up sum2 --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat sum1)" = "$(sha256sum <up)" ]
+	[ "$(cat sum2)" = "$(sha256sum <up)" ]
+	# socat hands over a socket pair, whose peer has no address.
+	assert_line_in socat.err "^sealcat: connection from stdin$"
+}
+
+@test "listen --inetd: stdin must be a socket, and the plaintext goes elsewhere" {
+	run "$SEALCAT" listen --inetd -i "$SERVER_ID" --allow-any --exec cat \
+	    </dev/null
+	assert_status 1
+	assert_one_line_error "^sealcat: --inetd wants a connected socket on both stdin and stdout"
+	run "$SEALCAT" listen --inetd --allow-any
+	assert_status 2
+	assert_one_line_error "^sealcat: --inetd takes stdin and stdout for the encrypted side — add --exec or --forward"
+	run "$SEALCAT" listen --inetd --allow-any --exec cat 9000
+	assert_status 2
+	assert_one_line_error "^sealcat: --inetd takes no ADDRESS or PORT"
+	run "$SEALCAT" listen --allow-any
+	assert_status 2
+	assert_one_line_error "^sealcat: expected \[ADDRESS\] PORT or unix:PATH \(no sockets were passed by systemd\)"
+}
+
+need_socket_activate() {
+	command -v systemd-socket-activate >/dev/null ||
+	    skip "systemd-socket-activate is not installed (Debian: systemd)"
+}
+
+@test "socket activation: listen -k serves sockets passed in LISTEN_FDS" {
+	need_socket_activate
+	random_file up 300000
+	start_bg activate /dev/null systemd-socket-activate \
+	    -l "$BATS_TEST_TMPDIR/act.sock" "$SEALCAT" listen -v -k \
+	    -i "$SERVER_ID" --allow "$CLIENT_TOKEN" --exec sha256sum
+	LISTENER_PID=$BG_PID
+	wait_for_line activate.err "^Listening on $BATS_TEST_TMPDIR/act.sock"
+	run connect_unix up sum1 "$BATS_TEST_TMPDIR/act.sock" \
+	    --peer "$SERVER_TOKEN"
+	assert_status 0
+	run connect_unix up sum2 "$BATS_TEST_TMPDIR/act.sock" \
+	    --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat sum1)" = "$(sha256sum <up)" ]
+	[ "$(cat sum2)" = "$(sha256sum <up)" ]
+	assert_line_in activate.err "^sealcat: listening on unix:$BATS_TEST_TMPDIR/act.sock \(from systemd\)$"
+	# -k with --exec: one child each; the supervisor still runs.
+	[ "$(grep -c '^sealcat: connection from' activate.err)" -eq 2 ]
+	kill -TERM "$(pgrep -P "$LISTENER_PID" -x sealcat)"
+	wait_bg "$LISTENER_PID"
+	assert_status 143
+	# The socket is systemd's, not ours: left alone.
+	[ -S act.sock ]
+}
+
+@test "socket activation with Accept=yes (--inetd): a process per connection" {
+	need_socket_activate
+	random_file up 300000
+	start_bg activate /dev/null systemd-socket-activate --inetd -a \
+	    -l "$BATS_TEST_TMPDIR/acc.sock" "$SEALCAT" listen -v --inetd \
+	    -i "$SERVER_ID" --allow "$CLIENT_TOKEN" --exec sha256sum
+	wait_for_line activate.err "^Listening on $BATS_TEST_TMPDIR/acc.sock"
+	run connect_unix up sum1 "$BATS_TEST_TMPDIR/acc.sock" \
+	    --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat sum1)" = "$(sha256sum <up)" ]
+	run connect_unix up sum2 "$BATS_TEST_TMPDIR/acc.sock" \
+	    --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat sum2)" = "$(sha256sum <up)" ]
+}
