@@ -326,3 +326,59 @@ need_socket_activate() {
 	assert_status 0
 	[ "$(cat sum2)" = "$(sha256sum <up)" ]
 }
+
+# unit_exec UNIT PORT: the ExecStart= command line of contrib/systemd/UNIT,
+# continuation lines joined, with the binary under test, this test's
+# credentials directory and the --forward target 127.0.0.1:PORT.
+unit_exec() {
+	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' \
+	    "$SEALCAT_SRCDIR/contrib/systemd/$1" | sed -n 's/^ExecStart=//p' |
+	    sed -e "s|/usr/bin/sealcat|$SEALCAT|" \
+	    -e "s|\${CREDENTIALS_DIRECTORY}|$BATS_TEST_TMPDIR/creds|g" \
+	    -e "s|127\.0\.0\.1:5432|127.0.0.1:$2|"
+}
+
+@test "contrib/systemd: the units verify, and their ExecStart serves http.server" {
+	need_socket_activate
+	if command -v systemd-analyze >/dev/null; then
+		mkdir units
+		for u in sealcat-forward.socket sealcat-forward.service \
+		    sealcat-inetd.socket sealcat-inetd@.service; do
+			sed "s|/usr/bin/sealcat|$SEALCAT|; /^Documentation=/d" \
+			    "$SEALCAT_SRCDIR/contrib/systemd/$u" >"units/$u"
+		done
+		run systemd-analyze verify units/sealcat-forward.socket \
+		    units/sealcat-forward.service units/sealcat-inetd.socket
+		assert_status 0
+	fi
+	mkdir -m 700 creds
+	cp "$SERVER_ID" creds/id_x25519
+	printf '%s\n' "$CLIENT_TOKEN" >creds/authorized_peers
+	start_http web tcp
+	local cmd
+	cmd=$(unit_exec sealcat-forward.service "$HTTP_PORT")
+	[[ $cmd == *" listen -k "* ]]
+	start_bg activate /dev/null systemd-socket-activate \
+	    -l "$BATS_TEST_TMPDIR/unit.sock" $cmd
+	wait_for_line activate.err "^Listening on $BATS_TEST_TMPDIR/unit.sock"
+	start_local --local 0 "unix:$BATS_TEST_TMPDIR/unit.sock"
+	local lport
+	lport=$(sed -n 's/^sealcat: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    local.err)
+	run curl -sS --max-time 60 -o got "http://127.0.0.1:$lport/blob"
+	assert_status 0
+	assert_same_file www/blob got
+
+	# The Accept=yes variant, one process per connection.
+	cmd=$(unit_exec sealcat-inetd@.service "$HTTP_PORT")
+	[[ $cmd == *" listen --inetd "* ]]
+	start_bg inetd /dev/null systemd-socket-activate --inetd -a \
+	    -l "$BATS_TEST_TMPDIR/unit2.sock" $cmd
+	wait_for_line inetd.err "^Listening on $BATS_TEST_TMPDIR/unit2.sock"
+	printf 'GET /index.txt HTTP/1.0\r\n\r\n' >request
+	run connect_unix request reply "$BATS_TEST_TMPDIR/unit2.sock" \
+	    --peer "$SERVER_TOKEN"
+	assert_status 0
+	run tail -1 reply
+	[ "$output" = 'hello from http.server' ]
+}
