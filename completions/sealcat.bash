@@ -21,7 +21,7 @@ _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
 	--passphrase-file -e --exec --forward --max-conns --unix-mode -w --timeout --idle --keepalive'
-_sealcat_listen_flags='--allow-any -k --keep-open --recv-only --send-only
+_sealcat_listen_flags='--allow-any -k --keep-open --inetd --recv-only --send-only
 	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file

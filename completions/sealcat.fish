@@ -84,6 +84,8 @@ complete -c sealcat -n $c -l max-conns -x \
     -d 'concurrent connections with -e/--forward (64)'
 complete -c sealcat -n $c -l unix-mode -x \
     -d 'permissions of the unix:PATH socket (0600)'
+complete -c sealcat -n $c -l inetd \
+    -d 'serve the one connection on stdin/stdout'
 
 # connect
 set -l c '__fish_seen_subcommand_from connect'

@@ -102,6 +102,7 @@ static const char help_pubkey[] =
 static const char help_listen[] =
 "usage: sealcat listen [options] [ADDRESS] PORT\n"
 "       sealcat listen [options] unix:PATH\n"
+"       sealcat listen [options]   (sockets from systemd, or --inetd)\n"
 "\n"
 "Accept a connection, authenticate it, and relay it to stdin/stdout (or to\n"
 "a command with --exec, or a service with --forward).\n"
@@ -117,6 +118,8 @@ HELP_PIPE_IDENTITY
 "                         relay each connection to a TCP or Unix service\n"
 "      --max-conns N      concurrent connections with -e/--forward (64)\n"
 "      --unix-mode MODE   permissions of the unix:PATH socket (0600)\n"
+"      --inetd            serve the one connection on stdin/stdout (inetd,\n"
+"                         systemd Accept=yes, socat EXEC:)\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     handshake timeout (10)\n"
 HELP_PIPE_COMMON;
