@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "cli.h"
 #include "conn.h"
+#include "dial.h"
 #include "io.h"
 #include "keyfile.h"
 #include "local.h"
@@ -34,7 +35,8 @@ enum {
 	OPT_TRUST_NEW = CLI_OPT_FIRST_FREE,
 	OPT_LOCAL,
 	OPT_MAX_CONNS,
-	OPT_UNIX_MODE
+	OPT_UNIX_MODE,
+	OPT_RETRY
 };
 
 struct connect_opts {
@@ -52,6 +54,7 @@ struct connect_opts {
 	unsigned long max_conns;
 	mode_t unix_mode;		/* --unix-mode */
 	bool unix_mode_set;
+	unsigned retry_s;		/* --retry SECS, 0: once */
 };
 
 static const struct option long_options[] = {
@@ -60,6 +63,7 @@ static const struct option long_options[] = {
 	{ "local", required_argument, NULL, OPT_LOCAL },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
+	{ "retry", required_argument, NULL, OPT_RETRY },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -128,6 +132,10 @@ parse(int argc, char **argv, struct connect_opts *o)
 		case OPT_MAX_CONNS:
 			if (cli_count("--max-conns", optarg, 1, MAX_CONNS_LIMIT,
 			    &o->max_conns) == -1)
+				return EXIT_USAGE;
+			break;
+		case OPT_RETRY:
+			if (cli_seconds("--retry", optarg, &o->retry_s) == -1)
 				return EXIT_USAGE;
 			break;
 		case OPT_UNIX_MODE:
@@ -214,14 +222,8 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
  */
 static int
 run_local(const struct connect_opts *o, struct conn_opts *co,
-    struct identity *id)
+    struct identity *id, const struct dial *dial)
 {
-	struct serve_dial dial = {
-		.host = o->host,
-		.port = o->port,
-		.unix_path = o->unix_path,
-		.family = o->pipe.family
-	};
 	struct unix_owned owned = { .made = false };
 	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
@@ -235,7 +237,7 @@ run_local(const struct connect_opts *o, struct conn_opts *co,
 	} else if (tcp_listen(o->local_host, o->local_port, o->pipe.family,
 	    fds, ARRAY_LEN(fds), &count) == -1)
 		return EXIT_RUNTIME;
-	rc = serve_local(fds, count, o->max_conns, co, id, &dial);
+	rc = serve_local(fds, count, o->max_conns, co, id, dial);
 	serve_close(fds, count);
 	unix_remove(&owned);
 	return rc;
@@ -250,6 +252,7 @@ cmd_connect(int argc, char **argv)
 	struct ephemeral *eph = NULL;
 	struct trust trust;
 	struct stream server;
+	struct dial dial;
 	enum conn_result result;
 	/* The key file, checked by conn_run() while the listener works. */
 	char id_file[PATH_MAX];
@@ -273,6 +276,12 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	dial.host = o.host;
+	dial.port = o.port;
+	dial.unix_path = o.unix_path;
+	dial.family = o.pipe.family;
+	dial.timeout_s = o.pipe.timeout_s;
+	dial.retry_s = o.retry_s;
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.id = id;
@@ -288,15 +297,13 @@ cmd_connect(int argc, char **argv)
 	co.ephemeral = eph;
 	co.id_unchecked = id_file;
 	if (o.local != NULL) {
-		rc = run_local(&o, &co, id);
+		rc = run_local(&o, &co, id, &dial);
 		goto out;
 	}
 	/* Made before connecting, so message 1 goes out the moment the
 	 * connection is up, while the listener is still accepting it. */
 	conn_prepare_ephemeral(eph, id->suite);
-	if (o.unix_path != NULL ? unix_connect(o.unix_path, NULL,
-	    &server) == -1 : tcp_connect(o.host, o.port, o.pipe.family,
-	    io_deadline(o.pipe.timeout_s), NULL, &server) == -1) {
+	if (dial_connect(&dial, &server) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;
 	}

@@ -276,7 +276,7 @@ stop_children(struct children *c, int *fds, size_t count)
  * connection to the server.  Returns 0, or -1 after reporting.
  */
 static int
-dial_server(struct stream *client, const struct serve_dial *dial,
+dial_server(struct stream *client, const struct dial *dial,
     struct conn_opts *co, struct stream *server)
 {
 	if (dup2(client->fd, STDIN_FILENO) == -1 ||
@@ -285,9 +285,7 @@ dial_server(struct stream *client, const struct serve_dial *dial,
 		return -1;
 	}
 	stream_close(client);
-	if (dial->unix_path != NULL ? unix_connect(dial->unix_path, NULL,
-	    server) == -1 : tcp_connect(dial->host, dial->port, dial->family,
-	    io_deadline(co->timeout_s), NULL, server) == -1)
+	if (dial_connect(dial, server) == -1)
 		return -1;
 	/* known_peers knows the server by the name the transport reports. */
 	_Static_assert(sizeof(co->trust->host_port) >= sizeof(server->name),
@@ -301,7 +299,7 @@ dial_server(struct stream *client, const struct serve_dial *dial,
 static void
 run_child(struct stream *client, int *fds, size_t count,
     const sigset_t *orig_mask, struct conn_opts *co, struct identity *id,
-    const struct serve_dial *dial)
+    const struct dial *dial)
 {
 	enum conn_result result;
 	struct stream server;
@@ -336,7 +334,7 @@ run_child(struct stream *client, int *fds, size_t count,
 /* serve_concurrent() and serve_local(): dial NULL for the former. */
 static int
 supervise(int *fds, size_t count, unsigned long max_conns,
-    struct conn_opts *co, struct identity *id, const struct serve_dial *dial)
+    struct conn_opts *co, struct identity *id, const struct dial *dial)
 {
 	struct pollfd pfd[TCP_LISTEN_MAX + 1];
 	struct children kids = { .cap = max_conns };
@@ -422,7 +420,7 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 
 int
 serve_local(int *fds, size_t count, unsigned long max_conns,
-    struct conn_opts *co, struct identity *id, const struct serve_dial *dial)
+    struct conn_opts *co, struct identity *id, const struct dial *dial)
 {
 	return supervise(fds, count, max_conns, co, id, dial);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "conn.h"
+#include "dial.h"
 #include "keyfile.h"
 
 /*
@@ -37,24 +38,15 @@ int serve_serial(int *fds, size_t count, bool keep_open,
 int serve_concurrent(int *fds, size_t count, unsigned long max_conns,
     struct conn_opts *co, struct identity *id);
 
-/* Where connect --local takes each local client: HOST PORT, or unix:PATH
- * (unix_path non-NULL). */
-struct serve_dial {
-	const char *host;
-	const char *port;
-	const char *unix_path;
-	int family;
-};
-
 /*
  * connect --local: a child per local client accepted on fds, at most
  * max_conns at once, as serve_concurrent(); each child takes the client as
- * its stdin and stdout, connects to dial within co->timeout_s and runs the
+ * its stdin and stdout, connects to dial (dial_connect()) and runs the
  * session there as the initiator (co->trust's host_port set to the name
  * the server's stream reports).  Returns the exit status.
  */
 int serve_local(int *fds, size_t count, unsigned long max_conns,
-    struct conn_opts *co, struct identity *id, const struct serve_dial *dial);
+    struct conn_opts *co, struct identity *id, const struct dial *dial);
 
 /*
  * listen --inetd: the one session on the connection on stdin and stdout

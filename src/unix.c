@@ -153,10 +153,19 @@ unix_accept(int listen_fd, struct stream *st)
 int
 unix_connect(const char *path, const char *what, struct stream *st)
 {
+	return unix_connect_try(path, what, st, NULL);
+}
+
+int
+unix_connect_try(const char *path, const char *what, struct stream *st,
+    bool *again)
+{
 	struct sockaddr_un sun;
 	int fd;
 
 	stream_init(st);
+	if (again != NULL)
+		*again = false;
 	if (make_address(path, &sun) == -1)
 		return -1;
 	name_stream(path, st);
@@ -168,6 +177,12 @@ unix_connect(const char *path, const char *what, struct stream *st)
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (again != NULL && (errno == ENOENT ||
+		    errno == ECONNREFUSED)) {
+			*again = true;
+			close(fd);
+			return -1;
+		}
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			log_error("cannot connect to %s: %s — is the listener "
 			    "running?", what, errno == ENOENT ?

@@ -63,4 +63,9 @@ int unix_accept(int listen_fd, struct stream *st);
  */
 int unix_connect(const char *path, const char *what, struct stream *st);
 
+/* As unix_connect(), but no socket yet or a refusal (ENOENT,
+ * ECONNREFUSED) is not reported and sets *again, as tcp_connect_try(). */
+int unix_connect_try(const char *path, const char *what, struct stream *st,
+    bool *again);
+
 #endif
