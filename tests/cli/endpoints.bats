@@ -382,3 +382,75 @@ unit_exec() {
 	run tail -1 reply
 	[ "$output" = 'hello from http.server' ]
 }
+
+# ------------------------------------------------------------------ --retry
+
+# listen_to OUT ARGS...: a one-shot sealcat listen ARGS with stdout to OUT;
+# for `run`.
+listen_to() {
+	local out=$1
+	shift
+	timeout "$WATCHDOG" "$SEALCAT" listen "$@" </dev/null >"$out"
+}
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago.
+free_port() {
+	"$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+@test "connect --retry waits for a listener started late (TCP and unix:)" {
+	random_file up 300000
+	PORT=$(free_port)
+	start_bg client up "$SEALCAT" connect -v --retry 60 -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT"
+	local client=$BG_PID
+	wait_for_line client.err "^sealcat: 127\.0\.0\.1:$PORT is not listening yet — retrying for up to 60 s$"
+	run listen_to listener.out -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    127.0.0.1 "$PORT"
+	assert_status 0
+	wait_bg "$client"
+	assert_status 0
+	assert_same_file up listener.out
+
+	start_bg client2 up "$SEALCAT" connect -v --retry 60 -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" "unix:$BATS_TEST_TMPDIR/late.sock"
+	client=$BG_PID
+	wait_for_line client2.err "not listening yet"
+	run listen_to listener2.out -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    "unix:$BATS_TEST_TMPDIR/late.sock"
+	assert_status 0
+	wait_bg "$client"
+	assert_status 0
+	assert_same_file up listener2.out
+}
+
+@test "connect --retry gives up after SECS with the last error" {
+	PORT=$(free_port)
+	local t0=$(now_ms)
+	run "$SEALCAT" connect --retry 1 -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
+	    127.0.0.1 "$PORT" </dev/null
+	assert_status 1
+	assert_one_line_error "^sealcat: cannot connect to 127\.0\.0\.1:$PORT: connection refused — is the listener running\?$"
+	# Within the second asked for (and the last try), not at once.
+	[ $(($(now_ms) - t0)) -ge 500 ]
+	[ $(($(now_ms) - t0)) -lt 5000 ]
+}
+
+@test "connect --retry never retries a failed authentication" {
+	local other
+	other=$("$SEALCAT" keygen -o other)
+	start_listener -k --allow "$CLIENT_TOKEN"
+	local t0=$(now_ms)
+	run connect_io /dev/null out --retry 60 --peer "$other"
+	assert_status 1
+	[[ $output == *"sealcat: "* ]]
+	# One attempt, refused at once: nowhere near the 60 s.
+	[ $(($(now_ms) - t0)) -lt 20000 ]
+	[ "$(grep -c 'connection from' listener.err)" -eq 1 ]
+}
+
+@test "--retry: seconds only" {
+	run "$SEALCAT" connect --retry 0 127.0.0.1 9000
+	assert_status 2
+	assert_one_line_error "^sealcat: --retry: '0' is not a number of seconds"
+}
