@@ -25,7 +25,7 @@ _sealcat_listen_flags='--allow-any -k --keep-open --inetd --recv-only --send-onl
 	--exit-with-peer -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
-	-e --exec --local --max-conns --unix-mode -w --timeout --idle --keepalive'
+	-e --exec --local --max-conns --unix-mode --retry -w --timeout --idle --keepalive'
 _sealcat_connect_flags='--trust-new --recv-only --send-only --exit-with-peer
 	-4 -6 -v --verbose -q --quiet -h --help'
 

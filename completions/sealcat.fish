@@ -97,6 +97,8 @@ complete -c sealcat -n $c -l local -x \
 complete -c sealcat -n $c -l max-conns -x -d 'concurrent --local clients (64)'
 complete -c sealcat -n $c -l unix-mode -x \
     -d 'permissions of the --local unix:PATH socket (0600)'
+complete -c sealcat -n $c -l retry -x \
+    -d 'keep trying for SECS while the listener is not up'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

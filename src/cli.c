@@ -141,6 +141,7 @@ HELP_PIPE_IDENTITY
 "                         own session to HOST PORT\n"
 "      --max-conns N      concurrent --local clients (64)\n"
 "      --unix-mode MODE   permissions of the --local unix:PATH socket (0600)\n"
+"      --retry SECS       keep trying for SECS while the listener is not up\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 HELP_PIPE_COMMON;
