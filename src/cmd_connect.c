@@ -139,7 +139,8 @@ parse(int argc, char **argv, struct connect_opts *o)
 				return EXIT_USAGE;
 			break;
 		case OPT_UNIX_MODE:
-			if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
+			if (cli_mode("--unix-mode", optarg,
+			    &o->unix_mode) == -1)
 				return EXIT_USAGE;
 			o->unix_mode_set = true;
 			break;

@@ -69,6 +69,8 @@ static const struct option long_options[] = {
 static int
 parse_option(struct listen_opts *o, int c, char **argv)
 {
+	const char *path;
+
 	switch (c) {
 	case 'a':
 		if (o->allow_count == ARRAY_LEN(o->allow))
@@ -87,13 +89,13 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		return -1;
 	case OPT_FORWARD:
 		o->forward = optarg;
-		if (unix_path(optarg) != NULL) {
-			if (unix_path(optarg)[0] == '\0' ||
-			    strlen(unix_path(optarg)) >= sizeof(o->forward_host))
+		if ((path = unix_path(optarg)) != NULL) {
+			if (path[0] == '\0' ||
+			    strlen(path) >= sizeof(o->forward_host))
 				return cli_usage(CMD, "--forward unix: wants a "
 				    "socket path, not '%s'", optarg);
 			snprintf(o->forward_host, sizeof(o->forward_host), "%s",
-			    unix_path(optarg));
+			    path);
 			o->forward_port[0] = '\0';
 			return -1;
 		}

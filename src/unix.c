@@ -81,9 +81,9 @@ unix_listen(const char *path, mode_t mode, struct unix_owned *owned)
 	umask(old_mask);
 	if (rc == -1) {
 		if (errno == EADDRINUSE)
-			log_error("cannot listen on " UNIX_PREFIX "%s: the file "
-			    "exists — remove it if no listener uses it, or "
-			    "pick another path", path);
+			log_error("cannot listen on " UNIX_PREFIX "%s: the "
+			    "file exists — remove it if no listener uses it, "
+			    "or pick another path", path);
 		else
 			log_errno("cannot listen on " UNIX_PREFIX "%s", path);
 		close(fd);
