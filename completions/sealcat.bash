@@ -20,13 +20,14 @@ _sealcat_passwd_args='-i --identity --kdf-memory'
 _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
-	--passphrase-file -e --exec --forward --max-conns -w --timeout --idle --keepalive
+	--passphrase-file -e --exec --forward --max-conns --unix-mode -w --timeout --idle --keepalive
 	--code-words --code-tries --rekey-interval'
-_sealcat_listen_flags='--allow-any --code --pair -k --keep-open --recv-only --send-only
+_sealcat_listen_flags='--allow-any --code --pair -k --keep-open --inetd --recv-only --send-only
 	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
-	-e --exec -w --timeout --idle --keepalive --code --rekey-interval'
+	-e --exec --local --max-conns --unix-mode --retry -w --timeout --idle
+	--keepalive --code --rekey-interval'
 _sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
 	--fsync -4 -6 -v --verbose -q --quiet -h --help'
 

@@ -91,9 +91,13 @@ complete -c sealcat -n $c -l pair \
     -d "with --code: add the client's key to authorized_peers"
 complete -c sealcat -n $c -s k -l keep-open -d 'keep accepting connections'
 complete -c sealcat -n $c -l forward -x \
-    -d 'relay each connection to HOST:PORT'
+    -d 'relay each connection to HOST:PORT or unix:PATH'
 complete -c sealcat -n $c -l max-conns -x \
     -d 'concurrent connections with -e/--forward (64)'
+complete -c sealcat -n $c -l unix-mode -x \
+    -d 'permissions of the unix:PATH socket (0600)'
+complete -c sealcat -n $c -l inetd \
+    -d 'serve the one connection on stdin/stdout'
 
 # connect
 set -l c '__fish_seen_subcommand_from connect'
@@ -104,6 +108,13 @@ complete -c sealcat -n $c -l code -x \
     -d "authenticate with the listener's one-time code"
 complete -c sealcat -n $c -l pair \
     -d 'with --code: record the server in known_peers'
+complete -c sealcat -n $c -l local -x \
+    -d 'listen there and give each client its own session'
+complete -c sealcat -n $c -l max-conns -x -d 'concurrent --local clients (64)'
+complete -c sealcat -n $c -l unix-mode -x \
+    -d 'permissions of the --local unix:PATH socket (0600)'
+complete -c sealcat -n $c -l retry -x \
+    -d 'keep trying for SECS while the listener is not up'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

@@ -107,9 +107,11 @@ static const char help_pubkey[] =
 
 static const char help_listen[] =
 "usage: sealcat listen [options] [ADDRESS] PORT\n"
+"       sealcat listen [options] unix:PATH\n"
+"       sealcat listen [options]   (sockets from systemd, or --inetd)\n"
 "\n"
 "Accept a connection, authenticate it, and relay it to stdin/stdout (or to\n"
-"a command with --exec, or a TCP service with --forward).\n"
+"a command with --exec, or a service with --forward).\n"
 "\n"
 "  -a, --allow TOKEN      accept this client key (repeatable)\n"
 "  -A, --authorized FILE  accept the keys in FILE\n"
@@ -124,15 +126,19 @@ static const char help_listen[] =
 HELP_PIPE_IDENTITY
 "  -k, --keep-open        keep accepting connections\n"
 "  -e, --exec CMD         run /bin/sh -c CMD per connection on the stream\n"
-"      --forward HOST:PORT\n"
-"                         relay each connection to a TCP service\n"
+"      --forward HOST:PORT|unix:PATH\n"
+"                         relay each connection to a TCP or Unix service\n"
 "      --max-conns N      concurrent connections with -e/--forward (64)\n"
+"      --unix-mode MODE   permissions of the unix:PATH socket (0600)\n"
+"      --inetd            serve the one connection on stdin/stdout (inetd,\n"
+"                         systemd Accept=yes, socat EXEC:)\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     handshake timeout (10)\n"
 HELP_PIPE_COMMON;
 
 static const char help_connect[] =
 "usage: sealcat connect [options] HOST PORT\n"
+"       sealcat connect [options] unix:PATH\n"
 "\n"
 "Connect to a listener, authenticate both ends, and relay stdin/stdout\n"
 "(or a command with --exec).\n"
@@ -145,6 +151,12 @@ static const char help_connect[] =
 "      --pair             with --code: record the server in known_peers\n"
 HELP_PIPE_IDENTITY
 "  -e, --exec CMD         run /bin/sh -c CMD on the stream\n"
+"      --local [ADDRESS:]PORT|unix:PATH\n"
+"                         listen there (127.0.0.1) and give each client its\n"
+"                         own session to HOST PORT\n"
+"      --max-conns N      concurrent --local clients (64)\n"
+"      --unix-mode MODE   permissions of the --local unix:PATH socket (0600)\n"
+"      --retry SECS       keep trying for SECS while the listener is not up\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 HELP_PIPE_COMMON;
@@ -312,6 +324,23 @@ cli_port(const char *option, const char *arg)
 		    option, arg);
 		return -1;
 	}
+	return 0;
+}
+
+int
+cli_mode(const char *option, const char *arg, mode_t *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; arg[i] >= '0' && arg[i] <= '7' && i < 4; i++)
+		v = v * 8 + (unsigned long)(arg[i] - '0');
+	if (i == 0 || arg[i] != '\0' || v > 0777) {
+		log_error("%s: '%s' is not a file mode — use octal permission "
+		    "bits such as 0660", option, arg);
+		return -1;
+	}
+	*out = (mode_t)v;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "keys/keyfile.h"
 #include "crypto/suite.h"
@@ -64,6 +65,8 @@ int cli_seconds(const char *option, const char *arg, unsigned *out);
 int cli_count(const char *option, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 int cli_port(const char *option, const char *arg);
+/* Octal permission bits, 0 to 0777 ("0660", "660"). */
+int cli_mode(const char *option, const char *arg, mode_t *out);
 int cli_suite(const char *arg, const struct suite **out);
 /* --kdf-memory MIB: Argon2id with MIB MiB (1 to 1024) and the default
  * passes. */

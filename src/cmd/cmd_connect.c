@@ -24,10 +24,25 @@
 #include "transport/tcp.h"
 #include "keys/trust.h"
 #include "base/util.h"
+#include "transport/dial.h"
+#include "cmd/serve.h"
+#include "transport/unix.h"
 
 #define CMD "connect"
+#define MAX_CONNS_DEFAULT 64
+#define MAX_CONNS_LIMIT 10000
+/* --local PORT alone listens here: the plaintext stays on this machine. */
+#define LOCAL_ADDRESS_DEFAULT "127.0.0.1"
 
-enum { OPT_TRUST_NEW = CLI_OPT_FIRST_FREE, OPT_CODE, OPT_PAIR };
+enum {
+	OPT_TRUST_NEW = CLI_OPT_FIRST_FREE,
+	OPT_CODE,
+	OPT_PAIR,
+	OPT_LOCAL,
+	OPT_MAX_CONNS,
+	OPT_UNIX_MODE,
+	OPT_RETRY
+};
 
 struct connect_opts {
 	struct pipe_opts pipe;
@@ -38,6 +53,15 @@ struct connect_opts {
 	bool pair;			/* --pair */
 	const char *host;
 	const char *port;
+	const char *unix_path;		/* connect unix:PATH, or NULL */
+	const char *local;		/* --local [ADDRESS:]PORT|unix:PATH */
+	char local_host[256];
+	char local_port[8];
+	const char *local_unix;		/* --local unix:PATH, or NULL */
+	unsigned long max_conns;
+	mode_t unix_mode;		/* --unix-mode */
+	bool unix_mode_set;
+	unsigned retry_s;		/* --retry SECS, 0: once */
 };
 
 static const struct option long_options[] = {
@@ -45,18 +69,54 @@ static const struct option long_options[] = {
 	{ "trust-new", no_argument, NULL, OPT_TRUST_NEW },
 	{ "code", required_argument, NULL, OPT_CODE },
 	{ "pair", no_argument, NULL, OPT_PAIR },
+	{ "local", required_argument, NULL, OPT_LOCAL },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
+	{ "retry", required_argument, NULL, OPT_RETRY },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
+
+/* --local [ADDRESS:]PORT or unix:PATH.  Returns -1 to go on, else the
+ * exit status. */
+static int
+parse_local(struct connect_opts *o, const char *arg)
+{
+	int n;
+
+	o->local = arg;
+	if ((o->local_unix = unix_path(arg)) != NULL) {
+		if (o->local_unix[0] == '\0')
+			return cli_usage(CMD, "--local unix: wants a socket "
+			    "path");
+		return -1;
+	}
+	if (strchr(arg, ':') == NULL) {
+		n = snprintf(o->local_host, sizeof(o->local_host), "%s",
+		    LOCAL_ADDRESS_DEFAULT);
+		if (n < 0 || snprintf(o->local_port, sizeof(o->local_port),
+		    "%s", arg) >= (int)sizeof(o->local_port))
+			o->local_port[0] = '\0';
+	} else if (addr_split_host_port(arg, o->local_host,
+	    sizeof(o->local_host), o->local_port, sizeof(o->local_port)) == -1)
+		o->local_port[0] = '\0';
+	if (o->local_port[0] == '\0')
+		return cli_usage(CMD, "--local wants [ADDRESS:]PORT or "
+		    "unix:PATH, not '%s'", arg);
+	if (cli_port("--local", o->local_port) == -1)
+		return EXIT_USAGE;
+	return -1;
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int
 parse(int argc, char **argv, struct connect_opts *o)
 {
-	int c, taken;
+	int c, taken, rc;
 
 	memset(o, 0, sizeof(*o));
 	cli_pipe_defaults(&o->pipe);
+	o->max_conns = MAX_CONNS_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":p:" CLI_PIPE_SHORTOPTS,
@@ -80,6 +140,25 @@ parse(int argc, char **argv, struct connect_opts *o)
 		case OPT_PAIR:
 			o->pair = true;
 			break;
+		case OPT_LOCAL:
+			if ((rc = parse_local(o, optarg)) != -1)
+				return rc;
+			break;
+		case OPT_MAX_CONNS:
+			if (cli_count("--max-conns", optarg, 1, MAX_CONNS_LIMIT,
+			    &o->max_conns) == -1)
+				return EXIT_USAGE;
+			break;
+		case OPT_RETRY:
+			if (cli_seconds("--retry", optarg, &o->retry_s) == -1)
+				return EXIT_USAGE;
+			break;
+		case OPT_UNIX_MODE:
+			if (cli_mode("--unix-mode", optarg,
+			    &o->unix_mode) == -1)
+				return EXIT_USAGE;
+			o->unix_mode_set = true;
+			break;
 		case 'h':
 			cli_help(stdout, CMD);
 			return EXIT_OK;
@@ -87,15 +166,27 @@ parse(int argc, char **argv, struct connect_opts *o)
 			return cli_bad_option(CMD, c, argv);
 		}
 	}
-	if (argc - optind != 2)
-		return cli_usage(CMD, "expected HOST PORT");
-	o->host = argv[optind];
-	o->port = argv[optind + 1];
-	if (cli_port("PORT", o->port) == -1)
+	if (argc - optind == 1 &&
+	    (o->unix_path = unix_path(argv[optind])) != NULL) {
+		if (o->unix_path[0] == '\0')
+			return cli_usage(CMD, "unix: wants a socket path");
+		o->host = argv[optind];
+	} else if (argc - optind != 2)
+		return cli_usage(CMD, "expected HOST PORT or unix:PATH");
+	else {
+		o->host = argv[optind];
+		o->port = argv[optind + 1];
+	}
+	if (o->unix_path == NULL && cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
-	if (strcmp(o->port, "0") == 0)
+	if (o->unix_path == NULL && strcmp(o->port, "0") == 0)
 		return cli_usage(CMD, "PORT 0 names no listener — use the port "
 		    "the listener reports");
+	if (o->local != NULL && o->pipe.exec_cmd != NULL)
+		return cli_usage(CMD, "--local and --exec exclude each other — "
+		    "pick one");
+	if (o->unix_mode_set && o->local_unix == NULL)
+		return cli_usage(CMD, "--unix-mode is for --local unix:PATH");
 	if (o->trust_new && o->peer_count > 0)
 		return cli_usage(CMD, "--trust-new is for servers without "
 		    "--peer — use one or the other");
@@ -126,7 +217,9 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 
 	/* The server's name comes with the stream; one too long for it is
 	 * a mistake on the command line, found before connecting. */
-	if (addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
+	if (o->unix_path != NULL ?
+	    snprintf(name, sizeof(name), "%s", o->host) >= (int)sizeof(name) :
+	    addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
 		log_error("host name too long: %s", o->host);
 		return -1;
 	}
@@ -209,6 +302,33 @@ read_code(const struct connect_opts *o, struct conn_code *code)
 	return rc;
 }
 
+/*
+ * --local: listen on the plaintext endpoint and give each client there a
+ * session of its own (serve_local()).  Returns the exit status.
+ */
+static int
+run_local(const struct connect_opts *o, struct conn_opts *co,
+    struct identity *id, const struct dial *dial)
+{
+	struct unix_owned owned = { .made = false };
+	int fds[TCP_LISTEN_MAX];
+	size_t count = 0;
+	int rc;
+
+	if (o->local_unix != NULL) {
+		if ((fds[0] = unix_listen(o->local_unix, o->unix_mode_set ?
+		    o->unix_mode : UNIX_MODE_DEFAULT, &owned)) == -1)
+			return EXIT_RUNTIME;
+		count = 1;
+	} else if (tcp_listen(o->local_host, o->local_port, o->pipe.family,
+	    fds, ARRAY_LEN(fds), &count) == -1)
+		return EXIT_RUNTIME;
+	rc = serve_local(fds, count, o->max_conns, co, id, dial);
+	serve_close(fds, count);
+	unix_remove(&owned);
+	return rc;
+}
+
 int
 cmd_connect(int argc, char **argv)
 {
@@ -219,6 +339,7 @@ cmd_connect(int argc, char **argv)
 	struct conn_code *code = NULL;
 	struct trust trust, pair_trust;
 	struct stream server;
+	struct dial dial;
 	enum conn_result result;
 	/* The key file, checked by conn_run() while the listener works. */
 	char id_file[PATH_MAX] = "";
@@ -275,22 +396,12 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	/* Made before connecting, so message 1 goes out the moment the
-	 * connection is up, while the listener is still accepting it. */
-	conn_prepare_ephemeral(eph, id->suite);
-	if (tcp_connect(o.host, o.port, o.pipe.family,
-	    io_deadline(o.pipe.timeout_s), NULL, &server) == -1) {
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	log_verbose("connected to %s", server.addr);
-	/* known_peers knows the server by the name the transport reports;
-	 * with --peer, a refusal then names it. */
-	_Static_assert(sizeof(trust.host_port) >= sizeof(server.name),
-	    "a stream's name fits struct trust");
-	snprintf(trust.host_port, sizeof(trust.host_port), "%s", server.name);
-	snprintf(pair_trust.host_port, sizeof(pair_trust.host_port), "%s",
-	    server.name);
+	dial.host = o.host;
+	dial.port = o.port;
+	dial.unix_path = o.unix_path;
+	dial.family = o.pipe.family;
+	dial.timeout_s = o.pipe.timeout_s;
+	dial.retry_s = o.retry_s;
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.code = code;
@@ -308,6 +419,25 @@ cmd_connect(int argc, char **argv)
 	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
 	co.ephemeral = eph;
 	co.id_unchecked = id_file[0] != '\0' ? id_file : NULL;
+	if (o.local != NULL) {
+		rc = run_local(&o, &co, id, &dial);
+		goto out;
+	}
+	/* Made before connecting, so message 1 goes out the moment the
+	 * connection is up, while the listener is still accepting it. */
+	conn_prepare_ephemeral(eph, id->suite);
+	if (dial_connect(&dial, &server) == -1) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	log_verbose("connected to %s", server.addr);
+	/* known_peers knows the server by the name the transport reports;
+	 * with --peer, a refusal then names it. */
+	_Static_assert(sizeof(trust.host_port) >= sizeof(server.name),
+	    "a stream's name fits struct trust");
+	snprintf(trust.host_port, sizeof(trust.host_port), "%s", server.name);
+	snprintf(pair_trust.host_port, sizeof(pair_trust.host_port), "%s",
+	    server.name);
 	(void)conn_run(&server, &co, &result);
 	switch (result) {
 	case CONN_DONE:

@@ -23,6 +23,8 @@
 #include "transport/tcp.h"
 #include "keys/trust.h"
 #include "base/util.h"
+#include "transport/activate.h"
+#include "transport/unix.h"
 
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
@@ -37,7 +39,9 @@ enum {
 	OPT_CODE,
 	OPT_CODE_WORDS,
 	OPT_CODE_TRIES,
-	OPT_PAIR
+	OPT_PAIR,
+	OPT_UNIX_MODE,
+	OPT_INETD
 };
 
 struct listen_opts {
@@ -59,6 +63,10 @@ struct listen_opts {
 	char pair_path[4096];		/* where --pair records the client */
 	const char *address;		/* NULL: the wildcard */
 	const char *port;
+	const char *unix_path;		/* listen unix:PATH, or NULL */
+	mode_t unix_mode;		/* --unix-mode */
+	bool unix_mode_set;
+	bool inetd;			/* --inetd */
 };
 
 static const struct option long_options[] = {
@@ -73,12 +81,16 @@ static const struct option long_options[] = {
 	{ "code-words", required_argument, NULL, OPT_CODE_WORDS },
 	{ "code-tries", required_argument, NULL, OPT_CODE_TRIES },
 	{ "pair", no_argument, NULL, OPT_PAIR },
+	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
+	{ "inetd", no_argument, NULL, OPT_INETD },
 	{ NULL, 0, NULL, 0 }
 };
 
 static int
 parse_option(struct listen_opts *o, int c, char **argv)
 {
+	const char *path;
+
 	switch (c) {
 	case 'a':
 		if (o->allow_count == ARRAY_LEN(o->allow))
@@ -97,6 +109,16 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		return -1;
 	case OPT_FORWARD:
 		o->forward = optarg;
+		if ((path = unix_path(optarg)) != NULL) {
+			if (path[0] == '\0' ||
+			    strlen(path) >= sizeof(o->forward_host))
+				return cli_usage(CMD, "--forward unix: wants a "
+				    "socket path, not '%s'", optarg);
+			snprintf(o->forward_host, sizeof(o->forward_host), "%s",
+			    path);
+			o->forward_port[0] = '\0';
+			return -1;
+		}
 		if (addr_split_host_port(optarg, o->forward_host,
 		    sizeof(o->forward_host), o->forward_port,
 		    sizeof(o->forward_port)) == -1 ||
@@ -128,6 +150,14 @@ parse_option(struct listen_opts *o, int c, char **argv)
 		    &o->code_tries) == -1)
 			return EXIT_USAGE;
 		return -1;
+	case OPT_INETD:
+		o->inetd = true;
+		return -1;
+	case OPT_UNIX_MODE:
+		if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
+			return EXIT_USAGE;
+		o->unix_mode_set = true;
+		return -1;
 	case 'h':
 		cli_help(stdout, CMD);
 		return EXIT_OK;
@@ -156,15 +186,32 @@ parse(int argc, char **argv, struct listen_opts *o)
 		if (rc == 0 && (rc = parse_option(o, c, argv)) != -1)
 			return rc;
 	}
-	if (argc - optind == 1)
+	if (o->inetd) {
+		if (argc - optind != 0)
+			return cli_usage(CMD, "--inetd takes no ADDRESS or "
+			    "PORT: the connection is on stdin");
+		if (o->keep_open)
+			return cli_usage(CMD, "--inetd serves the one "
+			    "connection on stdin — drop -k (inetd or systemd "
+			    "start one sealcat per connection)");
+		if (o->pipe.exec_cmd == NULL && o->forward == NULL)
+			return cli_usage(CMD, "--inetd takes stdin and stdout "
+			    "for the encrypted side — add --exec or "
+			    "--forward for the plaintext");
+	} else if (argc - optind == 1)
 		o->port = argv[optind];
 	else if (argc - optind == 2) {
 		o->address = argv[optind];
 		o->port = argv[optind + 1];
-	} else
-		return cli_usage(CMD, "expected [ADDRESS] PORT");
-	if (cli_port("PORT", o->port) == -1)
+	} else if (argc - optind != 0)	/* none: sockets from systemd */
+		return cli_usage(CMD, "expected [ADDRESS] PORT or unix:PATH");
+	if (o->port != NULL && (o->unix_path = unix_path(o->port)) != NULL) {
+		if (o->address != NULL)
+			return cli_usage(CMD, "unix:PATH takes no ADDRESS");
+	} else if (o->port != NULL && cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
+	if (o->unix_mode_set && o->unix_path == NULL)
+		return cli_usage(CMD, "--unix-mode is for listen unix:PATH");
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");
@@ -320,6 +367,7 @@ cmd_listen(int argc, char **argv)
 	struct trust trust;
 	int fds[TCP_LISTEN_MAX];
 	size_t count = 0;
+	struct unix_owned owned = { .made = false };
 	int rc;
 
 	trust_init(&trust);
@@ -328,6 +376,15 @@ cmd_listen(int argc, char **argv)
 	if (local_guard_stdio(cli_pipe_stdout_fix(&o.pipe,
 	    o.forward != NULL)) == -1)
 		return EXIT_USAGE;
+	/* Before the identity: a unit without sockets is a usage error
+	 * found before any passphrase is asked for. */
+	if (o.port == NULL && !o.inetd) {
+		if (activate_listen_fds(fds, ARRAY_LEN(fds), &count) == -1)
+			return EXIT_USAGE;
+		if (count == 0)
+			return cli_usage(CMD, "expected [ADDRESS] PORT or "
+			    "unix:PATH (no sockets were passed by systemd)");
+	}
 	if ((id = secret_alloc(sizeof(*id))) == NULL ||
 	    (eph = secret_alloc(sizeof(*eph))) == NULL) {
 		rc = EXIT_RUNTIME;
@@ -359,7 +416,8 @@ cmd_listen(int argc, char **argv)
 	co.exec_cmd = o.pipe.exec_cmd;
 	if (o.forward != NULL) {
 		co.forward_host = o.forward_host;
-		co.forward_port = o.forward_port;
+		co.forward_port = o.forward_port[0] != '\0' ?
+		    o.forward_port : NULL;
 	}
 	co.family = o.pipe.family;
 	co.keep_output = o.keep_open;
@@ -371,8 +429,21 @@ cmd_listen(int argc, char **argv)
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.relay.fsync = o.pipe.fsync;
 	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
-	if (tcp_listen(o.address, o.port, o.pipe.family, fds, ARRAY_LEN(fds),
-	    &count) == -1) {
+	if (o.inetd) {
+		rc = serve_inetd(&co);
+		goto out;
+	}
+	if (o.port == NULL)
+		;	/* sockets from systemd, taken above */
+	else if (o.unix_path != NULL) {
+		if ((fds[0] = unix_listen(o.unix_path, o.unix_mode_set ?
+		    o.unix_mode : UNIX_MODE_DEFAULT, &owned)) == -1) {
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		count = 1;
+	} else if (tcp_listen(o.address, o.port, o.pipe.family, fds,
+	    ARRAY_LEN(fds), &count) == -1) {
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -391,6 +462,7 @@ cmd_listen(int argc, char **argv)
 		rc = serve_serial(fds, count, o.keep_open, &co);
 	serve_close(fds, count);
 out:
+	unix_remove(&owned);
 	secret_free(id, sizeof(*id));
 	secret_free(eph, sizeof(*eph));
 	secret_free(code, sizeof(*code));

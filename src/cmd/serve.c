@@ -8,17 +8,21 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "transport/activate.h"
 #include "cmd/cli.h"
 #include "base/log.h"
 #include "transport/io.h"
 #include "base/sig.h"
 #include "transport/stream.h"
 #include "transport/tcp.h"
+#include "keys/trust.h"
+#include "transport/unix.h"
 #include "base/util.h"
 
 /* After accept() fails for want of descriptors, retry this much later,
@@ -80,28 +84,51 @@ accept_worked(struct accept_trouble *t)
 	t->delay_ms = 0;
 }
 
-/* Waits for a connection on any listening socket and accepts it. */
+/* Accepts on a listening socket of either transport. */
+static int
+accept_stream(int fd, struct stream *st)
+{
+	return unix_is_unix(fd) ? unix_accept(fd, st) : tcp_accept(fd, st);
+}
+
+/*
+ * Waits for a connection on any listening socket and accepts it.  With a
+ * Unix socket, whose file is removed on exit, a stop signal while waiting
+ * returns -1 with nothing reported (sig_caught() says which), so the
+ * caller still cleans up; TCP listeners leave nothing behind and keep the
+ * signals' default action (and need no descriptor for a self-pipe).
+ */
 static int
 accept_one(int *fds, size_t count, struct stream *st)
 {
 	struct accept_trouble trouble = { 0 };
-	struct pollfd pfd[TCP_LISTEN_MAX];
+	struct pollfd pfd[TCP_LISTEN_MAX + 1];
+	bool has_file = false;
+	int rc = -1;
 
 	for (size_t i = 0; i < count; i++)
+		has_file = has_file || unix_is_unix(fds[i]);
+	if (has_file && sig_catch() == -1)
+		return -1;
+	for (size_t i = 0; i < count; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	pfd[count] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
 	for (;;) {
-		if (poll(pfd, count, -1) == -1) {
-			if (errno == EINTR)
-				continue;
+		if (poll(pfd, count + 1, -1) == -1 && errno != EINTR) {
 			log_errno("poll failed");
-			return -1;
+			goto out;
 		}
+		if (sig_caught() != 0)
+			goto out;
+		if (pfd[count].revents != 0)
+			sig_drain();
 		for (size_t i = 0; i < count; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			if (tcp_accept(fds[i], st) == 0) {
+			if (accept_stream(fds[i], st) == 0) {
 				accept_worked(&trouble);
-				return 0;
+				rc = 0;
+				goto out;
 			}
 			if (accept_failed(&trouble)) {
 				poll(NULL, 0, trouble.delay_ms);
@@ -109,6 +136,11 @@ accept_one(int *fds, size_t count, struct stream *st)
 			}
 		}
 	}
+out:
+	/* The session catches signals itself, once it relays. */
+	if (has_file)
+		sig_release();
+	return rc;
 }
 
 /*
@@ -165,7 +197,8 @@ serve_serial(int *fds, size_t count, bool keep_open, struct conn_opts *co)
 		conn_prepare_ephemeral(co->ephemeral, co->id->suite);
 		pace_wait(&pace);
 		if (accept_one(fds, count, &client) == -1)
-			return EXIT_RUNTIME;
+			return sig_caught() != 0 ? sig_exit_status() :
+			    EXIT_RUNTIME;
 		log_verbose("connection from %s", client.addr);
 		rc = conn_run(&client, co, &result);
 		if (result == CONN_INTERRUPTED)
@@ -237,12 +270,39 @@ stop_children(struct children *c, int *fds, size_t count)
 	}
 }
 
+/*
+ * connect --local, in the child: the accepted client becomes our stdin
+ * and stdout, the plaintext side, and the session runs on a new
+ * connection to the server.  Returns 0, or -1 after reporting.
+ */
+static int
+dial_server(struct stream *client, const struct dial *dial,
+    struct conn_opts *co, struct stream *server)
+{
+	if (dup2(client->fd, STDIN_FILENO) == -1 ||
+	    dup2(client->fd, STDOUT_FILENO) == -1) {
+		log_errno("cannot set up the connection from %s", client->addr);
+		return -1;
+	}
+	stream_close(client);
+	if (dial_connect(dial, server) == -1)
+		return -1;
+	/* known_peers knows the server by the name the transport reports. */
+	_Static_assert(sizeof(co->trust->host_port) >= sizeof(server->name),
+	    "a stream's name fits struct trust");
+	snprintf(co->trust->host_port, sizeof(co->trust->host_port), "%s",
+	    server->name);
+	return 0;
+}
+
 /* In a fresh child: undo the parent's signal set-up, run, exit. */
 static void
 run_child(struct stream *client, int *fds, size_t count,
-    const sigset_t *orig_mask, struct conn_opts *co, struct identity *id)
+    const sigset_t *orig_mask, struct conn_opts *co, struct identity *id,
+    const struct dial *dial)
 {
 	enum conn_result result;
+	struct stream server;
 	int rc;
 
 	/* The supervisor's handlers and self-pipe are not ours; until the
@@ -253,17 +313,28 @@ run_child(struct stream *client, int *fds, size_t count,
 	 * the secrets again. */
 	secret_relock();
 	serve_close(fds, count);
-	log_verbose("connection from %s", client->addr);
-	rc = conn_run(client, co, &result);
+	if (dial != NULL) {
+		if (dial_server(client, dial, co, &server) == -1) {
+			identity_clear(id);
+			_exit(EXIT_RUNTIME);
+		}
+		log_verbose("connection from %s, to %s", client->addr,
+		    server.addr);
+		rc = conn_run(&server, co, &result);
+	} else {
+		log_verbose("connection from %s", client->addr);
+		rc = conn_run(client, co, &result);
+	}
 	identity_clear(id);
 	if (result == CONN_INTERRUPTED)
 		sig_end();
 	_exit(rc == 0 ? EXIT_OK : EXIT_RUNTIME);
 }
 
-int
-serve_concurrent(int *fds, size_t count, unsigned long max_conns,
-    struct conn_opts *co, struct identity *id)
+/* serve_concurrent() and serve_local(): dial NULL for the former. */
+static int
+supervise(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id, const struct dial *dial)
 {
 	struct pollfd pfd[TCP_LISTEN_MAX + 1];
 	struct children kids = { .cap = max_conns };
@@ -307,7 +378,7 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 		for (size_t i = 0; i < n && kids.active < kids.cap; i++) {
 			if (pfd[i].revents == 0 || sig_caught() != 0)
 				continue;
-			if (tcp_accept(fds[i], &client) == -1) {
+			if (accept_stream(fds[i], &client) == -1) {
 				if (accept_failed(&trouble))
 					backoff = true;
 				continue;
@@ -325,7 +396,8 @@ serve_concurrent(int *fds, size_t count, unsigned long max_conns,
 				continue;
 			}
 			if (pid == 0)
-				run_child(&client, fds, count, &orig, co, id);
+				run_child(&client, fds, count, &orig, co, id,
+				    dial);
 			sigprocmask(SIG_SETMASK, &orig, NULL);
 			/* The child has it: never ours to use again. */
 			conn_clear_ephemeral(co->ephemeral);
@@ -337,4 +409,35 @@ out:
 	sig_release();
 	free(kids.pids);
 	return rc;
+}
+
+int
+serve_concurrent(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id)
+{
+	return supervise(fds, count, max_conns, co, id, NULL);
+}
+
+int
+serve_local(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id, const struct dial *dial)
+{
+	return supervise(fds, count, max_conns, co, id, dial);
+}
+
+int
+serve_inetd(struct conn_opts *co)
+{
+	struct stream client;
+	enum conn_result result;
+	int rc;
+
+	if (activate_inetd(&client) == -1)
+		return EXIT_RUNTIME;
+	log_verbose("connection from %s", client.addr);
+	conn_prepare_ephemeral(co->ephemeral, co->id->suite);
+	rc = conn_run(&client, co, &result);
+	if (result == CONN_INTERRUPTED)
+		return sig_exit_status();
+	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }

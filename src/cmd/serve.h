@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "session/conn.h"
+#include "transport/dial.h"
 #include "keys/keyfile.h"
 
 /*
@@ -36,6 +37,23 @@ int serve_serial(int *fds, size_t count, bool keep_open,
  */
 int serve_concurrent(int *fds, size_t count, unsigned long max_conns,
     struct conn_opts *co, struct identity *id);
+
+/*
+ * connect --local: a child per local client accepted on fds, at most
+ * max_conns at once, as serve_concurrent(); each child takes the client as
+ * its stdin and stdout, connects to dial (dial_connect()) and runs the
+ * session there as the initiator (co->trust's host_port set to the name
+ * the server's stream reports).  Returns the exit status.
+ */
+int serve_local(int *fds, size_t count, unsigned long max_conns,
+    struct conn_opts *co, struct identity *id, const struct dial *dial);
+
+/*
+ * listen --inetd: the one session on the connection on stdin and stdout
+ * (activate_inetd()), with --exec or --forward as the plaintext.  Returns
+ * the exit status: that of the session.
+ */
+int serve_inetd(struct conn_opts *co);
 
 /* Closes the count descriptors of fds that are open and sets them to -1. */
 void serve_close(int *fds, size_t count);

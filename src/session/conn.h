@@ -64,7 +64,8 @@ struct conn_opts {
 	unsigned timeout_s;	/* -w: the whole handshake, and --forward */
 	const char *exec_cmd;	/* -e CMD, or NULL */
 	const char *forward_host;	/* --forward HOST:PORT, or NULL */
-	const char *forward_port;
+	const char *forward_port;	/* NULL: forward_host is a Unix
+					 * socket path (--forward unix:) */
 	int family;		/* -4/-6 for the --forward target */
 	bool keep_output;	/* listen -k on stdio */
 	struct ephemeral *ephemeral;	/* prepared, or NULL */

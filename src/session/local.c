@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "base/sig.h"
 #include "transport/tcp.h"
+#include "transport/unix.h"
 
 /* How long an --exec command gets to exit on its own once its stream has
  * ended, and to exit after SIGTERM, before its process group is killed
@@ -272,9 +273,17 @@ local_forward(struct local *l, const char *host, const char *port,
 	struct stream target;
 
 	local_init(l);
-	snprintf(what, sizeof(what), "--forward target %s:%s", host, port);
-	if (tcp_connect(host, port, family, deadline, what, &target) == -1)
-		return -1;
+	if (port == NULL) {
+		snprintf(what, sizeof(what), "--forward target unix:%s", host);
+		if (unix_connect(host, what, &target) == -1)
+			return -1;
+	} else {
+		snprintf(what, sizeof(what), "--forward target %s:%s", host,
+		    port);
+		if (tcp_connect(host, port, family, deadline, what,
+		    &target) == -1)
+			return -1;
+	}
 	log_verbose("forwarding to %s", target.addr);
 	(void)io_set_nonblock(target.fd, true);
 	l->in_fd = target.fd;

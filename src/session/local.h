@@ -70,8 +70,8 @@ int local_exec(struct local *l, const char *cmd, const char *peer_token,
     const char *peer_addr);
 
 /*
- * Connects to the --forward target host:port within deadline.  Returns 0,
- * or -1 after reporting.
+ * Connects to the --forward target host:port within deadline; port NULL:
+ * host is the path of a Unix socket.  Returns 0, or -1 after reporting.
  */
 int local_forward(struct local *l, const char *host, const char *port,
     int family, long long deadline);

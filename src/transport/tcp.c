@@ -276,12 +276,21 @@ int
 tcp_connect(const char *host, const char *port, int family,
     long long deadline, const char *what, struct stream *st)
 {
+	return tcp_connect_try(host, port, family, deadline, what, st, NULL);
+}
+
+int
+tcp_connect_try(const char *host, const char *port, int family,
+    long long deadline, const char *what, struct stream *st, bool *again)
+{
 	struct addrinfo hints, *res = NULL, *ai;
 	int err, fd = -1;
 	int saved = 0;
 	bool loopback = false;
 
 	stream_init(st);
+	if (again != NULL)
+		*again = false;
 	if (addr_join_host_port(host, port, st->name, sizeof(st->name)) ==
 	    -1) {
 		log_error("host name too long: %s", host);
@@ -320,6 +329,11 @@ tcp_connect(const char *host, const char *port, int family,
 			break;
 	}
 	freeaddrinfo(res);
+	if (fd == -1 && again != NULL && (saved == ECONNREFUSED ||
+	    saved == ENETUNREACH || saved == EHOSTUNREACH)) {
+		*again = true;
+		return -1;
+	}
 	if (fd == -1) {
 		report_connect(what, saved);
 		return -1;

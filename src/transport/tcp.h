@@ -45,6 +45,16 @@ int tcp_connect(const char *host, const char *port, int family,
     long long deadline, const char *what, struct stream *st);
 
 /*
+ * As tcp_connect(), but when no address accepted because the connection
+ * was refused or there was no route (ECONNREFUSED, ENETUNREACH,
+ * EHOSTUNREACH), nothing is reported and *again is set: a listener that
+ * is not up yet, worth another try (connect --retry).  *again is false
+ * after any other failure, which is reported.
+ */
+int tcp_connect_try(const char *host, const char *port, int family,
+    long long deadline, const char *what, struct stream *st, bool *again);
+
+/*
  * TCP_NODELAY (small interactive writes go out at once; the relay only
  * writes whole frames) and, when the peer is on loopback (the caller knows
  * its address), the non-pacing Reno congestion control.  The socket

@@ -253,7 +253,7 @@ EOF
 	assert_one_line_error "--recv-only and --send-only together"
 	run "$SEALCAT" connect -i "$CLIENT_ID" 127.0.0.1
 	assert_status 2
-	assert_one_line_error "expected HOST PORT — see 'sealcat connect --help'"
+	assert_one_line_error "expected HOST PORT or unix:PATH — see 'sealcat connect --help'"
 	run "$SEALCAT" listen --frobnicate 0
 	assert_status 2
 	assert_one_line_error "unknown option '--frobnicate'"

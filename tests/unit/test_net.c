@@ -3,10 +3,12 @@
  * need no network: HOST:PORT splitting, address formatting, exact reads and
  * writes with deadlines (on a socketpair), which addresses count as
  * loopback, and a listener on loopback port 0 whose connections are tuned
- * as tcp_tune() says.
+ * as tcp_tune() says; unix.c's sockets: created with the mode asked for,
+ * named unix:PATH, and removed only while they are still ours.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "transport/addr.h"
@@ -21,6 +24,7 @@
 #include "transport/stream.h"
 #include "tap.h"
 #include "transport/tcp.h"
+#include "transport/unix.h"
 
 static void
 split(const char *arg, const char *want_host, const char *want_port)
@@ -266,6 +270,56 @@ test_listen_connect(void)
 	close(fds[0]);
 }
 
+static void
+test_unix(void)
+{
+	char dir[] = "/tmp/test_net_XXXXXX";
+	char path[64];
+	struct unix_owned owned, owned2;
+	struct stream client, server;
+	struct stat st;
+	int lfd, fd;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(false, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	ok(unix_path("unix:/x") != NULL && strcmp(unix_path("unix:/x"),
+	    "/x") == 0 && unix_path("/x") == NULL, "unix_path() strips unix:");
+	lfd = unix_listen(path, 0640, &owned);
+	ok(lfd != -1 && stat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (st.st_mode & 0777) == 0640, "the socket has mode 0640");
+	ok(unix_is_unix(lfd), "unix_is_unix() on it");
+	ok(unix_connect(path, NULL, &client) == 0 &&
+	    strncmp(client.name, "unix:", 5) == 0 &&
+	    strcmp(client.name + 5, path) == 0, "connect: named unix:PATH");
+	ok(unix_accept(lfd, &server) == 0 && strcmp(server.name, client.name)
+	    == 0, "accept: named unix:PATH too");
+	stream_close(&client);
+	stream_close(&server);
+	ok(unix_listen(path, 0600, &owned2) == -1 && !owned2.made,
+	    "a second listener on the path is refused and owns nothing");
+	unix_remove(&owned2);
+	ok(stat(path, &st) == 0, "and the first one's socket stays");
+	close(lfd);
+	unix_remove(&owned);
+	ok(stat(path, &st) == -1 && errno == ENOENT, "our socket is removed");
+	/* Someone else's file put at the path since: left alone. */
+	lfd = unix_listen(path, 0600, &owned);
+	unlink(path);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	unix_remove(&owned);
+	ok(lfd != -1 && fd != -1 && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode), "a file put in our socket's place stays");
+	if (fd != -1)
+		close(fd);
+	if (lfd != -1)
+		close(lfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -274,5 +328,6 @@ main(void)
 	test_exact_io();
 	test_loopback();
 	test_listen_connect();
+	test_unix();
 	return tap_done();
 }
