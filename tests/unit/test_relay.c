@@ -1434,6 +1434,9 @@ test_interrupted(void)
 int
 main(void)
 {
+	/* As main() does: a peer that hung up first is an EPIPE for the
+	 * relay to report, not a signal that kills the test. */
+	signal(SIGPIPE, SIG_IGN);
 	if (suite_init() != 0)
 		return 1;
 	test_both_ways(&suite_x25519);
