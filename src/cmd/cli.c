@@ -163,6 +163,7 @@ HELP_PIPE_COMMON;
 
 static const char help_relay[] =
 "usage: sealcat relay [options] [ADDRESS] PORT\n"
+"       sealcat relay [options]   (sockets from systemd)\n"
 "\n"
 "Run a rendezvous relay: pair each listener with a connector that names the\n"
 "same id, and pass their bytes on unread.  The relay holds no key and sees\n"

@@ -13,6 +13,7 @@
 
 #include "cmd/cli.h"
 #include "base/log.h"
+#include "transport/activate.h"
 #include "transport/addr.h"
 #include "transport/tcp.h"
 #include "rendezvous/relay_server.h"
@@ -204,6 +205,8 @@ parse(int argc, char **argv, struct relay_opts_cli *o)
 	    NULL)) != -1)
 		if ((rc = parse_option(o, c, argv)) != -1)
 			return rc;
+	if (argc - optind == 0)
+		return -1;	/* the sockets must come from systemd */
 	if (argc - optind == 1)
 		o->port = argv[optind];
 	else if (argc - optind == 2) {
@@ -213,7 +216,6 @@ parse(int argc, char **argv, struct relay_opts_cli *o)
 		return cli_usage(CMD, "expected [ADDRESS] PORT");
 	if (cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
-	log_set_level((enum log_level)o->verbosity);
 	return -1;
 }
 
@@ -253,9 +255,20 @@ cmd_relay(int argc, char **argv)
 
 	if ((rc = parse(argc, argv, &o)) != -1)
 		return rc;
+	log_set_level((enum log_level)o.verbosity);
+	if (o.port == NULL) {
+		if (activate_listen_fds(fds, ARRAY_LEN(fds), &count) == -1)
+			return EXIT_USAGE;
+		if (count == 0)
+			return cli_usage(CMD, "expected [ADDRESS] PORT (no "
+			    "sockets were passed by systemd)");
+		if (o.family != AF_UNSPEC)
+			return cli_usage(CMD, "-4 and -6 choose the address of "
+			    "a port to bind; the sockets came from systemd");
+	}
 	raise_fd_limit(&o.server);
-	if (tcp_listen(o.address, o.port, o.family, fds, ARRAY_LEN(fds),
-	    &count) == -1)
+	if (o.port != NULL && tcp_listen(o.address, o.port, o.family, fds,
+	    ARRAY_LEN(fds), &count) == -1)
 		return EXIT_RUNTIME;
 	return relay_server_run(fds, count, &o.server);
 }

@@ -79,6 +79,11 @@ port_of() {
 	return 1
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listened on just now.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # wait_lines FILE REGEX N: waits (10 s at most) until N lines of FILE match.
 wait_lines() {
 	local i
@@ -547,4 +552,63 @@ reset_passed_on() {
 	run "$SEALCAT" relay 70000
 	assert_status 2
 	assert_one_line_error "PORT: '70000' is not a port number"
+}
+
+@test "socket activation: relay without a port serves the socket from systemd, as contrib/systemd/sealcat-relay.service runs it" {
+	command -v systemd-socket-activate >/dev/null ||
+	    skip "systemd-socket-activate is not installed (Debian: systemd)"
+	if command -v systemd-analyze >/dev/null; then
+		mkdir units
+		for u in sealcat-relay.socket sealcat-relay.service; do
+			sed "s|/usr/bin/sealcat|$SEALCAT|; /^Documentation=/d" \
+			    "$SEALCAT_SRCDIR/contrib/systemd/$u" >"units/$u"
+		done
+		run systemd-analyze verify units/sealcat-relay.socket \
+		    units/sealcat-relay.service
+		assert_status 0
+	fi
+	local cmd
+	cmd=$(sed -n 's/^ExecStart=//p' \
+	    "$SEALCAT_SRCDIR/contrib/systemd/sealcat-relay.service" |
+	    sed "s|/usr/bin/sealcat|$SEALCAT|")
+	[[ $cmd == *" relay "* && $cmd != *7390* ]]
+	PORT=$(free_port)
+	random_file l.in 100000
+	random_file c.in 100001
+	start_bg activate /dev/null systemd-socket-activate \
+	    -l "127.0.0.1:$PORT" $cmd -v
+	wait_for_line activate.err "^Listening on 127.0.0.1:$PORT"
+	side listener l.in "LISTEN $ID_A"
+	local lpid=$BG_PID
+	wait_for_line activate.err 'waits for a connector'
+	assert_line_in activate.err "^sealcat: listening on 127.0.0.1:$PORT \(from systemd\)$"
+	side connector c.in "CONNECT $ID_A"
+	local cpid=$BG_PID
+	wait_bg "$lpid"
+	assert_status 0
+	wait_bg "$cpid"
+	assert_status 0
+	assert_same_file c.in listener.out
+	assert_same_file l.in connector.out
+}
+
+@test "relay without a port and without sockets from systemd is a usage error" {
+	run "$SEALCAT" relay
+	assert_status 2
+	[ "$output" = "sealcat: expected [ADDRESS] PORT (no sockets were passed by systemd) — see 'sealcat relay --help'" ]
+	# Sockets passed to another process (LISTEN_PID not ours) are not ours.
+	run env LISTEN_PID=1 LISTEN_FDS=1 "$SEALCAT" relay
+	assert_status 2
+	[ "$output" = "sealcat: expected [ADDRESS] PORT (no sockets were passed by systemd) — see 'sealcat relay --help'" ]
+	# -4 and -6 choose what to bind; with systemd's sockets they are refused.
+	command -v systemd-socket-activate >/dev/null || return 0
+	PORT=$(free_port)
+	start_bg activate /dev/null systemd-socket-activate \
+	    -l "127.0.0.1:$PORT" "$SEALCAT" relay -4
+	wait_for_line activate.err "^Listening on 127.0.0.1:$PORT"
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_bg "$BG_PID"
+	exec 5>&-
+	assert_status 2
+	assert_line_in activate.err "^sealcat: -4 and -6 choose the address of a port to bind; the sockets came from systemd — see 'sealcat relay --help'$"
 }
