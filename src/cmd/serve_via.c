@@ -18,6 +18,27 @@
 #include "cmd/cli.h"
 #include "pake/code.h"
 
+struct kids {
+	pid_t *pids;
+	unsigned long cap;
+	unsigned long active;
+};
+
+static void
+reap(struct kids *k)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (unsigned long i = 0; i < k->cap; i++)
+			if (k->pids[i] == pid) {
+				k->pids[i] = 0;
+				k->active--;
+				break;
+			}
+}
+
 struct listener {
 	const struct via *via;
 	struct conn_opts *co;
@@ -26,7 +47,24 @@ struct listener {
 	unsigned long nameplate;	/* --code: 0 until allocated */
 	int backoff_ms;			/* 0: no trouble */
 	bool said_trouble;
+	struct kids *kids;		/* -k --exec/--forward, or NULL */
 };
+
+/*
+ * The signal self-pipe woke a wait: true for a stop signal; a child's
+ * exit (SIGCHLD) is reaped and the wait goes on, on the same
+ * registration, so a pairing made meanwhile is not lost.
+ */
+static bool
+stop_signal(struct listener *l)
+{
+	sig_drain();
+	if (sig_caught() != 0)
+		return true;
+	if (l->kids != NULL)
+		reap(l->kids);
+	return false;
+}
 
 /* Pauses before the next registration; 1 if wake_fd woke us. */
 static int
@@ -37,7 +75,8 @@ back_off(struct listener *l, int wake_fd)
 	l->backoff_ms = l->backoff_ms == 0 ? SERVE_VIA_BACKOFF_FIRST_MS :
 	    l->backoff_ms * 2 > SERVE_VIA_BACKOFF_MAX_MS ?
 	    SERVE_VIA_BACKOFF_MAX_MS : l->backoff_ms * 2;
-	if (poll(&pfd, wake_fd >= 0 ? 1 : 0, l->backoff_ms) > 0)
+	if (poll(&pfd, wake_fd >= 0 ? 1 : 0, l->backoff_ms) > 0 &&
+	    stop_signal(l))
 		return 1;
 	return 0;
 }
@@ -105,7 +144,9 @@ wait_pairing(struct listener *l, int wake_fd, struct stream *st)
 			continue;
 		}
 		if (req.verb == RENDEZVOUS_ALLOCATE) {
-			rc = via_reply(l->via, st, wake_fd, -1, true, &reply);
+			while ((rc = via_reply(l->via, st, wake_fd, -1, true,
+			    &reply)) == 1 && !stop_signal(l))
+				;
 			if (rc == 0 && reply.kind == RENDEZVOUS_REPLY_NAMEPLATE) {
 				log_verbose("via relay %s, nameplate %lu",
 				    l->via->relay, reply.nameplate);
@@ -126,7 +167,9 @@ wait_pairing(struct listener *l, int wake_fd, struct stream *st)
 			log_verbose("via relay %s, pseudonym %s",
 			    l->via->relay, id_short);
 		}
-		rc = via_reply(l->via, st, wake_fd, -1, true, &reply);
+		while ((rc = via_reply(l->via, st, wake_fd, -1, true,
+		    &reply)) == 1 && !stop_signal(l))
+			;
 failed:
 		if (rc == 1) {
 			stream_close(st);
@@ -215,32 +258,11 @@ serve_serial_via(struct listener *l, bool keep_open)
 		rc = conn_run(&st, co, &result);
 		if (result == CONN_INTERRUPTED)
 			return sig_exit_status();
-		if (co->code != NULL && co->code->prs_len == 0)
-			return EXIT_RUNTIME;	/* the code is void */
 		if (result != CONN_NO_SESSION && !keep_open)
 			return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+		if (co->code != NULL && co->code->prs_len == 0)
+			return EXIT_RUNTIME;	/* the code is void */
 	}
-}
-
-struct kids {
-	pid_t *pids;
-	unsigned long cap;
-	unsigned long active;
-};
-
-static void
-reap(struct kids *k)
-{
-	pid_t pid;
-	int status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		for (unsigned long i = 0; i < k->cap; i++)
-			if (k->pids[i] == pid) {
-				k->pids[i] = 0;
-				k->active--;
-				break;
-			}
 }
 
 static int
@@ -311,10 +333,9 @@ serve_concurrent_via(struct listener *l, unsigned long max_conns,
 			continue;
 		}
 		conn_prepare_ephemeral(l->co->ephemeral, l->co->id->suite);
-		if ((w = wait_pairing(l, sig_fd(), &st)) == 1) {
-			sig_drain();
-			continue;
-		}
+		l->kids = &k;
+		if ((w = wait_pairing(l, sig_fd(), &st)) == 1)
+			continue;	/* a stop signal */
 		if (w == -1)
 			goto stop;
 		log_verbose("paired by relay %s", l->via->relay);

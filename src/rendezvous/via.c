@@ -112,13 +112,14 @@ via_reply(const struct via *v, struct stream *st, int wake_fd,
 		}
 		pfd[0] = (struct pollfd){ .fd = st->fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
-		if (poll(pfd, wake_fd >= 0 ? 2 : 1, wait) == -1) {
+		/* Woken only between lines: a line begun is read whole. */
+		if (poll(pfd, wake_fd >= 0 && len == 0 ? 2 : 1, wait) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_errno("poll failed");
 			return -1;
 		}
-		if (wake_fd >= 0 && pfd[1].revents != 0)
+		if (wake_fd >= 0 && len == 0 && pfd[1].revents != 0)
 			return 1;
 		if (pfd[0].revents == 0)
 			continue;

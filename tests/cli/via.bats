@@ -166,3 +166,213 @@ known_peer() {
 	assert_status 2
 	assert_one_line_error "--trust-new is for direct connections"
 }
+
+# code_of FILE: the code a listen --code --via printed in FILE.
+code_of() {
+	sed -n 's/^sealcat: code \([0-9a-z-]*\)$/\1/p' "$1" | tail -1
+}
+
+# a_word N: word N of the code word list.
+a_word() {
+	sed -n "${1}p" "$SEALCAT_SRCDIR/src/pake/eff_short_wordlist_2_0.txt" |
+	    awk '{print $NF}'
+}
+
+# code_connect IN OUT [ARGS...]: sealcat connect --via $RELAY without an
+# identity (code mode), for `run`.
+code_connect() {
+	local in=$1 out=$2
+	shift 2
+	timeout "$WATCHDOG" "$SEALCAT" connect --via "$RELAY" "$@" <"$in" >"$out"
+}
+
+@test "code mode: the relay hands out the number, data both ways intact" {
+	random_file up 1000000
+	random_file down 700000
+	start_relay
+	n=$(grep -c 'waits for a connector' relay.err || true)
+	start_bg listener down "$SEALCAT" listen -v --code --via "$RELAY"
+	LISTENER_PID=$BG_PID
+	wait_lines relay.err 'waits for a connector' 1
+	code=$(code_of listener.err)
+	[[ $code =~ ^1-[a-z]+-[a-z]+$ ]]
+	assert_line_in listener.err "^sealcat: via relay $RELAY, nameplate 1$"
+	assert_line_in listener.err "^sealcat: on the other machine: sealcat connect --code $code --via $RELAY$"
+	run code_connect up c.out -v --code "$code"
+	assert_status 0
+	[[ $output == *"sealcat: via relay $RELAY, nameplate 1"* ]]
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file up listener.out
+	assert_same_file down c.out
+	# The relay never sees the words.
+	! grep -q "${code#1-}" relay.err
+}
+
+@test "code mode: a wrong code costs a try, the next one keeps the number" {
+	printf 'second try\n' >msg
+	start_relay
+	start_bg listener /dev/null "$SEALCAT" listen -v --code --via "$RELAY"
+	LISTENER_PID=$BG_PID
+	wait_lines relay.err 'waits for a connector' 1
+	code=$(code_of listener.err)
+	w=$(a_word 5)
+	run timeout "$WATCHDOG" "$SEALCAT" connect --code "1-$w-$w" \
+	    --via "$RELAY" </dev/null
+	assert_status 1
+	assert_one_line_error "^sealcat: handshake with $RELAY failed: wrong code — check the code \(the listener counted the try\)$"
+	wait_lines relay.err 'waits for a connector' 2
+	run code_connect msg /dev/null --code "$code"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file msg listener.out
+	assert_line_in listener.err '^sealcat: 2 of 3 tries left for this code$'
+}
+
+@test "code mode: an unknown number is the relay's refusal" {
+	start_relay
+	w=$(a_word 7)
+	run timeout "$WATCHDOG" "$SEALCAT" connect --code "4242-$w-$w" \
+	    --via "$RELAY" </dev/null
+	assert_status 1
+	assert_one_line_error "^sealcat: relay $RELAY refused: unknown code number — check the code's number and that the listener runs listen --code --via with this relay$"
+}
+
+@test "id taken: a second listener with the same key exits 1" {
+	start_relay
+	via_listener /dev/null --allow "$CLIENT_TOKEN"
+	run timeout "$WATCHDOG" "$SEALCAT" listen -i "$SERVER_ID" \
+	    --allow "$CLIENT_TOKEN" --via "$RELAY" </dev/null
+	assert_status 1
+	assert_one_line_error "^sealcat: relay $RELAY refused: another listener with that key is waiting — another sealcat listen with this key waits there — stop it, or use another key \(-i\)$"
+}
+
+@test "busy and per-source limit: connect reports the relay's refusal" {
+	start_relay --max-waiting 1
+	via_listener /dev/null --allow "$CLIENT_TOKEN"
+	other=$("$SEALCAT" keygen -o other_id)
+	run via_connect /dev/null /dev/null --peer "$other"
+	assert_status 1
+	assert_one_line_error "^sealcat: relay $RELAY refused: busy — "
+	kill "$RELAY_PID" "$LISTENER_PID"
+	wait_bg "$RELAY_PID"
+	start_relay --max-per-source 1
+	via_listener /dev/null --allow "$CLIENT_TOKEN"
+	run via_connect /dev/null /dev/null --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: relay $RELAY refused: limit reached — "
+}
+
+@test "wait timeout: the listener registers again and still serves" {
+	printf 'after a timeout\n' >msg
+	start_relay --wait 1
+	via_listener /dev/null --allow "$CLIENT_TOKEN"
+	wait_lines listener.err 'waited long enough — registering again' 1
+	wait_lines relay.err 'waits for a connector' 2
+	run via_connect msg /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file msg listener.out
+}
+
+@test "the listener registers again after the relay restarts" {
+	printf 'after a restart\n' >msg
+	start_relay
+	port=$PORT
+	via_listener /dev/null --allow "$CLIENT_TOKEN"
+	kill "$RELAY_PID"
+	wait_bg "$RELAY_PID"
+	wait_lines listener.err "relay $RELAY (dropped the connection|cannot be reached)" 1
+	start_bg relay /dev/null "$SEALCAT" relay -v 127.0.0.1 "$port"
+	RELAY_PID=$BG_PID
+	wait_lines relay.err 'waits for a connector' 1
+	run via_connect msg /dev/null --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file msg listener.out
+	assert_line_in listener.err "^sealcat: registered at relay $RELAY again$"
+}
+
+@test "listen -k --via serves 20 clients in a row" {
+	start_relay --source-rate 1000
+	via_listener /dev/null -k --allow "$CLIENT_TOKEN"
+	for i in $(seq 1 20); do
+		printf 'client %s\n' "$i" >"in.$i"
+		run via_connect "in.$i" /dev/null --peer "$SERVER_TOKEN"
+		assert_status 0
+	done
+	wait_for_content listener.out "$(cat in.{1..20})"
+}
+
+@test "listen -k --via --exec serves 10 clients at once" {
+	start_relay --source-rate 1000
+	via_listener /dev/null -k --allow "$CLIENT_TOKEN" --max-conns 10 \
+	    --exec 'cat; echo served'
+	pids=()
+	for i in $(seq 1 10); do
+		random_file "in.$i" 100000
+		start_bg "c$i" "in.$i" "$SEALCAT" connect -i "$CLIENT_ID" \
+		    --via "$RELAY" --peer "$SERVER_TOKEN" --retry 20
+		pids+=("$BG_PID")
+	done
+	for i in $(seq 1 10); do
+		wait_bg "${pids[$((i - 1))]}"
+		assert_status 0 || { cat "c$i.err" listener.err >&2; return 1; }
+		{ cat "in.$i"; echo served; } >"want.$i"
+		assert_same_file "want.$i" "c$i.out"
+	done
+}
+
+@test "connect --local --via: curl through the relay to an HTTP server" {
+	mkdir www
+	random_file www/blob 300000
+	start_bg http /dev/null "$PY" "$SEALCAT_SRCDIR/tests/cli/http_server.py" \
+	    www tcp
+	wait_listening http
+	http_port=$PORT
+	start_relay
+	via_listener /dev/null -k --allow "$CLIENT_TOKEN" \
+	    --forward "127.0.0.1:$http_port"
+	start_bg local /dev/null "$SEALCAT" connect -v -i "$CLIENT_ID" \
+	    --via "$RELAY" --peer "$SERVER_TOKEN" --local 127.0.0.1:0
+	wait_listening local
+	for i in 1 2 3; do
+		run curl -sf -o "got.$i" "http://127.0.0.1:$PORT/blob"
+		assert_status 0
+		assert_same_file www/blob "got.$i"
+	done
+}
+
+@test "a relay that cuts the stream: the connector exits 1, truncated" {
+	random_file big 3000000
+	start_bg fake /dev/null "$PY" "$SEALCAT_SRCDIR/tests/cli/via_fake_relay.py" \
+	    --cut-after 500000
+	wait_listening fake
+	RELAY=127.0.0.1:$PORT
+	start_bg listener big "$SEALCAT" listen -i "$SERVER_ID" \
+	    --allow "$CLIENT_TOKEN" --via "$RELAY"
+	LISTENER_PID=$BG_PID
+	run via_connect /dev/null c.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_prefix c.out big
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+}
+
+@test "a relay that flips a byte after OK: the session fails, no data out" {
+	random_file data 100000
+	start_bg fake /dev/null "$PY" "$SEALCAT_SRCDIR/tests/cli/via_fake_relay.py" \
+	    --flip-at 200
+	wait_listening fake
+	RELAY=127.0.0.1:$PORT
+	start_bg listener data "$SEALCAT" listen -i "$SERVER_ID" \
+	    --allow "$CLIENT_TOKEN" --via "$RELAY"
+	LISTENER_PID=$BG_PID
+	run via_connect /dev/null c.out --peer "$SERVER_TOKEN"
+	assert_status 1
+	[ ! -s c.out ]
+	kill "$LISTENER_PID" 2>/dev/null || true
+}
