@@ -147,7 +147,8 @@ wait_pairing(struct listener *l, int wake_fd, struct stream *st)
 			while ((rc = via_reply(l->via, st, wake_fd, -1, true,
 			    &reply)) == 1 && !stop_signal(l))
 				;
-			if (rc == 0 && reply.kind == RENDEZVOUS_REPLY_NAMEPLATE) {
+			if (rc == 0 &&
+			    reply.kind == RENDEZVOUS_REPLY_NAMEPLATE) {
 				log_verbose("via relay %s, nameplate %lu",
 				    l->via->relay, reply.nameplate);
 				if (take_nameplate(l, reply.nameplate) == -1) {
@@ -207,7 +208,7 @@ failed:
 			continue;
 		}
 		if (l->co->code != NULL)
-			l->nameplate = 0;	/* the relay may have restarted */
+			l->nameplate = 0;	/* the relay may be new */
 		if (rc == 0 && reply.kind == RENDEZVOUS_REPLY_ERROR) {
 			char what[RENDEZVOUS_LINE_MAX + 32];
 

@@ -238,8 +238,8 @@ via_dial(void *ctx, struct stream *st, bool *again)
 		return -1;
 	}
 	if (reply.kind != RENDEZVOUS_REPLY_ERROR)
-		log_error("relay %s sent a nameplate to a connecting client — "
-		    "check that RELAY is a sealcat relay", t->via->relay);
+		log_error("relay %s sent a nameplate to a connector — check "
+		    "that RELAY is a sealcat relay", t->via->relay);
 	else if (t->req.verb == RENDEZVOUS_CLAIM)
 		via_refused(t->via, &reply, "check the code's number and that "
 		    "the listener runs listen --code --via with this relay");

@@ -13,7 +13,7 @@
 #include "transport/stream.h"
 
 struct via {
-	char relay[STREAM_NAME_MAX];	/* HOST:PORT as given, for messages */
+	char relay[STREAM_NAME_MAX];	/* HOST:PORT as given */
 	char host[256];
 	char port[8];
 	int family;			/* -4/-6 */
@@ -37,10 +37,10 @@ int via_open(const struct via *v, const struct rendezvous_request *req,
 /*
  * Reads one reply line from the relay on st, a byte at a time, waiting up
  * to timeout_ms (-1: for ever) and also for wake_fd (-1: none) to become
- * readable (looked at only before a line's first byte).  Returns 0 with *reply filled, 1 if wake_fd woke us, or -1
- * when the relay closed, went silent or sent no valid line: reported
- * with log_verbose only when quiet (a listener that will register again),
- * else with log_error.
+ * readable (looked at only before a line's first byte).  Returns 0 with
+ * *reply filled, 1 if wake_fd woke us, or -1 when the relay closed, went
+ * silent or sent no valid line: reported with log_verbose only when quiet
+ * (a listener that will register again), else with log_error.
  */
 int via_reply(const struct via *v, struct stream *st, int wake_fd,
     int timeout_ms, bool quiet, struct rendezvous_reply *reply);
