@@ -376,3 +376,31 @@ code_connect() {
 	[ ! -s c.out ]
 	kill "$LISTENER_PID" 2>/dev/null || true
 }
+
+@test "a relay that cuts the other way: the listener exits 1, truncated" {
+	random_file big 3000000
+	start_bg fake /dev/null "$PY" "$SEALCAT_SRCDIR/tests/cli/via_fake_relay.py" \
+	    --cut-back-after 400000
+	wait_listening fake
+	RELAY=127.0.0.1:$PORT
+	start_bg listener /dev/null "$SEALCAT" listen -i "$SERVER_ID" \
+	    --allow "$CLIENT_TOKEN" --via "$RELAY"
+	LISTENER_PID=$BG_PID
+	run via_connect big /dev/null --peer "$SERVER_TOKEN"
+	assert_status 1
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_prefix listener.out big
+}
+
+@test "half-close through the relay: the answer after the FIN comes back" {
+	random_file up 500000
+	start_relay
+	via_listener /dev/null --allow "$CLIENT_TOKEN" \
+	    --exec 'wc -c; echo after-eof'
+	run via_connect up c.out --peer "$SERVER_TOKEN"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(tr -d ' ' <c.out)" = "$(printf '500000\nafter-eof')" ]
+}

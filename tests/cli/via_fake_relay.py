@@ -8,6 +8,8 @@ bytes, but misbehaves on purpose.
 
 --cut-after N  after N bytes from the listener to the connector, close
                both connections at once (a relay that dies mid-stream)
+--cut-back-after N
+               the same, counting bytes from the connector to the listener
 --flip-at N    flip the lowest bit of byte N (0-based) of what the
                listener sends after OK
 
@@ -33,6 +35,7 @@ def read_line(conn):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cut-after', type=int, default=-1)
+    ap.add_argument('--cut-back-after', type=int, default=-1)
     ap.add_argument('--flip-at', type=int, default=-1)
     a = ap.parse_args()
     srv = socket.socket()
@@ -60,6 +63,7 @@ def main():
 
     def copy(src, dst, forward):
         sent = 0
+        cut = a.cut_after if forward else a.cut_back_after
         try:
             while True:
                 data = src.recv(65536)
@@ -71,9 +75,8 @@ def main():
                     b = bytearray(data)
                     b[a.flip_at - sent] ^= 1
                     data = bytes(b)
-                if forward and a.cut_after >= 0 and \
-                        sent + len(data) >= a.cut_after:
-                    dst.sendall(data[:a.cut_after - sent])
+                if cut >= 0 and sent + len(data) >= cut:
+                    dst.sendall(data[:cut - sent])
                     done.set()
                     return
                 dst.sendall(data)
