@@ -21,13 +21,13 @@ _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
 	--passphrase-file -e --exec --forward --max-conns --unix-mode -w --timeout --idle --keepalive
-	--code-words --code-tries --rekey-interval'
+	--code-words --code-tries --rekey-interval --via'
 _sealcat_listen_flags='--allow-any --code --pair -k --keep-open --inetd --recv-only --send-only
 	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
 	-e --exec --local --max-conns --unix-mode --retry -w --timeout --idle
-	--keepalive --code --rekey-interval'
+	--keepalive --code --rekey-interval --via'
 _sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
 	--fsync -4 -6 -v --verbose -q --quiet -h --help'
 

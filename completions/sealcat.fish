@@ -98,6 +98,8 @@ complete -c sealcat -n $c -l unix-mode -x \
     -d 'permissions of the unix:PATH socket (0600)'
 complete -c sealcat -n $c -l inetd \
     -d 'serve the one connection on stdin/stdout'
+complete -c sealcat -n $c -l via -x \
+    -d 'wait at a sealcat relay instead of on a port'
 
 # connect
 set -l c '__fish_seen_subcommand_from connect'
@@ -115,6 +117,8 @@ complete -c sealcat -n $c -l unix-mode -x \
     -d 'permissions of the --local unix:PATH socket (0600)'
 complete -c sealcat -n $c -l retry -x \
     -d 'keep trying for SECS while the listener is not up'
+complete -c sealcat -n $c -l via -x \
+    -d 'reach the listener through a sealcat relay'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

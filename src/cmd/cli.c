@@ -109,6 +109,7 @@ static const char help_listen[] =
 "usage: sealcat listen [options] [ADDRESS] PORT\n"
 "       sealcat listen [options] unix:PATH\n"
 "       sealcat listen [options]   (sockets from systemd, or --inetd)\n"
+"       sealcat listen [options] --via RELAY\n"
 "\n"
 "Accept a connection, authenticate it, and relay it to stdin/stdout (or to\n"
 "a command with --exec, or a service with --forward).\n"
@@ -132,6 +133,7 @@ HELP_PIPE_IDENTITY
 "      --unix-mode MODE   permissions of the unix:PATH socket (0600)\n"
 "      --inetd            serve the one connection on stdin/stdout (inetd,\n"
 "                         systemd Accept=yes, socat EXEC:)\n"
+"      --via HOST:PORT    wait at a sealcat relay instead of on a port\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     handshake timeout (10)\n"
 HELP_PIPE_COMMON;
@@ -139,6 +141,7 @@ HELP_PIPE_COMMON;
 static const char help_connect[] =
 "usage: sealcat connect [options] HOST PORT\n"
 "       sealcat connect [options] unix:PATH\n"
+"       sealcat connect [options] --via RELAY [NAME]\n"
 "\n"
 "Connect to a listener, authenticate both ends, and relay stdin/stdout\n"
 "(or a command with --exec).\n"
@@ -157,6 +160,8 @@ HELP_PIPE_IDENTITY
 "      --max-conns N      concurrent --local clients (64)\n"
 "      --unix-mode MODE   permissions of the --local unix:PATH socket (0600)\n"
 "      --retry SECS       keep trying for SECS while the listener is not up\n"
+"      --via HOST:PORT    reach the listener through a sealcat relay; name it\n"
+"                         by --peer, a known_peers NAME, or --code\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 HELP_PIPE_COMMON;

@@ -27,6 +27,7 @@
 #include "transport/dial.h"
 #include "cmd/serve.h"
 #include "transport/unix.h"
+#include "cmd/via_target.h"
 
 #define CMD "connect"
 #define MAX_CONNS_DEFAULT 64
@@ -41,7 +42,8 @@ enum {
 	OPT_LOCAL,
 	OPT_MAX_CONNS,
 	OPT_UNIX_MODE,
-	OPT_RETRY
+	OPT_RETRY,
+	OPT_VIA
 };
 
 struct connect_opts {
@@ -62,6 +64,8 @@ struct connect_opts {
 	mode_t unix_mode;		/* --unix-mode */
 	bool unix_mode_set;
 	unsigned retry_s;		/* --retry SECS, 0: once */
+	const char *via;		/* --via RELAY, or NULL */
+	const char *via_name;		/* --via: the known_peers NAME */
 };
 
 static const struct option long_options[] = {
@@ -73,6 +77,7 @@ static const struct option long_options[] = {
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "via", required_argument, NULL, OPT_VIA },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -153,6 +158,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 			if (cli_seconds("--retry", optarg, &o->retry_s) == -1)
 				return EXIT_USAGE;
 			break;
+		case OPT_VIA:
+			o->via = optarg;
+			break;
 		case OPT_UNIX_MODE:
 			if (cli_mode("--unix-mode", optarg,
 			    &o->unix_mode) == -1)
@@ -166,7 +174,16 @@ parse(int argc, char **argv, struct connect_opts *o)
 			return cli_bad_option(CMD, c, argv);
 		}
 	}
-	if (argc - optind == 1 &&
+	if (o->via != NULL) {
+		if (argc - optind > 1)
+			return cli_usage(CMD, "--via takes no HOST PORT — name "
+			    "the listener by --peer TOKEN or by a NAME in "
+			    "known_peers");
+		o->via_name = argc - optind == 1 ? argv[optind] : NULL;
+		if ((rc = via_target_check(CMD, o->via, o->via_name,
+		    o->peer_count, o->code != NULL, o->trust_new)) != -1)
+			return rc;
+	} else if (argc - optind == 1 &&
 	    (o->unix_path = unix_path(argv[optind])) != NULL) {
 		if (o->unix_path[0] == '\0')
 			return cli_usage(CMD, "unix: wants a socket path");
@@ -177,9 +194,11 @@ parse(int argc, char **argv, struct connect_opts *o)
 		o->host = argv[optind];
 		o->port = argv[optind + 1];
 	}
-	if (o->unix_path == NULL && cli_port("PORT", o->port) == -1)
+	if (o->via == NULL && o->unix_path == NULL &&
+	    cli_port("PORT", o->port) == -1)
 		return EXIT_USAGE;
-	if (o->unix_path == NULL && strcmp(o->port, "0") == 0)
+	if (o->via == NULL && o->unix_path == NULL &&
+	    strcmp(o->port, "0") == 0)
 		return cli_usage(CMD, "PORT 0 names no listener — use the port "
 		    "the listener reports");
 	if (o->local != NULL && o->pipe.exec_cmd != NULL)
@@ -217,7 +236,9 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 
 	/* The server's name comes with the stream; one too long for it is
 	 * a mistake on the command line, found before connecting. */
-	if (o->unix_path != NULL ?
+	if (o->via != NULL)
+		;	/* the name is the NAME, or the relay's */
+	else if (o->unix_path != NULL ?
 	    snprintf(name, sizeof(name), "%s", o->host) >= (int)sizeof(name) :
 	    addr_join_host_port(o->host, o->port, name, sizeof(name)) == -1) {
 		log_error("host name too long: %s", o->host);
@@ -296,7 +317,8 @@ read_code(const struct connect_opts *o, struct conn_code *code)
 			text = typed;
 		}
 	}
-	rc = code_canonical(text, CODE_NUMBER_DIRECT_MAX, code->prs,
+	rc = code_canonical(text, o->via != NULL ? CODE_NUMBER_RELAY_MAX :
+	    CODE_NUMBER_DIRECT_MAX, code->prs,
 	    sizeof(code->prs), &code->prs_len);
 	wipe(typed, sizeof(typed));
 	return rc;
@@ -340,6 +362,8 @@ cmd_connect(int argc, char **argv)
 	struct trust trust, pair_trust;
 	struct stream server;
 	struct dial dial;
+	struct via via;
+	struct via_target target;
 	enum conn_result result;
 	/* The key file, checked by conn_run() while the listener works. */
 	char id_file[PATH_MAX] = "";
@@ -402,6 +426,15 @@ cmd_connect(int argc, char **argv)
 	dial.family = o.pipe.family;
 	dial.timeout_s = o.pipe.timeout_s;
 	dial.retry_s = o.retry_s;
+	dial.open = NULL;
+	if (o.via != NULL) {
+		if ((rc = via_target_make(o.via, o.via_name, o.peer_count > 0 ?
+		    o.peers[0] : NULL, code, trust.known_path, o.pipe.family,
+		    o.pipe.timeout_s, &via, &target)) != EXIT_OK)
+			goto out;
+		dial.open = via_dial;
+		dial.open_ctx = &target;
+	}
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.code = code;
@@ -430,7 +463,8 @@ cmd_connect(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	log_verbose("connected to %s", server.addr);
+	if (o.via == NULL)
+		log_verbose("connected to %s", server.addr);
 	/* known_peers knows the server by the name the transport reports;
 	 * with --peer, a refusal then names it. */
 	_Static_assert(sizeof(trust.host_port) >= sizeof(server.name),

@@ -25,6 +25,7 @@
 #include "base/util.h"
 #include "transport/activate.h"
 #include "transport/unix.h"
+#include "cmd/serve_via.h"
 
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
@@ -41,7 +42,8 @@ enum {
 	OPT_CODE_TRIES,
 	OPT_PAIR,
 	OPT_UNIX_MODE,
-	OPT_INETD
+	OPT_INETD,
+	OPT_VIA
 };
 
 struct listen_opts {
@@ -67,6 +69,8 @@ struct listen_opts {
 	mode_t unix_mode;		/* --unix-mode */
 	bool unix_mode_set;
 	bool inetd;			/* --inetd */
+	const char *via;		/* --via RELAY, or NULL */
+	struct via relay;
 };
 
 static const struct option long_options[] = {
@@ -83,6 +87,7 @@ static const struct option long_options[] = {
 	{ "pair", no_argument, NULL, OPT_PAIR },
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	{ "inetd", no_argument, NULL, OPT_INETD },
+	{ "via", required_argument, NULL, OPT_VIA },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -153,6 +158,9 @@ parse_option(struct listen_opts *o, int c, char **argv)
 	case OPT_INETD:
 		o->inetd = true;
 		return -1;
+	case OPT_VIA:
+		o->via = optarg;
+		return -1;
 	case OPT_UNIX_MODE:
 		if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
 			return EXIT_USAGE;
@@ -186,7 +194,19 @@ parse(int argc, char **argv, struct listen_opts *o)
 		if (rc == 0 && (rc = parse_option(o, c, argv)) != -1)
 			return rc;
 	}
-	if (o->inetd) {
+	if (o->via != NULL) {
+		if (argc - optind != 0)
+			return cli_usage(CMD, "--via takes no ADDRESS or PORT: "
+			    "the listener waits at the relay");
+		if (o->inetd)
+			return cli_usage(CMD, "--via and --inetd exclude each "
+			    "other — pick one");
+		if (via_parse(&o->relay, o->via, o->pipe.family,
+		    o->pipe.timeout_s) == -1)
+			return cli_usage(CMD, "--via wants the relay's "
+			    "HOST:PORT (an IPv6 address in brackets: "
+			    "[::1]:PORT), not '%s'", o->via);
+	} else if (o->inetd) {
 		if (argc - optind != 0)
 			return cli_usage(CMD, "--inetd takes no ADDRESS or "
 			    "PORT: the connection is on stdin");
@@ -342,7 +362,8 @@ make_code(const struct listen_opts *o, struct conn_code *code)
 
 	code->tries_max = o->code_tries;
 	if (given != NULL)
-		return code_canonical(given, CODE_NUMBER_DIRECT_MAX, code->prs,
+		return code_canonical(given, o->via != NULL ?
+		    CODE_NUMBER_RELAY_MAX : CODE_NUMBER_DIRECT_MAX, code->prs,
 		    sizeof(code->prs), &code->prs_len) == -1 ? EXIT_USAGE :
 		    EXIT_OK;
 	if (code_generate(&c, o->code_words) == -1)
@@ -378,7 +399,7 @@ cmd_listen(int argc, char **argv)
 		return EXIT_USAGE;
 	/* Before the identity: a unit without sockets is a usage error
 	 * found before any passphrase is asked for. */
-	if (o.port == NULL && !o.inetd) {
+	if (o.port == NULL && !o.inetd && o.via == NULL) {
 		if (activate_listen_fds(fds, ARRAY_LEN(fds), &count) == -1)
 			return EXIT_USAGE;
 		if (count == 0)
@@ -431,6 +452,12 @@ cmd_listen(int argc, char **argv)
 	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
 	if (o.inetd) {
 		rc = serve_inetd(&co);
+		goto out;
+	}
+	if (o.via != NULL) {
+		rc = serve_via(&o.relay, o.keep_open, o.keep_open &&
+		    (o.pipe.exec_cmd != NULL || o.forward != NULL),
+		    o.max_conns, &co, id);
 		goto out;
 	}
 	if (o.port == NULL)

@@ -823,6 +823,59 @@ known_peers_allow(struct trust *t, const struct suite *suite,
 	return allowed;
 }
 
+int
+trust_known_find(const char *path, const char *name,
+    const struct suite **suite, uint8_t *pub)
+{
+	struct trust t;
+	struct reader r;
+	char what[PATH_MAX + 32];
+	int fd, rfd, rc, found = 0;
+
+	trust_init(&t);
+	snprintf(t.known_path, sizeof(t.known_path), "%s", path);
+	if ((fd = known_open(&t)) == -2) {
+		trust_clear(&t);
+		return 0;
+	}
+	if (fd == -1) {
+		trust_clear(&t);
+		return -1;
+	}
+	if ((rfd = dup(fd)) == -1)
+		log_error("%s: cannot read: %s — check the file", path,
+		    strerror(errno));
+	if (rfd == -1 || reader_attach(&r, path, rfd) == -1) {
+		close(fd);
+		trust_clear(&t);
+		return -1;
+	}
+	rc = 0;
+	while (found == 0 && (rc = reader_next(&r)) == 1) {
+		char *host, *rest, *field, *extra;
+
+		split_field(r.line, &host, &rest);
+		split_field(rest, &field, &extra);
+		if (strcmp(host, name) != 0)
+			continue;
+		snprintf(what, sizeof(what), "%s:%zu", path, r.line_no);
+		if (*field == '\0' || *extra != '\0') {
+			log_error("%s: expected 'NAME TOKEN' — fix or remove "
+			    "the line", what);
+			found = -1;
+		} else if (token_parse(field, suite, pub, what) == -1)
+			found = -1;
+		else
+			found = 1;
+	}
+	if (found == 0 && rc == -1)
+		found = -1;
+	reader_close(&r);
+	close(fd);
+	trust_clear(&t);
+	return found;
+}
+
 bool
 trust_allows(struct trust *t, const struct suite *suite, const uint8_t *pub)
 {

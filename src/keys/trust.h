@@ -98,6 +98,15 @@ bool trust_allows(struct trust *t, const struct suite *suite,
     const uint8_t *pub);
 
 /*
+ * The key of name (a relay target's NAME, or a HOST:PORT) in the
+ * known_peers file path, read under a shared flock() with the same checks
+ * as a lookup: its first line for name.  Returns 1 with *suite and pub
+ * set, 0 if the file or the name is not there, or -1 after reporting.
+ */
+int trust_known_find(const char *path, const char *name,
+    const struct suite **suite, uint8_t *pub);
+
+/*
  * Appends "TOKEN COMMENT" to the authorized_peers file path (created 0600
  * with its directories if missing), under an exclusive flock(), all of it
  * on disk or nothing: a client paired by code.  Returns 0, or -1 after

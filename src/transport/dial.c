@@ -15,6 +15,8 @@
 static int
 try_once(const struct dial *d, struct stream *st, bool *again)
 {
+	if (d->open != NULL)
+		return d->open(d->open_ctx, st, again);
 	if (d->unix_path != NULL)
 		return unix_connect_try(d->unix_path, NULL, st, again);
 	return tcp_connect_try(d->host, d->port, d->family,

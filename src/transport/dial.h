@@ -7,6 +7,8 @@
 #ifndef SEALCAT_DIAL_H
 #define SEALCAT_DIAL_H
 
+#include <stdbool.h>
+
 #include "transport/stream.h"
 
 /* The first pause between tries, and the longest, for --retry. */
@@ -20,6 +22,12 @@ struct dial {
 	int family;		/* -4/-6 */
 	unsigned timeout_s;	/* -w: each try */
 	unsigned retry_s;	/* --retry: keep trying this long; 0: once */
+	/* Or, non-NULL, instead of HOST PORT: reach the listener this way
+	 * (connect --via, via_dial()); returns 0, or -1 with *again set
+	 * when another try may work (nothing reported then), else after
+	 * reporting; again NULL: report every failure. */
+	int (*open)(void *ctx, struct stream *st, bool *again);
+	void *open_ctx;
 };
 
 /*

@@ -901,6 +901,54 @@ test_reload(void)
 	trust_clear(&t);
 }
 
+/* Relay targets: "NAME TOKEN" lines, found by name before connecting. */
+static void
+test_known_names(void)
+{
+	const struct suite *suite = NULL;
+	uint8_t pub[SUITE_PUB_MAX];
+	struct trust t;
+	char text[1024];
+	int rc;
+
+	snprintf(text, sizeof(text),
+	    "# relay targets beside servers\n"
+	    "127.0.0.1:9000 %s\n"
+	    "alice %s\n"
+	    "alice %s\n"
+	    "bob\n", tok[0], tok[1], tok[2]);
+	test_write_file("names", text, strlen(text), 0600);
+	rc = trust_known_find(test_path("names"), "alice", &suite, pub);
+	ok(rc == 1 && suite == &suite_x25519 && memcmp(pub, key[1], 32) == 0,
+	    "known_peers NAME: the first line for the name gives its key");
+	rc = trust_known_find(test_path("names"), "127.0.0.1:9000", &suite,
+	    pub);
+	ok(rc == 1 && memcmp(pub, key[0], 32) == 0,
+	    "known_peers NAME: a HOST:PORT line is found the same way");
+	ok(trust_known_find(test_path("names"), "carol", &suite, pub) == 0,
+	    "known_peers NAME: an unknown name is 0");
+	ok(trust_known_find(test_path("no-such-file"), "alice", &suite,
+	    pub) == 0, "known_peers NAME: a missing file is 0");
+	capture_begin();
+	rc = trust_known_find(test_path("names"), "bob", &suite, pub);
+	capture_end();
+	ok(rc == -1 && captured_line_has(":5: expected 'NAME TOKEN'", NULL),
+	    "known_peers NAME: a name without a token is refused with its "
+	    "line");
+	snprintf(text, sizeof(text), "alice %s\n", tok[1]);
+	test_write_file("names_ok", text, strlen(text), 0600);
+	known_setup(&t, "alice", "names_ok");
+	ok(trust_allows(&t, &suite_x25519, key[1]),
+	    "known_peers NAME: the handshake's key is checked under the name");
+	trust_clear(&t);
+	test_write_file("lax_names", text, strlen(text), 0666);
+	capture_begin();
+	rc = trust_known_find(test_path("lax_names"), "alice", &suite, pub);
+	capture_end();
+	ok(rc == -1 && captured_line_has("writable by others", NULL),
+	    "known_peers NAME: a world-writable file is refused");
+}
+
 int
 main(void)
 {
@@ -911,6 +959,7 @@ main(void)
 	test_tokens();
 	test_authorized_file();
 	test_known_peers();
+	test_known_names();
 	test_owners();
 	test_directories();
 	test_symlinks();
