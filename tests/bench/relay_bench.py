@@ -11,11 +11,21 @@
   memory       the relay's RSS with PAIRS paired idle connections (target
                <= 32 MiB for 1,000), next to its RSS with none.
 
-The sealcat-through-relay and magic-wormhole comparisons come with the
-relay clients.  A benchmark, not a test: it prints the numbers and exits 0
-unless a run failed outright.
+  end to end  the same file sent with sealcat directly (listen/connect),
+               with sealcat through the relay (listen --via/connect --via;
+               target: >= 0.9x direct), and, when magic-wormhole is
+               installed, with `wormhole send` through a local mailbox
+               server and transit relay (twist3 wormhole-mailbox,
+               transitrelay; --no-listen on both sides, so the bytes go
+               through the transit relay as sealcat's go through its
+               relay), rounds interleaved, SHA-256 checked at the receiver
+               in an untimed pass for each.
+
+A benchmark, not a test: it prints the numbers and exits 0 unless a run
+failed outright.
 
     make bench-relay BENCH_FLAGS='--size-mb 512 --rounds 3'
+    make bench-relay BENCH_FLAGS='--only tools --tool-size-mb 1024'
     SEALCAT=src/sealcat python3 tests/bench/relay_bench.py --help
 """
 
@@ -24,6 +34,7 @@ import hashlib
 import os
 import re
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -297,6 +308,280 @@ def idle_pairs(sealcat, pairs):
         relay.stop()
 
 
+# --- end to end: sealcat direct, sealcat through the relay, magic-wormhole
+
+WORMHOLE_MAILBOX_PLUGIN = 'wormhole-mailbox'
+WORMHOLE_TRANSIT_PLUGIN = 'transitrelay'
+
+
+def free_port():
+    s = socket.socket()
+    s.bind((LOOPBACK, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, deadline_s=15):
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            socket.create_connection((LOOPBACK, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError('nothing listens on port %d' % port)
+
+
+def run_pair(recv_argv, send_argv, env, cwd, stdin_path=None,
+             recv_ready=None, recv_stdout=None):
+    """Starts the receiver, waits for recv_ready(proc) if given, starts
+    the sender, and returns the seconds from the sender's start until
+    both have exited (both must exit 0)."""
+    out = recv_stdout if recv_stdout is not None else subprocess.DEVNULL
+    recv = subprocess.Popen(recv_argv, env=env, cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.PIPE)
+    try:
+        info = recv_ready(recv) if recv_ready else None
+        stdin = open(stdin_path, 'rb') if stdin_path else subprocess.DEVNULL
+        start = time.monotonic()
+        argv = send_argv(info) if callable(send_argv) else send_argv
+        send = subprocess.Popen(argv, env=env, cwd=cwd, stdin=stdin,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        _, send_err = send.communicate(timeout=600)
+        _, recv_err = recv.communicate(timeout=600)
+        elapsed = time.monotonic() - start
+        if stdin_path:
+            stdin.close()
+    except BaseException:
+        recv.kill()
+        recv.wait()
+        raise
+    if send.returncode != 0 or recv.returncode != 0:
+        raise RuntimeError('sender exit %d (%s), receiver exit %d (%s)' % (
+            send.returncode, send_err.decode(errors='replace').strip(),
+            recv.returncode, recv_err.decode(errors='replace').strip()))
+    return elapsed
+
+
+class SealcatPeers:
+    """Two identities in a private HOME, each trusting the other."""
+
+    def __init__(self, sealcat, tmp):
+        self.sealcat = sealcat
+        self.env = dict(os.environ)
+        self.env['HOME'] = tmp
+        self.env.pop('XDG_CONFIG_HOME', None)
+        self.env.pop('SEALCAT_IDENTITY', None)
+        self.server_key = os.path.join(tmp, 'server.key')
+        self.client_key = os.path.join(tmp, 'client.key')
+        self.server_token = self._keygen(self.server_key)
+        self.client_token = self._keygen(self.client_key)
+
+    def _keygen(self, path):
+        out = subprocess.run([self.sealcat, 'keygen', '-o', path],
+                             env=self.env, check=True,
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        return out.stdout.decode().strip()
+
+    def listen_argv(self, where):
+        return [self.sealcat, 'listen', '-i', self.server_key,
+                '--allow', self.client_token] + where
+
+    def connect_argv(self, where):
+        return [self.sealcat, 'connect', '-i', self.client_key,
+                '--peer', self.server_token] + where
+
+
+def sealcat_direct(peers, path, out=None):
+    port = free_port()
+    return run_pair(
+        peers.listen_argv([LOOPBACK, str(port)]),
+        peers.connect_argv([LOOPBACK, str(port)]),
+        peers.env, None, stdin_path=path,
+        recv_ready=lambda _p: wait_port(port), recv_stdout=out)
+
+
+def sealcat_via(peers, relay, path, out=None):
+    via = ['--via', '%s:%d' % (LOOPBACK, relay.port)]
+
+    def ready(_proc):
+        # The listener has registered once the relay counts a waiting side;
+        # without a status query, give it a moment and let connect retry.
+        time.sleep(0.2)
+
+    return run_pair(
+        peers.listen_argv(via), peers.connect_argv(via + ['--retry', '10']),
+        peers.env, None, stdin_path=path, recv_ready=ready,
+        recv_stdout=out)
+
+
+class Wormhole:
+    """A local mailbox server and transit relay (twist3 plugins)."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.procs = []
+        self.mailbox = free_port()
+        self.transit = free_port()
+        twist = shutil.which('twist3') or shutil.which('twist')
+        self._start([twist, WORMHOLE_MAILBOX_PLUGIN,
+                     '--port=tcp:%d:interface=%s' % (self.mailbox, LOOPBACK),
+                     '--channel-db=%s' % os.path.join(tmp, 'channel.db')])
+        self._start([twist, WORMHOLE_TRANSIT_PLUGIN,
+                     '--port=tcp:%d:interface=%s' % (self.transit,
+                                                     LOOPBACK)])
+        wait_port(self.mailbox)
+        wait_port(self.transit)
+        self.n = 0
+
+    def _start(self, argv):
+        log = open(os.path.join(self.tmp, os.path.basename(argv[1]) + '.log'),
+                   'wb')
+        self.procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                           stdout=log, stderr=log))
+
+    def base(self):
+        return ['wormhole', '--relay-url',
+                'ws://%s:%d/v1' % (LOOPBACK, self.mailbox),
+                '--transit-helper', 'tcp:%s:%d' % (LOOPBACK, self.transit)]
+
+    def round(self, path, outdir):
+        self.n += 1
+        code = '%d-sealcat-bench' % self.n
+        os.makedirs(outdir, exist_ok=True)
+        target = os.path.join(outdir, os.path.basename(path))
+        if os.path.exists(target):
+            os.unlink(target)
+        send = self.base() + ['send', '--no-listen', '--hide-progress',
+                              '--code', code, path]
+        recv = self.base() + ['receive', '--no-listen', '--hide-progress',
+                              '--accept-file', code]
+        # The receiver needs the sender's mailbox claim first.
+        proc = subprocess.Popen(send, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        start = time.monotonic()
+        r = subprocess.run(recv, cwd=outdir, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=600)
+        _, err = proc.communicate(timeout=600)
+        elapsed = time.monotonic() - start
+        if r.returncode != 0 or proc.returncode != 0:
+            raise RuntimeError('wormhole send exit %d (%s), receive exit %d '
+                               '(%s)' % (proc.returncode,
+                                         err.decode(errors='replace')[-200:],
+                                         r.returncode,
+                                         r.stderr.decode(errors='replace')
+                                         [-200:]))
+        return elapsed, target
+
+    def stop(self):
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        while True:
+            b = f.read(CHUNK)
+            if not b:
+                return h.hexdigest()
+            h.update(b)
+
+
+def end_to_end(sealcat, size, rounds):
+    """Returns {tool: [seconds, ...]} and the tools left out, with why."""
+    results = {'sealcat direct': [], 'sealcat via relay': []}
+    skipped = []
+    with tempfile.TemporaryDirectory(dir='/dev/shm',
+                                     prefix='relaybench.') as tmp:
+        path = os.path.join(tmp, 'payload')
+        with open(path, 'wb') as f:
+            remaining = size
+            while remaining > 0:
+                chunk = os.urandom(min(remaining, 16 * MIB))
+                f.write(chunk)
+                remaining -= len(chunk)
+        want = sha256_file(path)
+        peers = SealcatPeers(sealcat, tmp)
+        relay = Relay(sealcat, [])
+        wormhole = None
+        if shutil.which('wormhole') and (shutil.which('twist3') or
+                                         shutil.which('twist')):
+            results['magic-wormhole (transit relay)'] = []
+            wormhole = Wormhole(tmp)
+        else:
+            skipped.append('magic-wormhole: not installed (Debian: '
+                           'magic-wormhole, python3-magic-wormhole-mailbox-'
+                           'server, magic-wormhole-transit-relay)')
+        try:
+            # Untimed integrity pass for each tool.
+            check = os.path.join(tmp, 'check')
+            for name, fn in (('sealcat direct', sealcat_direct),
+                             ('sealcat via relay',
+                              lambda p, path, out: sealcat_via(p, relay,
+                                                               path, out))):
+                with open(check, 'wb') as out:
+                    fn(peers, path, out)
+                if sha256_file(check) != want:
+                    raise RuntimeError('%s: SHA-256 differs' % name)
+                os.unlink(check)
+            if wormhole:
+                _, got = wormhole.round(path, os.path.join(tmp, 'wh'))
+                if sha256_file(got) != want:
+                    raise RuntimeError('magic-wormhole: SHA-256 differs')
+                os.unlink(got)
+            for n in range(rounds):
+                results['sealcat direct'].append(sealcat_direct(peers, path))
+                results['sealcat via relay'].append(
+                    sealcat_via(peers, relay, path))
+                line = 'round %d: sealcat direct %.0f MB/s, via relay %.0f' \
+                       ' MB/s' % (n + 1,
+                                  size / results['sealcat direct'][-1] / 1e6,
+                                  size / results['sealcat via relay'][-1]
+                                  / 1e6)
+                if wormhole:
+                    seconds, got = wormhole.round(path,
+                                                  os.path.join(tmp, 'wh'))
+                    os.unlink(got)
+                    results['magic-wormhole (transit relay)'].append(seconds)
+                    line += ', magic-wormhole %.0f MB/s' % (size / seconds /
+                                                           1e6)
+                note(line)
+        finally:
+            relay.stop()
+            if wormhole:
+                wormhole.stop()
+    return results, skipped
+
+
+def report_end_to_end(results, skipped, size, rounds):
+    direct = statistics.median(results['sealcat direct'])
+    print('end to end, %d MiB from a file in /dev/shm, median of %d:'
+          % (size // MIB, rounds))
+    for name, times in results.items():
+        t = statistics.median(times)
+        print('  %-32s %7.0f MB/s  (%.2f s; %.2fx sealcat direct)'
+              % (name, size / t / 1e6, t, direct / t))
+    via = statistics.median(results['sealcat via relay'])
+    print('sealcat via relay / direct:  %7.2fx    (target >= 0.9)'
+          % (direct / via))
+    for s in skipped:
+        print('  (%s)' % s)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--size-mb', type=int, default=1024,
@@ -304,6 +589,11 @@ def main():
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--pairs', type=int, default=1000,
                     help='idle pairs for the memory figure (default 1000)')
+    ap.add_argument('--tool-size-mb', type=int, default=1024,
+                    help='MiB per end-to-end transfer (default 1024)')
+    ap.add_argument('--only', choices=('relay', 'tools'),
+                    help='run only the relay figures or only the end-to-end '
+                    'comparison')
     a = ap.parse_args()
     sealcat = os.environ.get('SEALCAT', 'src/sealcat')
     size = a.size_mb * MIB
@@ -311,6 +601,22 @@ def main():
 
     note('relay bench: %d MiB x %d rounds, %d idle pairs'
          % (a.size_mb, a.rounds, a.pairs))
+    if a.only != 'tools':
+        status |= relay_figures(sealcat, size, a)
+    if a.only != 'relay':
+        try:
+            results, skipped = end_to_end(sealcat, a.tool_size_mb * MIB,
+                                          a.rounds)
+            report_end_to_end(results, skipped, a.tool_size_mb * MIB,
+                              a.rounds)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            print('end to end: failed: %s' % e)
+            status = 1
+    return status
+
+
+def relay_figures(sealcat, size, a):
+    status = 0
     try:
         direct, through, cpus, send_cpus = throughput(sealcat, size,
                                                       a.rounds)
