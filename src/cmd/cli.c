@@ -189,6 +189,22 @@ static const char help_relay[] =
 "  -q, --quiet            report errors only\n"
 "  -h, --help             show this help\n";
 
+static const char help_peers[] =
+"usage: sealcat peers list\n"
+"       sealcat peers allow TOKEN|FILE.pub [COMMENT]\n"
+"       sealcat peers trust HOST:PORT|NAME TOKEN|FILE.pub\n"
+"       sealcat peers forget HOST:PORT|NAME|TOKEN\n"
+"\n"
+"Show and edit the trust files: authorized_peers (the clients listen lets\n"
+"in) and known_peers (the servers connect knows), in ~/.config/sealcat.\n"
+"\n"
+"  list                   every entry of both files, as FILE:LINE ENTRY\n"
+"  allow                  let a client in (a .pub file's comment is kept)\n"
+"  trust                  record a server's key, replacing an old one\n"
+"  forget                 remove the lines of a server, or of a key\n"
+"  -q, --quiet            report errors only\n"
+"  -h, --help             show this help\n";
+
 static const struct command commands[] = {
 	{ "keygen", cmd_keygen,
 	    "create an identity key file and print its public token",
@@ -203,6 +219,8 @@ static const struct command commands[] = {
 	{ "passwd", cmd_passwd,
 	    "add, change or remove the passphrase of an identity key file",
 	    help_passwd },
+	{ "peers", cmd_peers, "list and edit authorized_peers and known_peers",
+	    help_peers },
 	{ "relay", cmd_relay, "pair listeners and connectors that cannot "
 	    "reach each other", help_relay },
 };

@@ -563,30 +563,69 @@ make_parents(const char *path)
 }
 
 /*
- * Takes flock() op on the open known_peers, waiting up to t->lock_wait_ms
- * for another process to let go.  Returns 0, or -1 after reporting.
+ * Takes flock() op on the open trust file path, waiting up to wait_ms for
+ * another process to let go.  Returns 0, or -1 after reporting.
  */
 static int
-lock_known(const struct trust *t, int fd, int op)
+lock_file(const char *path, int wait_ms, int fd, int op)
 {
 	int waited = 0;
 
 	while (flock(fd, op | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			log_error("%s: cannot lock: %s — check the file system",
-			    t->known_path, strerror(errno));
+			    path, strerror(errno));
 			return -1;
 		}
-		if (waited >= t->lock_wait_ms) {
+		if (waited >= wait_ms) {
 			log_error("%s: still locked by another process after "
 			    "%d ms — try again, or find it with fuser %s",
-			    t->known_path, waited, t->known_path);
+			    path, waited, path);
 			return -1;
 		}
 		poll(NULL, 0, TRUST_LOCK_POLL_MS);
 		waited += TRUST_LOCK_POLL_MS;
 	}
 	return 0;
+}
+
+/* True if fd is still the file at resolved: `sealcat peers` replaces a
+ * trust file by renaming a new one over it (peers.c). */
+static bool
+still_in_place(int fd, const char *resolved)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(resolved, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * trust_open() and lock_file(): opens the trust file path with flags and
+ * locks it (op), and if the file was replaced while we waited for the
+ * lock, opens the new one.  Returns the descriptor, -2 when there is no
+ * file and flags do not create it, or -1 after reporting.
+ */
+static int
+open_locked(const char *path, int flags, int op, int wait_ms,
+    char *resolved, bool *created)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = trust_open(path, flags, resolved, created);
+
+		if (fd < 0)
+			return fd;
+		if (lock_file(path, wait_ms, fd, op) == -1) {
+			close(fd);
+			return -1;
+		}
+		if (still_in_place(fd, resolved))
+			return fd;
+		close(fd);
+	}
+	log_error("%s: replaced again and again while we waited — try again",
+	    path);
+	return -1;
 }
 
 /* Makes a new file's directory entry durable; at worst it is lost in a
@@ -606,6 +645,21 @@ sync_parent(const char *resolved)
 		return;
 	(void)fsync(fd);
 	close(fd);
+}
+
+int
+trust_lock_file(const char *path, bool create, int wait_ms, char *resolved)
+{
+	bool created;
+	int fd;
+
+	if (create && make_parents(path) == -1)
+		return -1;
+	fd = open_locked(path, create ? O_RDWR | O_CREAT : O_RDWR, LOCK_EX,
+	    wait_ms, resolved, &created);
+	if (fd >= 0 && created)
+		sync_parent(resolved);
+	return fd;
 }
 
 /*
@@ -709,14 +763,11 @@ known_open(const struct trust *t)
 
 	if (t->trust_new && make_parents(t->known_path) == -1)
 		return -1;
-	fd = trust_open(t->known_path, t->trust_new ? O_RDWR | O_APPEND |
-	    O_CREAT : O_RDONLY, resolved, &created);
+	fd = open_locked(t->known_path, t->trust_new ? O_RDWR | O_APPEND |
+	    O_CREAT : O_RDONLY, t->trust_new ? LOCK_EX : LOCK_SH,
+	    t->lock_wait_ms, resolved, &created);
 	if (fd < 0)
 		return fd;
-	if (lock_known(t, fd, t->trust_new ? LOCK_EX : LOCK_SH) == -1) {
-		close(fd);
-		return -1;
-	}
 	if (created)
 		sync_parent(resolved);
 	return fd;
@@ -852,11 +903,10 @@ trust_record_client(const char *path, const char *token, const char *comment)
 	snprintf(t.known_path, sizeof(t.known_path), "%s", path);
 	if (make_parents(path) == -1)
 		return -1;
-	fd = trust_open(path, O_RDWR | O_APPEND | O_CREAT, resolved, &created);
+	fd = open_locked(path, O_RDWR | O_APPEND | O_CREAT, LOCK_EX,
+	    t.lock_wait_ms, resolved, &created);
 	if (fd < 0)
 		return -1;
-	if (lock_known(&t, fd, LOCK_EX) == -1)
-		goto out;
 	if (created)
 		sync_parent(resolved);
 	if (fstat(fd, &st) == 0 && st.st_size > 0 &&

@@ -106,4 +106,17 @@ bool trust_allows(struct trust *t, const struct suite *suite,
 int trust_record_client(const char *path, const char *token,
     const char *comment);
 
+/*
+ * Opens the trust file path (authorized_peers or known_peers) by the rules
+ * of trust.c for a rewrite, O_RDWR, and takes the exclusive flock() that
+ * --trust-new and trust_record_client() take, waiting up to wait_ms.  With
+ * create a missing file is created (0600, with its directories).  resolved
+ * (room for PATH_MAX) gets its real path: replace that, under the lock,
+ * by renaming a new file over it (readers and writers waiting for the lock
+ * then open the new file).  Returns the descriptor, -2 when the file does
+ * not exist and not create, or -1 after reporting.
+ */
+int trust_lock_file(const char *path, bool create, int wait_ms,
+    char *resolved);
+
 #endif

@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# peers.bats - sealcat peers list|allow|trust|forget: the trust files
+# edited from the command line, checked before writing, rewritten whole
+# under the lock --trust-new takes, with their modes kept.
+
+load helpers
+
+setup() {
+	common_setup
+	make_identities
+	CFG=$XDG_CONFIG_HOME/sealcat
+	AP=$CFG/authorized_peers
+	KP=$CFG/known_peers
+	mkdir -p "$CFG"
+	chmod 700 "$XDG_CONFIG_HOME" "$CFG"
+	"$SEALCAT" keygen -o alice -C alice@laptop >/dev/null
+	ALICE=$(cut -d' ' -f1 alice.pub)
+}
+
+teardown() {
+	pipe_teardown
+}
+
+@test "peers list: nothing when neither file exists" {
+	run "$SEALCAT" peers list
+	assert_status 0
+	[ -z "$output" ]
+}
+
+@test "peers allow: a .pub file's comment becomes the comment" {
+	run "$SEALCAT" peers allow alice.pub
+	assert_status 0
+	[ "$output" = "sealcat: added $ALICE to $AP:1" ]
+	[ "$(cat "$AP")" = "$ALICE alice@laptop" ]
+	[ "$(stat -c %a "$AP")" = 600 ]
+}
+
+@test "peers allow: TOKEN with a comment, a .pub line, and a duplicate left alone" {
+	run "$SEALCAT" peers allow "$CLIENT_TOKEN" bob@desk
+	assert_status 0
+	run "$SEALCAT" peers allow "$(cat alice.pub)"
+	assert_status 0
+	run "$SEALCAT" peers allow "$CLIENT_TOKEN" other
+	assert_status 0
+	[ "$output" = "sealcat: $CLIENT_TOKEN is already in $AP:1 — nothing to do" ]
+	[ "$(cat "$AP")" = "$CLIENT_TOKEN bob@desk
+$ALICE alice@laptop" ]
+}
+
+@test "peers list: both files, with file, line number and comment" {
+	printf '# my peers\n%s alice@laptop\n\n%s\n' "$ALICE" "$CLIENT_TOKEN" >"$AP"
+	printf 'host:9000 %s\n# relay\nmyrelay %s\n' "$SERVER_TOKEN" "$ALICE" >"$KP"
+	run "$SEALCAT" peers list
+	assert_status 0
+	[ "$output" = "$AP:2 $ALICE alice@laptop
+$AP:4 $CLIENT_TOKEN
+$KP:1 host:9000 $SERVER_TOKEN
+$KP:3 myrelay $ALICE" ]
+}
+
+@test "peers list: a bad line is reported with file:line, the rest listed, exit 2" {
+	printf 'x25519:nope\n%s ok\n' "$ALICE" >"$AP"
+	rc=0
+	"$SEALCAT" peers list >out 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+	[ "$(cat out)" = "$AP:2 $ALICE ok" ]
+	[ "$(cat err)" = "sealcat: $AP:1: malformed x25519 key (expected 44 base64 characters, got 4) — copy the whole token as 'sealcat pubkey' prints it" ]
+}
+
+@test "peers trust: HOST:PORT, [v6]:PORT and NAME; a new key replaces the old" {
+	run "$SEALCAT" peers trust host:9000 "$SERVER_TOKEN"
+	assert_status 0
+	[ "$output" = "sealcat: added host:9000 $SERVER_TOKEN to $KP" ]
+	run "$SEALCAT" peers trust '[::1]:9000' alice.pub
+	assert_status 0
+	run "$SEALCAT" peers trust myrelay "$CLIENT_TOKEN"
+	assert_status 0
+	run "$SEALCAT" peers trust host:9000 "$SERVER_TOKEN"
+	assert_status 0
+	[ "$output" = "sealcat: host:9000 $SERVER_TOKEN is already in $KP:1 — nothing to do" ]
+	run "$SEALCAT" peers trust host:9000 "$ALICE"
+	assert_status 0
+	[ "$output" = "sealcat: replacing $KP:1 host:9000 $SERVER_TOKEN
+sealcat: added host:9000 $ALICE to $KP" ]
+	[ "$(cat "$KP")" = "[::1]:9000 $ALICE
+myrelay $CLIENT_TOKEN
+host:9000 $ALICE" ]
+}
+
+@test "peers trust: the file keeps its mode; other lines kept byte for byte" {
+	printf '# comment  kept\nold:1 %s\n' "$CLIENT_TOKEN" >"$KP"
+	chmod 640 "$KP"
+	run "$SEALCAT" peers trust new:2 "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(stat -c %a "$KP")" = 640 ]
+	[ "$(cat "$KP")" = "# comment  kept
+old:1 $CLIENT_TOKEN
+new:2 $SERVER_TOKEN" ]
+}
+
+@test "peers trust: what connect then accepts without --peer" {
+	start_listener --allow "$CLIENT_TOKEN"
+	run "$SEALCAT" peers trust "127.0.0.1:$PORT" "$SERVER_TOKEN"
+	assert_status 0
+	echo hello >in
+	run connect_io in out -v
+	assert_status 0
+	[[ $output == *"server 127.0.0.1:$PORT key $SERVER_TOKEN is in $KP"* ]]
+}
+
+@test "peers trust: two at once both land, the file intact" {
+	for i in $(seq 1 20); do
+		"$SEALCAT" peers trust "host$i:9000" "$SERVER_TOKEN" 2>/dev/null &
+		"$SEALCAT" peers trust "name$i" "$CLIENT_TOKEN" 2>/dev/null &
+		wait
+	done
+	[ "$(wc -l <"$KP")" -eq 40 ]
+	for i in $(seq 1 20); do
+		grep -qx "host$i:9000 $SERVER_TOKEN" "$KP"
+		grep -qx "name$i $CLIENT_TOKEN" "$KP"
+	done
+	run "$SEALCAT" peers list
+	assert_status 0
+	[ "$(ls -A "$CFG")" = "$(printf 'known_peers')" ]
+}
+
+@test "peers trust and connect --trust-new at once: both lines land" {
+	start_listener --allow "$CLIENT_TOKEN"
+	"$SEALCAT" peers trust other:1 "$CLIENT_TOKEN" 2>/dev/null &
+	connect_io /dev/null out --trust-new 2>/dev/null &
+	"$SEALCAT" peers trust other:2 "$CLIENT_TOKEN" 2>/dev/null &
+	wait
+	grep -qx "127.0.0.1:$PORT $SERVER_TOKEN" "$KP"
+	grep -qx "other:1 $CLIENT_TOKEN" "$KP"
+	grep -qx "other:2 $CLIENT_TOKEN" "$KP"
+}
+
+@test "peers forget HOST:PORT, NAME and TOKEN, saying what went" {
+	printf '%s alice@laptop\n%s bob\n' "$ALICE" "$CLIENT_TOKEN" >"$AP"
+	printf 'host:9000 %s\nmyrelay %s\n[::1]:22 %s\n' "$SERVER_TOKEN" \
+	    "$CLIENT_TOKEN" "$ALICE" >"$KP"
+	run "$SEALCAT" peers forget host:9000
+	assert_status 0
+	[ "$output" = "sealcat: removed $KP:1 host:9000 $SERVER_TOKEN" ]
+	run "$SEALCAT" peers forget myrelay
+	assert_status 0
+	[ "$output" = "sealcat: removed $KP:1 myrelay $CLIENT_TOKEN" ]
+	run "$SEALCAT" peers forget "$ALICE"
+	assert_status 0
+	[ "$output" = "sealcat: removed $AP:1 $ALICE alice@laptop
+sealcat: removed $KP:1 [::1]:22 $ALICE" ]
+	[ "$(cat "$AP")" = "$CLIENT_TOKEN bob" ]
+	[ "$(cat "$KP")" = "" ]
+	run "$SEALCAT" peers forget myrelay
+	assert_status 1
+	assert_one_line_error "^sealcat: peers forget: no entry for myrelay in $KP — see sealcat peers list$"
+}
+
+@test "peers: bad input is refused with one line, exit 2, nothing written" {
+	run "$SEALCAT" peers allow x25519:abc
+	assert_status 2
+	[ "$output" = "sealcat: peers allow: malformed x25519 key (expected 44 base64 characters, got 3) — copy the whole token as 'sealcat pubkey' prints it" ]
+	run "$SEALCAT" peers allow nofile
+	assert_status 2
+	[ "$output" = "sealcat: peers allow: 'nofile' is neither a public key token nor a .pub file — give TOKEN (x25519:...) or FILE.pub" ]
+	run "$SEALCAT" peers allow "$ALICE" "$(printf 'a\tb')"
+	assert_status 2
+	[ "$output" = "sealcat: peers allow: the comment has control characters — use printable text" ]
+	run "$SEALCAT" peers trust host:x "$SERVER_TOKEN"
+	assert_status 2
+	[ "$output" = "sealcat: peers trust: 'host:x' is neither HOST:PORT nor a NAME — give host:9000, [::1]:9000 or a name without ':'" ]
+	run "$SEALCAT" peers trust ::1:22 "$SERVER_TOKEN"
+	assert_status 2
+	[ "$output" = "sealcat: peers trust: '::1:22' is neither HOST:PORT nor a NAME — give host:9000, [::1]:9000 or a name without ':'" ]
+	run "$SEALCAT" peers trust host:1 x25519:
+	assert_status 2
+	[ "$output" = "sealcat: peers trust: malformed x25519 key (expected 44 base64 characters, got 0) — copy the whole token as 'sealcat pubkey' prints it" ]
+	run "$SEALCAT" peers trust host:1
+	assert_status 2
+	[ "$output" = "sealcat: peers trust: missing arguments — usage: sealcat peers trust HOST:PORT|NAME TOKEN" ]
+	run "$SEALCAT" peers forget 'a b'
+	assert_status 2
+	[ "$output" = "sealcat: peers forget: 'a b' is not HOST:PORT, a NAME or a public key token — see sealcat peers list" ]
+	run "$SEALCAT" peers frobnicate
+	assert_status 2
+	[ "$output" = "sealcat: unknown subcommand 'frobnicate' (list, allow, trust or forget) — see 'sealcat peers --help'" ]
+	run "$SEALCAT" peers
+	assert_status 2
+	[ "$output" = "sealcat: missing subcommand (list, allow, trust or forget) — see 'sealcat peers --help'" ]
+	[ ! -e "$AP" ] && [ ! -e "$KP" ]
+}
+
+@test "peers trust: a known_peers writable by others is refused, not rewritten" {
+	printf 'old:1 %s\n' "$CLIENT_TOKEN" >"$KP"
+	chmod 666 "$KP"
+	run "$SEALCAT" peers trust new:2 "$SERVER_TOKEN"
+	assert_status 2
+	assert_one_line_error "^sealcat: $KP: writable by others, who could make sealcat trust any key — run chmod go-w $KP$"
+	[ "$(cat "$KP")" = "old:1 $CLIENT_TOKEN" ]
+}
