@@ -14,7 +14,7 @@ _sealcat_keygen_args='-o --output --suite -C --comment --passphrase-file
 _sealcat_keygen_flags='-f --force --passphrase -h --help'
 
 _sealcat_pubkey_args='-i --identity'
-_sealcat_pubkey_flags='-h --help'
+_sealcat_pubkey_flags='-F --fingerprint -h --help'
 
 _sealcat_passwd_args='-i --identity --kdf-memory'
 _sealcat_passwd_flags='-h --help'

@@ -45,6 +45,8 @@ complete -c sealcat -n $c -l kdf-memory -x \
 # pubkey
 set -l c '__fish_seen_subcommand_from pubkey'
 complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
+complete -c sealcat -n $c -s F -l fingerprint \
+    -d "print the key's fingerprint instead"
 
 # passwd
 set -l c '__fish_seen_subcommand_from passwd'

@@ -75,12 +75,14 @@ HELP_KDF_MEMORY
 "  -h, --help           show this help\n";
 
 static const char help_pubkey[] =
-"usage: sealcat pubkey [-i FILE]\n"
+"usage: sealcat pubkey [-F] [-i FILE]\n"
 "\n"
 "Print the public token of an identity key file.\n"
 "\n"
 "  -i, --identity FILE  key file (default $SEALCAT_IDENTITY, else\n"
 "                       ~/.config/sealcat/id_x25519, else id_p256)\n"
+"  -F, --fingerprint    print the key's fingerprint instead, to compare\n"
+"                       by voice (xxxx-xxxx-xxxx-xxxx)\n"
 "  -h, --help           show this help\n";
 
 /* The lines of the options listen and connect share (CLI_PIPE_LONGOPTS). */

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keys/fingerprint.h"
 #include "keys/keyfile.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -497,6 +498,7 @@ list_allows(struct trust *t, const struct suite *suite,
     const uint8_t *pub)
 {
 	char token[TOKEN_MAX];
+	char fp[FINGERPRINT_MAX];
 
 	/* The file as it is now: a removed line is a revoked key.  A file
 	 * that cannot be read trusts no one in it (fail closed). */
@@ -515,15 +517,16 @@ list_allows(struct trust *t, const struct suite *suite,
 		if (same_key(t->keys[i].suite, t->keys[i].pub, suite, pub))
 			return true;
 	peer_token(suite, pub, token, sizeof(token));
+	fingerprint_format(suite, pub, fp);
 	/* The connecting side names the server it meant to reach. */
 	if (t->host_port[0] != '\0')
-		log_error("server %s presented key %s, which is not the "
-		    "--peer key — check the host and the token you were "
-		    "given", t->host_port, token);
+		log_error("server %s presented key %s (fingerprint %s), which "
+		    "is not the --peer key — check the host and the token you "
+		    "were given", t->host_port, token, fp);
 	else
-		log_error("client key %s is not authorized — to accept it, "
-		    "add --allow %s or put it in authorized_peers", token,
-		    token);
+		log_error("client key %s (fingerprint %s) is not authorized — "
+		    "to accept it, add --allow %s or put it in "
+		    "authorized_peers", token, fp, token);
 	return false;
 }
 
@@ -726,7 +729,7 @@ record_peer(const struct trust *t, int fd, const char *token,
 
 /* Reports an unknown server with the command that trusts it. */
 static void
-report_unknown(const struct trust *t, const char *token)
+report_unknown(const struct trust *t, const char *token, const char *fp)
 {
 	const char *colon = strrchr(t->host_port, ':');
 	const char *host = t->host_port;
@@ -742,10 +745,10 @@ report_unknown(const struct trust *t, const char *token)
 		host++;
 		host_len -= 2;
 	}
-	log_error("unknown server %s with key %s — if that is the right key, "
-	    "run: sealcat connect --peer %s %.*s %s (or add --trust-new to "
-	    "record it in %s)", t->host_port, token, token, host_len, host,
-	    port, t->known_path);
+	log_error("unknown server %s with key %s (fingerprint %s) — if that "
+	    "is the right key, run: sealcat connect --peer %s %.*s %s (or add "
+	    "--trust-new to record it in %s)", t->host_port, token, fp, token,
+	    host_len, host, port, t->known_path);
 }
 
 /*
@@ -830,11 +833,14 @@ known_lookup(const struct trust *t, int fd, const struct suite *suite,
 	if (found)
 		return 1;
 	if (old_line != 0) {
-		log_error("WARNING: server %s presented key %s but %s:%zu "
-		    "says its key is %s — someone may be intercepting the "
-		    "connection; if the server's key really changed, remove "
-		    "that line", t->host_port, token, t->known_path, old_line,
-		    old);
+		char fp[FINGERPRINT_MAX];
+
+		fingerprint_format(suite, pub, fp);
+		log_error("WARNING: server %s presented key %s (fingerprint "
+		    "%s) but %s:%zu says its key is %s — someone may be "
+		    "intercepting the connection; if the server's key really "
+		    "changed, remove that line", t->host_port, token, fp,
+		    t->known_path, old_line, old);
 		return -1;
 	}
 	return 0;
@@ -845,6 +851,7 @@ known_peers_allow(struct trust *t, const struct suite *suite,
     const uint8_t *pub)
 {
 	char token[TOKEN_MAX];
+	char fp[FINGERPRINT_MAX];
 	bool partial = false;
 	bool allowed = false;
 	int fd, rc;
@@ -855,6 +862,7 @@ known_peers_allow(struct trust *t, const struct suite *suite,
 		return false;
 	}
 	peer_token(suite, pub, token, sizeof(token));
+	fingerprint_format(suite, pub, fp);
 	if ((fd = known_open(t)) == -1)
 		return false;
 	rc = fd == -2 ? 0 : known_lookup(t, fd, suite, pub, token, &partial);
@@ -863,10 +871,10 @@ known_peers_allow(struct trust *t, const struct suite *suite,
 		    t->known_path);
 		allowed = true;
 	} else if (rc == 0 && !t->trust_new)
-		report_unknown(t, token);
+		report_unknown(t, token, fp);
 	else if (rc == 0 && record_peer(t, fd, token, partial) == 0) {
-		log_warn("trusting new server %s with key %s (recorded in %s)",
-		    t->host_port, token, t->known_path);
+		log_warn("trusting new server %s with key %s (fingerprint %s, "
+		    "recorded in %s)", t->host_port, token, fp, t->known_path);
 		allowed = true;
 	}
 	if (fd >= 0)

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "pake/cpace.h"
+#include "keys/fingerprint.h"
 #include "session/frame.h"
 #include "transport/io.h"
 #include "session/local.h"
@@ -609,6 +610,7 @@ finish(struct session *s)
 {
 	const struct suite *suite = s->o->id->suite;
 	uint8_t h[SUITE_HASH_MAX];
+	char fp[FINGERPRINT_MAX];
 
 	_Static_assert(SUITE_HASH_MAX >= VERIFIER_LEN, "a verifier fits");
 	memcpy(s->peer_pub, noise_remote_static(s->hs), suite->pub_len);
@@ -626,8 +628,9 @@ finish(struct session *s)
 		    h[4], h[5], h[6], h[7]);
 	wipe(h, sizeof(h));
 	s->handshake_ms = (now_seconds() - s->start) * 1000.0;
-	log_verbose("%s is %s (suite %s, handshake %.1f ms)", s->peer,
-	    s->peer_token, suite->name, s->handshake_ms);
+	fingerprint_format(suite, s->peer_pub, fp);
+	log_verbose("%s is %s (suite %s, fingerprint %s, handshake %.1f ms)",
+	    s->peer, s->peer_token, suite->name, fp, s->handshake_ms);
 	return 0;
 }
 

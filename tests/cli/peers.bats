@@ -198,3 +198,52 @@ sealcat: removed $KP:1 [::1]:22 $ALICE" ]
 	assert_one_line_error "^sealcat: $KP: writable by others, who could make sealcat trust any key — run chmod go-w $KP$"
 	[ "$(cat "$KP")" = "old:1 $CLIENT_TOKEN" ]
 }
+
+# ---------------------------------------------------------------- fingerprints
+
+# The derivation PROTOCOL.md §4.1 documents, computed apart from sealcat.
+fingerprint_of() {
+	python3 - "$1" <<'PY'
+import base64, hashlib, sys
+suite, b64 = sys.argv[1].split(":", 1)
+d = hashlib.blake2b(suite.encode() + b"\0" + base64.b64decode(b64),
+    digest_size=32, key=b"sealcat fingerprint v1").digest()
+s = base64.b32encode(d[:10]).decode().lower()
+print("-".join(s[i:i + 4] for i in range(0, 16, 4)))
+PY
+}
+
+@test "pubkey -F: the documented fingerprint, the same on every run, both suites" {
+	run "$SEALCAT" pubkey -F -i "$SERVER_ID"
+	assert_status 0
+	[[ $output =~ ^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$ ]]
+	[ "$output" = "$(fingerprint_of "$SERVER_TOKEN")" ]
+	[ "$("$SEALCAT" pubkey --fingerprint -i "$SERVER_ID")" = "$output" ]
+	[ "$("$SEALCAT" pubkey -F -i "$CLIENT_ID")" != "$output" ]
+	"$SEALCAT" keygen --suite p256 -o p >/dev/null
+	[ "$("$SEALCAT" pubkey -F -i p)" = "$(fingerprint_of "$(cut -d' ' -f1 p.pub)")" ]
+}
+
+@test "fingerprints: -v on each side shows the other's pubkey -F" {
+	local server_fp client_fp
+	server_fp=$("$SEALCAT" pubkey -F -i "$SERVER_ID")
+	client_fp=$("$SEALCAT" pubkey -F -i "$CLIENT_ID")
+	start_listener --allow "$CLIENT_TOKEN"
+	run connect_io /dev/null out -v --peer "$SERVER_TOKEN"
+	assert_status 0
+	[[ $output == *"127.0.0.1:$PORT is $SERVER_TOKEN (suite x25519, fingerprint $server_fp, handshake "* ]]
+	wait_bg "$LISTENER_PID"
+	grep -q " is $CLIENT_TOKEN (suite x25519, fingerprint $client_fp, handshake " listener.err
+}
+
+@test "fingerprints: in the unknown server and unknown client messages" {
+	local server_fp client_fp
+	server_fp=$("$SEALCAT" pubkey -F -i "$SERVER_ID")
+	client_fp=$("$SEALCAT" pubkey -F -i "$CLIENT_ID")
+	start_listener --allow "$SERVER_TOKEN"
+	run connect_io /dev/null out
+	assert_status 1
+	assert_one_line_error "^sealcat: unknown server 127\.0\.0\.1:$PORT with key ${SERVER_TOKEN//+/\\+} \(fingerprint $server_fp\) — if that is the right key, run: sealcat connect --peer "
+	run connect_io /dev/null out --peer "$SERVER_TOKEN"
+	wait_for_line listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} \(fingerprint $client_fp\) is not authorized"
+}

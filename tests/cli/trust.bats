@@ -104,7 +104,7 @@ assert_revocation_without_restart() {
 	run connect_io revoked client.out --peer "$SERVER_TOKEN"
 	assert_status 1
 	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
-	wait_for_line listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} is not authorized"
+	wait_for_line listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} \\(fingerprint [a-z2-7-]+\\) is not authorized"
 	kill -0 "$LISTENER_PID"
 	# Allowed again.
 	echo "$CLIENT_TOKEN client" >>"$CFG/authorized_peers"
