@@ -455,6 +455,9 @@ trust_load_file(struct trust *t, const char *path, bool missing_ok)
 			rc = -1;
 			break;
 		}
+		/* The comment names the client in logs and --exec. */
+		snprintf(t->keys[t->count - 1].name, TRUST_NAME_MAX, "%s",
+		    comment);
 	}
 	reader_close(&r);
 	return rc;
@@ -499,6 +502,7 @@ list_allows(struct trust *t, const struct suite *suite,
 {
 	char token[TOKEN_MAX];
 	char fp[FINGERPRINT_MAX];
+	bool found = false;
 
 	/* The file as it is now: a removed line is a revoked key.  A file
 	 * that cannot be read trusts no one in it (fail closed). */
@@ -513,9 +517,20 @@ list_allows(struct trust *t, const struct suite *suite,
 			return false;
 		}
 	}
+	t->peer_name[0] = '\0';
 	for (size_t i = 0; i < t->count; i++)
 		if (same_key(t->keys[i].suite, t->keys[i].pub, suite, pub))
-			return true;
+			found = true;
+	/* The first named line for the key, if any names it. */
+	for (size_t i = 0; found && i < t->count; i++)
+		if (t->keys[i].name[0] != '\0' &&
+		    same_key(t->keys[i].suite, t->keys[i].pub, suite, pub)) {
+			snprintf(t->peer_name, sizeof(t->peer_name), "%s",
+			    t->keys[i].name);
+			break;
+		}
+	if (found)
+		return true;
 	peer_token(suite, pub, token, sizeof(token));
 	fingerprint_format(suite, pub, fp);
 	/* The connecting side names the server it meant to reach. */

@@ -13,9 +13,14 @@
 
 #include "crypto/suite.h"
 
+/* The longest authorized_peers comment kept as a client's name. */
+#define TRUST_NAME_MAX 128
+
 struct trusted_key {
 	const struct suite *suite;
 	uint8_t pub[SUITE_PUB_MAX];
+	/* authorized_peers: the line's comment ("alice@laptop"), or "". */
+	char name[TRUST_NAME_MAX];
 };
 
 enum trust_mode {
@@ -48,6 +53,9 @@ struct trust {
 	char authorized_path[4096];
 	bool authorized_missing_ok;
 	size_t fixed_count;
+	/* Set by trust_allows() for TRUST_LIST: the name (comment) of the
+	 * authorized_peers line that allowed the peer, or "". */
+	char peer_name[TRUST_NAME_MAX];
 	/* How long to wait for another process's lock on known_peers. */
 	int lock_wait_ms;
 };

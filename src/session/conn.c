@@ -653,8 +653,14 @@ check_client(struct session *s)
 {
 	struct relay_opts none = { 0 };
 
-	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
+	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub)) {
+		if (s->o->trust->peer_name[0] != '\0')
+			log_verbose("%s is %s (named in %s)", s->peer,
+			    s->o->trust->peer_name,
+			    s->o->trust->authorized_path[0] != '\0' ?
+			    s->o->trust->authorized_path : "the keys file");
 		return 0;
+	}
 	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv, NULL,
 	    &none, s->peer) == 0)
 		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
@@ -1031,6 +1037,13 @@ open_local(struct session *s, struct local *local)
 	if (o->exec_cmd != NULL && o->code != NULL &&
 	    (setenv("SEALCAT_PEER_AUTH", "code", 1) == -1 ||
 	    unsetenv("SEALCAT_CODE") == -1)) {
+		log_errno("cannot set up the environment of --exec");
+		return -1;
+	}
+	/* The authorized_peers comment that allowed the client, if any. */
+	if (o->exec_cmd != NULL && (o->trust != NULL &&
+	    o->trust->peer_name[0] != '\0' ? setenv("SEALCAT_PEER_NAME",
+	    o->trust->peer_name, 1) : unsetenv("SEALCAT_PEER_NAME")) == -1) {
 		log_errno("cannot set up the environment of --exec");
 		return -1;
 	}

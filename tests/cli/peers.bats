@@ -247,3 +247,25 @@ PY
 	run connect_io /dev/null out --peer "$SERVER_TOKEN"
 	wait_for_line listener.err "^sealcat: client key ${CLIENT_TOKEN//+/\\+} \(fingerprint $client_fp\) is not authorized"
 }
+
+# ---------------------------------------------------------------- names
+
+@test "names: an authorized_peers comment names the client in -v and SEALCAT_PEER_NAME" {
+	"$SEALCAT" peers allow "$CLIENT_TOKEN" alice@laptop 2>/dev/null
+	start_listener -e 'printf "%s|%s" "$SEALCAT_PEER_NAME" "$SEALCAT_PEER"'
+	run connect_io /dev/null out --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat out)" = "alice@laptop|$CLIENT_TOKEN" ]
+	wait_bg "$LISTENER_PID"
+	grep -qE "^sealcat: 127\.0\.0\.1:[0-9]+ is alice@laptop \(named in $AP\)$" listener.err
+}
+
+@test "names: a client allowed by --allow alone has no SEALCAT_PEER_NAME" {
+	export SEALCAT_PEER_NAME=stale
+	start_listener --allow "$CLIENT_TOKEN" -e 'printf "[%s]" "${SEALCAT_PEER_NAME-unset}"'
+	run connect_io /dev/null out --peer "$SERVER_TOKEN"
+	assert_status 0
+	[ "$(cat out)" = "[unset]" ]
+	wait_bg "$LISTENER_PID"
+	! grep -q "named in" listener.err
+}
