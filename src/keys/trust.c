@@ -792,6 +792,26 @@ known_open(const struct trust *t)
 }
 
 /*
+ * A known_peers line that is not "HOST:PORT TOKEN": reported (unless
+ * trust_check_known() has already) and skipped, so that one mistake does
+ * not refuse every server; the server it meant is then unknown.  Sets
+ * *key for a good line.
+ */
+static bool
+known_line_bad(const struct trust *t, const char *what, const char *host,
+    const char *field, const char *extra, struct trusted_key *key)
+{
+	if (*field != '\0' && *extra == '\0' &&
+	    token_parse(field, &key->suite, key->pub, NULL) == 0)
+		return false;
+	if (!t->known_checked)
+		log_warn("%s: not 'HOST:PORT TOKEN' with a valid token — line "
+		    "ignored, so %s counts as unknown; fix it, or remove it "
+		    "with: sealcat peers forget %s", what, host, host);
+	return true;
+}
+
+/*
  * Looks t->host_port up in known_peers, open on fd.  Returns 1 if pub is
  * its key, 0 if the host is not there (*partial: the last line has no
  * newline), or -1 after reporting a bad line or another key for the host.
@@ -822,16 +842,8 @@ known_lookup(const struct trust *t, int fd, const struct suite *suite,
 		split_field(rest, &field, &extra);
 		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
 		    r.line_no);
-		if (*field == '\0' || *extra != '\0') {
-			log_error("%s: expected 'HOST:PORT TOKEN' — fix or "
-			    "remove the line", what);
-			rc = -1;
-			break;
-		}
-		if (token_parse(field, &key.suite, key.pub, what) == -1) {
-			rc = -1;
-			break;
-		}
+		if (known_line_bad(t, what, host, field, extra, &key))
+			continue;
 		if (strcmp(host, t->host_port) != 0)
 			continue;
 		if (same_key(key.suite, key.pub, suite, pub))
@@ -943,5 +955,36 @@ trust_record_client(const char *path, const char *token, const char *comment)
 out:
 	close(fd);
 	trust_clear(&t);
+	return rc;
+}
+
+int
+trust_check_known(struct trust *t)
+{
+	char resolved[PATH_MAX];
+	char what[PATH_MAX + 32];
+	struct reader r;
+	bool created;
+	int fd, rc;
+
+	fd = open_locked(t->known_path, O_RDONLY, LOCK_SH, t->lock_wait_ms,
+	    resolved, &created);
+	if (fd == -2)
+		return 0;
+	if (fd == -1 || reader_attach(&r, t->known_path, fd) == -1)
+		return -1;
+	while ((rc = reader_next(&r)) == 1) {
+		struct trusted_key key;
+		char *host, *rest, *field, *extra;
+
+		split_field(r.line, &host, &rest);
+		split_field(rest, &field, &extra);
+		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
+		    r.line_no);
+		(void)known_line_bad(t, what, host, field, extra, &key);
+	}
+	reader_close(&r);
+	if (rc == 0)
+		t->known_checked = true;
 	return rc;
 }

@@ -56,6 +56,8 @@ struct trust {
 	/* Set by trust_allows() for TRUST_LIST: the name (comment) of the
 	 * authorized_peers line that allowed the peer, or "". */
 	char peer_name[TRUST_NAME_MAX];
+	/* trust_check_known() has reported known_peers' bad lines. */
+	bool known_checked;
 	/* How long to wait for another process's lock on known_peers. */
 	int lock_wait_ms;
 };
@@ -113,6 +115,15 @@ bool trust_allows(struct trust *t, const struct suite *suite,
  */
 int trust_record_client(const char *path, const char *token,
     const char *comment);
+
+/*
+ * TRUST_KNOWN_PEERS, before connecting: checks known_peers by the rules
+ * (owner, modes) and reports each malformed line with file:line as a
+ * warning (such lines are then skipped, and the servers they meant are
+ * unknown).  A missing file is fine.  Returns 0, or -1 after reporting a
+ * file that cannot be used at all (a configuration error).
+ */
+int trust_check_known(struct trust *t);
 
 /*
  * Opens the trust file path (authorized_peers or known_peers) by the rules

@@ -269,3 +269,48 @@ PY
 	wait_bg "$LISTENER_PID"
 	! grep -q "named in" listener.err
 }
+
+# ---------------------------------------------------------------- known_peers mistakes
+
+@test "known_peers: a bad line is reported with file:line and skipped; other hosts still work" {
+	start_listener --allow "$CLIENT_TOKEN"
+	printf 'broken:1 x25519:nope\n127.0.0.1:%s %s\njunk\n' "$PORT" "$SERVER_TOKEN" >"$KP"
+	run connect_io /dev/null out
+	assert_status 0
+	[ "$output" = "sealcat: warning: $KP:1: not 'HOST:PORT TOKEN' with a valid token — line ignored, so broken:1 counts as unknown; fix it, or remove it with: sealcat peers forget broken:1
+sealcat: warning: $KP:3: not 'HOST:PORT TOKEN' with a valid token — line ignored, so junk counts as unknown; fix it, or remove it with: sealcat peers forget junk" ]
+}
+
+@test "known_peers: the host of a bad line counts as unknown, refused without --trust-new" {
+	start_listener --allow "$CLIENT_TOKEN" -k
+	printf '127.0.0.1:%s x25519:nope\n' "$PORT" >"$KP"
+	run connect_io /dev/null out
+	assert_status 1
+	[[ ${lines[0]} == "sealcat: warning: $KP:1: not 'HOST:PORT TOKEN' with a valid token — line ignored, so 127.0.0.1:$PORT counts as unknown; "* ]]
+	[[ ${lines[1]} == "sealcat: unknown server 127.0.0.1:$PORT with key $SERVER_TOKEN (fingerprint "* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	run connect_io /dev/null out --trust-new
+	assert_status 0
+	grep -qx "127.0.0.1:$PORT $SERVER_TOKEN" "$KP"
+}
+
+@test "known_peers: a bad file is reported before connecting, exit 2, even with the server down" {
+	printf 'h:1 %s\n' "$SERVER_TOKEN" >"$KP"
+	chmod 620 "$KP"
+	PORT=1
+	run connect_io /dev/null out
+	assert_status 2
+	assert_one_line_error "^sealcat: $KP: writable by others, who could make sealcat trust any key — run chmod go-w $KP$"
+	chmod 600 "$KP"
+	printf 'h:1 \001\n' >"$KP"
+	run connect_io /dev/null out
+	assert_status 2
+	assert_one_line_error "^sealcat: $KP:1: binary data or control characters — this is not a trust file$"
+}
+
+@test "authorized_peers still fails closed: a bad line stops listen, exit 2" {
+	printf '%s ok\nx25519:nope\n' "$CLIENT_TOKEN" >"$AP"
+	run timeout 10 "$SEALCAT" listen -i "$SERVER_ID" 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: $AP:2: malformed x25519 key "
+}
