@@ -471,10 +471,12 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 		p->family = c == '4' ? AF_INET : AF_INET6;
 		return 1;
 	case 'v':
-		p->verbosity = LOG_VERBOSE;
-		return 1;
 	case 'q':
-		p->verbosity = LOG_QUIET;
+		if (p->verbosity == (c == 'v' ? LOG_QUIET : LOG_VERBOSE)) {
+			cli_usage(subcommand, "-v and -q exclude each other");
+			return -1;
+		}
+		p->verbosity = c == 'v' ? LOG_VERBOSE : LOG_QUIET;
 		return 1;
 	default:
 		return 0;
