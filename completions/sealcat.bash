@@ -5,7 +5,7 @@
 # (_init_completion, _filedir, _known_hosts_real).  The option lists follow
 # `sealcat SUBCOMMAND --help`; tests/cli/docs.bats checks they agree.
 
-_sealcat_commands='keygen pubkey listen connect passwd relay'
+_sealcat_commands='keygen pubkey listen connect passwd peers relay'
 _sealcat_suites='x25519 p256'
 
 # Per subcommand: options that take an argument, then options that do not.
@@ -14,7 +14,7 @@ _sealcat_keygen_args='-o --output --suite -C --comment --passphrase-file
 _sealcat_keygen_flags='-f --force --passphrase -h --help'
 
 _sealcat_pubkey_args='-i --identity'
-_sealcat_pubkey_flags='-h --help'
+_sealcat_pubkey_flags='-F --fingerprint -h --help'
 
 _sealcat_passwd_args='-i --identity --kdf-memory'
 _sealcat_passwd_flags='-h --help'
@@ -30,6 +30,10 @@ _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
 	--keepalive --code --rekey-interval --via'
 _sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
 	--fsync -4 -6 -v --verbose -q --quiet -h --help'
+
+_sealcat_peers_args=''
+_sealcat_peers_flags='-q --quiet -h --help'
+_sealcat_peers_subcommands='list allow trust forget'
 
 _sealcat_relay_args='--max-pairs --max-waiting --max-per-source --source-rate
 	-w --timeout --wait --connect-wait --idle --max-bytes --nameplate-grace
@@ -69,7 +73,7 @@ _sealcat()
 
 	local cmd=${words[1]}
 	case $cmd in
-	keygen | pubkey | listen | connect | passwd | relay) ;;
+	keygen | pubkey | listen | connect | passwd | peers | relay) ;;
 	help)
 		((cword == 2)) &&
 		    COMPREPLY=($(compgen -W "$_sealcat_commands" -- "$cur"))
@@ -101,9 +105,22 @@ _sealcat()
 		return
 	fi
 
-	# Operands: connect's first one is a host name.
-	[[ $cmd == connect ]] || return
+	# Operands: peers' first one is its subcommand, then files (a .pub);
+	# connect's first one is a host name.
 	local i operands=0
+	if [[ $cmd == peers ]]; then
+		for ((i = 2; i < cword; i++)); do
+			[[ ${words[i]} != -* ]] && ((operands++))
+		done
+		if ((operands == 0)); then
+			COMPREPLY=($(compgen -W "$_sealcat_peers_subcommands" \
+			    -- "$cur"))
+		else
+			_filedir
+		fi
+		return
+	fi
+	[[ $cmd == connect ]] || return
 	for ((i = 2; i < cword; i++)); do
 		if [[ ${words[i]} != -* ]]; then
 			((operands++))

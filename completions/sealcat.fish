@@ -3,7 +3,7 @@
 # The option lists follow `sealcat SUBCOMMAND --help`; tests/cli/docs.bats
 # checks they agree.
 
-set -l commands keygen pubkey listen connect passwd relay
+set -l commands keygen pubkey listen connect passwd peers relay
 
 complete -c sealcat -f
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
@@ -16,6 +16,8 @@ complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a connect -d 'connect to a listener and relay stdio'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a passwd -d 'add, change or remove the passphrase of a key file'
+complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
+    -a peers -d 'list and edit authorized_peers and known_peers'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
     -a relay -d 'pair listeners and connectors that cannot reach each other'
 complete -c sealcat -n "not __fish_seen_subcommand_from $commands" \
@@ -43,12 +45,21 @@ complete -c sealcat -n $c -l kdf-memory -x \
 # pubkey
 set -l c '__fish_seen_subcommand_from pubkey'
 complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
+complete -c sealcat -n $c -s F -l fingerprint \
+    -d "print the key's fingerprint instead"
 
 # passwd
 set -l c '__fish_seen_subcommand_from passwd'
 complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
 complete -c sealcat -n $c -l kdf-memory -x \
     -d 'Argon2id memory for the new passphrase, MiB (256)'
+
+# peers
+set -l c '__fish_seen_subcommand_from peers'
+complete -c sealcat -n "$c; and not __fish_seen_subcommand_from list allow trust forget" \
+    -a 'list allow trust forget' -d 'peers subcommand'
+complete -c sealcat -n "$c; and __fish_seen_subcommand_from allow trust" -F
+complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 
 # Options listen and connect share.
 set -l c '__fish_seen_subcommand_from listen connect'

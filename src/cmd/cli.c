@@ -75,12 +75,14 @@ HELP_KDF_MEMORY
 "  -h, --help           show this help\n";
 
 static const char help_pubkey[] =
-"usage: sealcat pubkey [-i FILE]\n"
+"usage: sealcat pubkey [-F] [-i FILE]\n"
 "\n"
 "Print the public token of an identity key file.\n"
 "\n"
 "  -i, --identity FILE  key file (default $SEALCAT_IDENTITY, else\n"
 "                       ~/.config/sealcat/id_x25519, else id_p256)\n"
+"  -F, --fingerprint    print the key's fingerprint instead, to compare\n"
+"                       by voice (xxxx-xxxx-xxxx-xxxx)\n"
 "  -h, --help           show this help\n";
 
 /* The lines of the options listen and connect share (CLI_PIPE_LONGOPTS). */
@@ -194,6 +196,22 @@ static const char help_relay[] =
 "  -q, --quiet            report errors only\n"
 "  -h, --help             show this help\n";
 
+static const char help_peers[] =
+"usage: sealcat peers list\n"
+"       sealcat peers allow TOKEN|FILE.pub [COMMENT]\n"
+"       sealcat peers trust HOST:PORT|NAME TOKEN|FILE.pub\n"
+"       sealcat peers forget HOST:PORT|NAME|TOKEN\n"
+"\n"
+"Show and edit the trust files: authorized_peers (the clients listen lets\n"
+"in) and known_peers (the servers connect knows), in ~/.config/sealcat.\n"
+"\n"
+"  list                   every entry of both files, as FILE:LINE ENTRY\n"
+"  allow                  let a client in (a .pub file's comment is kept)\n"
+"  trust                  record a server's key, replacing an old one\n"
+"  forget                 remove the lines of a server, or of a key\n"
+"  -q, --quiet            report errors only\n"
+"  -h, --help             show this help\n";
+
 static const struct command commands[] = {
 	{ "keygen", cmd_keygen,
 	    "create an identity key file and print its public token",
@@ -208,6 +226,8 @@ static const struct command commands[] = {
 	{ "passwd", cmd_passwd,
 	    "add, change or remove the passphrase of an identity key file",
 	    help_passwd },
+	{ "peers", cmd_peers, "list and edit authorized_peers and known_peers",
+	    help_peers },
 	{ "relay", cmd_relay, "pair listeners and connectors that cannot "
 	    "reach each other", help_relay },
 };
@@ -456,10 +476,12 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 		p->family = c == '4' ? AF_INET : AF_INET6;
 		return 1;
 	case 'v':
-		p->verbosity = LOG_VERBOSE;
-		return 1;
 	case 'q':
-		p->verbosity = LOG_QUIET;
+		if (p->verbosity == (c == 'v' ? LOG_QUIET : LOG_VERBOSE)) {
+			cli_usage(subcommand, "-v and -q exclude each other");
+			return -1;
+		}
+		p->verbosity = c == 'v' ? LOG_VERBOSE : LOG_QUIET;
 		return 1;
 	default:
 		return 0;

@@ -25,6 +25,7 @@ int cmd_listen(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 int cmd_relay(int argc, char **argv);
+int cmd_peers(int argc, char **argv);
 
 /* A row of the command table in cli.c: dispatch in main(), the command
  * list of `sealcat --help` and the unknown-command error are made from it. */

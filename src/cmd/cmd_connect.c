@@ -113,6 +113,43 @@ parse_local(struct connect_opts *o, const char *arg)
 	return -1;
 }
 
+/* "[::1]" as known_peers writes it: the address inside the brackets. */
+static char *
+unbracket(char *host)
+{
+	size_t len = strlen(host);
+
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    memchr(host, ':', len) != NULL) {
+		host[len - 1] = '\0';
+		return host + 1;
+	}
+	return host;
+}
+
+/* One argument "HOST:PORT": says to give them as two.  Returns true if it
+ * reported that. */
+static bool
+host_port_in_one(const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *host = arg;
+	size_t host_len;
+
+	if (colon == NULL || colon == arg || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return false;
+	host_len = (size_t)(colon - arg);
+	if (host_len > 2 && host[0] == '[' && host[host_len - 1] == ']') {
+		host++;
+		host_len -= 2;
+	} else if (memchr(arg, ':', host_len) != NULL)
+		return false;	/* a bare IPv6 address */
+	cli_usage(CMD, "'%s': give HOST and PORT as two arguments: sealcat "
+	    "connect %.*s %s", arg, (int)host_len, host, colon + 1);
+	return true;
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int
 parse(int argc, char **argv, struct connect_opts *o)
@@ -188,10 +225,12 @@ parse(int argc, char **argv, struct connect_opts *o)
 		if (o->unix_path[0] == '\0')
 			return cli_usage(CMD, "unix: wants a socket path");
 		o->host = argv[optind];
-	} else if (argc - optind != 2)
+	} else if (argc - optind == 1 && host_port_in_one(argv[optind]))
+		return EXIT_USAGE;
+	else if (argc - optind != 2)
 		return cli_usage(CMD, "expected HOST PORT or unix:PATH");
 	else {
-		o->host = argv[optind];
+		o->host = unbracket(argv[optind]);
 		o->port = argv[optind + 1];
 	}
 	if (o->via == NULL && o->unix_path == NULL &&
@@ -252,8 +291,11 @@ load_trust(const struct connect_opts *o, const struct suite *suite,
 	if (o->peer_count == 0) {
 		t->mode = TRUST_KNOWN_PEERS;
 		t->trust_new = o->trust_new;
-		return config_path("known_peers", o->trust_new, t->known_path,
-		    sizeof(t->known_path));
+		/* A bad file is reported even when the server is down. */
+		if (config_path("known_peers", o->trust_new, t->known_path,
+		    sizeof(t->known_path)) == -1)
+			return -1;
+		return trust_check_known(t);
 	}
 	for (size_t i = 0; i < o->peer_count; i++) {
 		if (trust_add_token(t, o->peers[i], "--peer") == -1)

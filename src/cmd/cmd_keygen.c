@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "keys/fingerprint.h"
 #include "keys/keyfile.h"
 #include "session/local.h"
 #include "base/log.h"
@@ -59,6 +60,20 @@ print_token(const struct identity *id)
 	}
 	if (printf("%s\n", token) < 0 || fflush(stdout) == EOF) {
 		log_errno("cannot write the token to stdout");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* Prints a key's fingerprint on stdout.  Returns an exit status. */
+static int
+print_fingerprint(const struct identity *id)
+{
+	char fp[FINGERPRINT_MAX];
+
+	fingerprint_format(id->suite, id->pub, fp);
+	if (printf("%s\n", fp) < 0 || fflush(stdout) == EOF) {
+		log_errno("cannot write the fingerprint to stdout");
 		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;
@@ -211,23 +226,28 @@ cmd_pubkey(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "identity", required_argument, NULL, 'i' },
+		{ "fingerprint", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL;
+	bool fingerprint = false;
 	struct identity *id = NULL;
 	char path[PATH_MAX];
 	int c;
 	int rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:Fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (optarg[0] == '\0')
 				return cli_usage("pubkey", "--identity: empty "
 				    "file name");
 			file = optarg;
+			break;
+		case 'F':
+			fingerprint = true;
 			break;
 		case 'h':
 			cli_help(stdout, "pubkey");
@@ -250,6 +270,8 @@ cmd_pubkey(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	else if (keyfile_load_public(file, id) == -1)
 		rc = EXIT_USAGE;
+	else if (fingerprint)
+		rc = print_fingerprint(id);
 	else
 		rc = print_token(id);
 	secret_free(id, sizeof(*id));

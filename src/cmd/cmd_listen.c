@@ -263,6 +263,39 @@ is_dev_null(const char *path)
 }
 
 /*
+ * One --allow: a token, or a whole .pub line ("$(cat id.pub)"), whose
+ * comment then names the client as an authorized_peers comment does.
+ */
+static int
+add_allow(struct trust *t, const char *arg)
+{
+	char token[TOKEN_MAX];
+	size_t len = strcspn(arg, " \t");
+	const char *comment = arg + len;
+
+	if (arg[len] == '\0')
+		return trust_add_token(t, arg, "--allow");
+	if (len >= sizeof(token)) {
+		log_error("--allow: not a public key token — give the token "
+		    "as 'sealcat pubkey' prints it, or a .pub file's line");
+		return -1;
+	}
+	memcpy(token, arg, len);
+	token[len] = '\0';
+	if (trust_add_token(t, token, "--allow") == -1)
+		return -1;
+	comment += strspn(comment, " \t");
+	for (const char *p = comment; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+			log_error("--allow: the comment after the token has "
+			    "control characters — give the token alone");
+			return -1;
+		}
+	snprintf(t->keys[t->count - 1].name, TRUST_NAME_MAX, "%s", comment);
+	return 0;
+}
+
+/*
  * The allow-list; listening with none at all is refused.  The default
  * authorized_peers is optional: without a configuration directory (no
  * HOME) there is none, which is no error when --allow names the keys.
@@ -279,7 +312,7 @@ load_trust(const struct listen_opts *o, struct trust *t)
 		return 0;
 	}
 	for (size_t i = 0; i < o->allow_count; i++)
-		if (trust_add_token(t, o->allow[i], "--allow") == -1)
+		if (add_allow(t, o->allow[i]) == -1)
 			return -1;
 	if (o->authorized != NULL) {
 		if (!is_dev_null(o->authorized)) {

@@ -165,10 +165,10 @@ parse_option(struct relay_opts_cli *o, int c, char **argv)
 		o->family = c == '4' ? AF_INET : AF_INET6;
 		break;
 	case 'v':
-		o->verbosity = LOG_VERBOSE;
-		break;
 	case 'q':
-		o->verbosity = LOG_QUIET;
+		if (o->verbosity == (c == 'v' ? LOG_QUIET : LOG_VERBOSE))
+			return cli_usage(CMD, "-v and -q exclude each other");
+		o->verbosity = c == 'v' ? LOG_VERBOSE : LOG_QUIET;
 		break;
 	case 'h':
 		cli_help(stdout, CMD);

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keys/fingerprint.h"
 #include "keys/keyfile.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -454,6 +455,9 @@ trust_load_file(struct trust *t, const char *path, bool missing_ok)
 			rc = -1;
 			break;
 		}
+		/* The comment names the client in logs and --exec. */
+		snprintf(t->keys[t->count - 1].name, TRUST_NAME_MAX, "%s",
+		    comment);
 	}
 	reader_close(&r);
 	return rc;
@@ -497,6 +501,8 @@ list_allows(struct trust *t, const struct suite *suite,
     const uint8_t *pub)
 {
 	char token[TOKEN_MAX];
+	char fp[FINGERPRINT_MAX];
+	bool found = false;
 
 	/* The file as it is now: a removed line is a revoked key.  A file
 	 * that cannot be read trusts no one in it (fail closed). */
@@ -511,19 +517,31 @@ list_allows(struct trust *t, const struct suite *suite,
 			return false;
 		}
 	}
+	t->peer_name[0] = '\0';
 	for (size_t i = 0; i < t->count; i++)
 		if (same_key(t->keys[i].suite, t->keys[i].pub, suite, pub))
-			return true;
+			found = true;
+	/* The first named line for the key, if any names it. */
+	for (size_t i = 0; found && i < t->count; i++)
+		if (t->keys[i].name[0] != '\0' &&
+		    same_key(t->keys[i].suite, t->keys[i].pub, suite, pub)) {
+			snprintf(t->peer_name, sizeof(t->peer_name), "%s",
+			    t->keys[i].name);
+			break;
+		}
+	if (found)
+		return true;
 	peer_token(suite, pub, token, sizeof(token));
+	fingerprint_format(suite, pub, fp);
 	/* The connecting side names the server it meant to reach. */
 	if (t->host_port[0] != '\0')
-		log_error("server %s presented key %s, which is not the "
-		    "--peer key — check the host and the token you were "
-		    "given", t->host_port, token);
+		log_error("server %s presented key %s (fingerprint %s), which "
+		    "is not the --peer key — check the host and the token you "
+		    "were given", t->host_port, token, fp);
 	else
-		log_error("client key %s is not authorized — to accept it, "
-		    "add --allow %s or put it in authorized_peers", token,
-		    token);
+		log_error("client key %s (fingerprint %s) is not authorized — "
+		    "to accept it, add --allow %s or put it in "
+		    "authorized_peers", token, fp, token);
 	return false;
 }
 
@@ -563,30 +581,69 @@ make_parents(const char *path)
 }
 
 /*
- * Takes flock() op on the open known_peers, waiting up to t->lock_wait_ms
- * for another process to let go.  Returns 0, or -1 after reporting.
+ * Takes flock() op on the open trust file path, waiting up to wait_ms for
+ * another process to let go.  Returns 0, or -1 after reporting.
  */
 static int
-lock_known(const struct trust *t, int fd, int op)
+lock_file(const char *path, int wait_ms, int fd, int op)
 {
 	int waited = 0;
 
 	while (flock(fd, op | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			log_error("%s: cannot lock: %s — check the file system",
-			    t->known_path, strerror(errno));
+			    path, strerror(errno));
 			return -1;
 		}
-		if (waited >= t->lock_wait_ms) {
+		if (waited >= wait_ms) {
 			log_error("%s: still locked by another process after "
 			    "%d ms — try again, or find it with fuser %s",
-			    t->known_path, waited, t->known_path);
+			    path, waited, path);
 			return -1;
 		}
 		poll(NULL, 0, TRUST_LOCK_POLL_MS);
 		waited += TRUST_LOCK_POLL_MS;
 	}
 	return 0;
+}
+
+/* True if fd is still the file at resolved: `sealcat peers` replaces a
+ * trust file by renaming a new one over it (peers.c). */
+static bool
+still_in_place(int fd, const char *resolved)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(resolved, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * trust_open() and lock_file(): opens the trust file path with flags and
+ * locks it (op), and if the file was replaced while we waited for the
+ * lock, opens the new one.  Returns the descriptor, -2 when there is no
+ * file and flags do not create it, or -1 after reporting.
+ */
+static int
+open_locked(const char *path, int flags, int op, int wait_ms,
+    char *resolved, bool *created)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = trust_open(path, flags, resolved, created);
+
+		if (fd < 0)
+			return fd;
+		if (lock_file(path, wait_ms, fd, op) == -1) {
+			close(fd);
+			return -1;
+		}
+		if (still_in_place(fd, resolved))
+			return fd;
+		close(fd);
+	}
+	log_error("%s: replaced again and again while we waited — try again",
+	    path);
+	return -1;
 }
 
 /* Makes a new file's directory entry durable; at worst it is lost in a
@@ -606,6 +663,21 @@ sync_parent(const char *resolved)
 		return;
 	(void)fsync(fd);
 	close(fd);
+}
+
+int
+trust_lock_file(const char *path, bool create, int wait_ms, char *resolved)
+{
+	bool created;
+	int fd;
+
+	if (create && make_parents(path) == -1)
+		return -1;
+	fd = open_locked(path, create ? O_RDWR | O_CREAT : O_RDWR, LOCK_EX,
+	    wait_ms, resolved, &created);
+	if (fd >= 0 && created)
+		sync_parent(resolved);
+	return fd;
 }
 
 /*
@@ -672,7 +744,7 @@ record_peer(const struct trust *t, int fd, const char *token,
 
 /* Reports an unknown server with the command that trusts it. */
 static void
-report_unknown(const struct trust *t, const char *token)
+report_unknown(const struct trust *t, const char *token, const char *fp)
 {
 	const char *colon = strrchr(t->host_port, ':');
 	const char *host = t->host_port;
@@ -688,10 +760,10 @@ report_unknown(const struct trust *t, const char *token)
 		host++;
 		host_len -= 2;
 	}
-	log_error("unknown server %s with key %s — if that is the right key, "
-	    "run: sealcat connect --peer %s %.*s %s (or add --trust-new to "
-	    "record it in %s)", t->host_port, token, token, host_len, host,
-	    port, t->known_path);
+	log_error("unknown server %s with key %s (fingerprint %s) — if that "
+	    "is the right key, run: sealcat connect --peer %s %.*s %s (or add "
+	    "--trust-new to record it in %s)", t->host_port, token, fp, token,
+	    host_len, host, port, t->known_path);
 }
 
 /*
@@ -709,17 +781,34 @@ known_open(const struct trust *t)
 
 	if (t->trust_new && make_parents(t->known_path) == -1)
 		return -1;
-	fd = trust_open(t->known_path, t->trust_new ? O_RDWR | O_APPEND |
-	    O_CREAT : O_RDONLY, resolved, &created);
+	fd = open_locked(t->known_path, t->trust_new ? O_RDWR | O_APPEND |
+	    O_CREAT : O_RDONLY, t->trust_new ? LOCK_EX : LOCK_SH,
+	    t->lock_wait_ms, resolved, &created);
 	if (fd < 0)
 		return fd;
-	if (lock_known(t, fd, t->trust_new ? LOCK_EX : LOCK_SH) == -1) {
-		close(fd);
-		return -1;
-	}
 	if (created)
 		sync_parent(resolved);
 	return fd;
+}
+
+/*
+ * A known_peers line that is not "HOST:PORT TOKEN": reported (unless
+ * trust_check_known() has already) and skipped, so that one mistake does
+ * not refuse every server; the server it meant is then unknown.  Sets
+ * *key for a good line.
+ */
+static bool
+known_line_bad(const struct trust *t, const char *what, const char *host,
+    const char *field, const char *extra, struct trusted_key *key)
+{
+	if (*field != '\0' && *extra == '\0' &&
+	    token_parse(field, &key->suite, key->pub, NULL) == 0)
+		return false;
+	if (!t->known_checked)
+		log_warn("%s: not 'HOST:PORT TOKEN' with a valid token — line "
+		    "ignored, so %s counts as unknown; fix it, or remove it "
+		    "with: sealcat peers forget %s", what, host, host);
+	return true;
 }
 
 /*
@@ -753,16 +842,8 @@ known_lookup(const struct trust *t, int fd, const struct suite *suite,
 		split_field(rest, &field, &extra);
 		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
 		    r.line_no);
-		if (*field == '\0' || *extra != '\0') {
-			log_error("%s: expected 'HOST:PORT TOKEN' — fix or "
-			    "remove the line", what);
-			rc = -1;
-			break;
-		}
-		if (token_parse(field, &key.suite, key.pub, what) == -1) {
-			rc = -1;
-			break;
-		}
+		if (known_line_bad(t, what, host, field, extra, &key))
+			continue;
 		if (strcmp(host, t->host_port) != 0)
 			continue;
 		if (same_key(key.suite, key.pub, suite, pub))
@@ -779,11 +860,14 @@ known_lookup(const struct trust *t, int fd, const struct suite *suite,
 	if (found)
 		return 1;
 	if (old_line != 0) {
-		log_error("WARNING: server %s presented key %s but %s:%zu "
-		    "says its key is %s — someone may be intercepting the "
-		    "connection; if the server's key really changed, remove "
-		    "that line", t->host_port, token, t->known_path, old_line,
-		    old);
+		char fp[FINGERPRINT_MAX];
+
+		fingerprint_format(suite, pub, fp);
+		log_error("WARNING: server %s presented key %s (fingerprint "
+		    "%s) but %s:%zu says its key is %s — someone may be "
+		    "intercepting the connection; if the server's key really "
+		    "changed, remove that line", t->host_port, token, fp,
+		    t->known_path, old_line, old);
 		return -1;
 	}
 	return 0;
@@ -794,6 +878,7 @@ known_peers_allow(struct trust *t, const struct suite *suite,
     const uint8_t *pub)
 {
 	char token[TOKEN_MAX];
+	char fp[FINGERPRINT_MAX];
 	bool partial = false;
 	bool allowed = false;
 	int fd, rc;
@@ -804,6 +889,7 @@ known_peers_allow(struct trust *t, const struct suite *suite,
 		return false;
 	}
 	peer_token(suite, pub, token, sizeof(token));
+	fingerprint_format(suite, pub, fp);
 	if ((fd = known_open(t)) == -1)
 		return false;
 	rc = fd == -2 ? 0 : known_lookup(t, fd, suite, pub, token, &partial);
@@ -812,10 +898,10 @@ known_peers_allow(struct trust *t, const struct suite *suite,
 		    t->known_path);
 		allowed = true;
 	} else if (rc == 0 && !t->trust_new)
-		report_unknown(t, token);
+		report_unknown(t, token, fp);
 	else if (rc == 0 && record_peer(t, fd, token, partial) == 0) {
-		log_warn("trusting new server %s with key %s (recorded in %s)",
-		    t->host_port, token, t->known_path);
+		log_warn("trusting new server %s with key %s (fingerprint %s, "
+		    "recorded in %s)", t->host_port, token, fp, t->known_path);
 		allowed = true;
 	}
 	if (fd >= 0)
@@ -905,11 +991,10 @@ trust_record_client(const char *path, const char *token, const char *comment)
 	snprintf(t.known_path, sizeof(t.known_path), "%s", path);
 	if (make_parents(path) == -1)
 		return -1;
-	fd = trust_open(path, O_RDWR | O_APPEND | O_CREAT, resolved, &created);
+	fd = open_locked(path, O_RDWR | O_APPEND | O_CREAT, LOCK_EX,
+	    t.lock_wait_ms, resolved, &created);
 	if (fd < 0)
 		return -1;
-	if (lock_known(&t, fd, LOCK_EX) == -1)
-		goto out;
 	if (created)
 		sync_parent(resolved);
 	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
@@ -923,5 +1008,36 @@ trust_record_client(const char *path, const char *token, const char *comment)
 out:
 	close(fd);
 	trust_clear(&t);
+	return rc;
+}
+
+int
+trust_check_known(struct trust *t)
+{
+	char resolved[PATH_MAX];
+	char what[PATH_MAX + 32];
+	struct reader r;
+	bool created;
+	int fd, rc;
+
+	fd = open_locked(t->known_path, O_RDONLY, LOCK_SH, t->lock_wait_ms,
+	    resolved, &created);
+	if (fd == -2)
+		return 0;
+	if (fd == -1 || reader_attach(&r, t->known_path, fd) == -1)
+		return -1;
+	while ((rc = reader_next(&r)) == 1) {
+		struct trusted_key key;
+		char *host, *rest, *field, *extra;
+
+		split_field(r.line, &host, &rest);
+		split_field(rest, &field, &extra);
+		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
+		    r.line_no);
+		(void)known_line_bad(t, what, host, field, extra, &key);
+	}
+	reader_close(&r);
+	if (rc == 0)
+		t->known_checked = true;
 	return rc;
 }

@@ -13,9 +13,14 @@
 
 #include "crypto/suite.h"
 
+/* The longest authorized_peers comment kept as a client's name. */
+#define TRUST_NAME_MAX 128
+
 struct trusted_key {
 	const struct suite *suite;
 	uint8_t pub[SUITE_PUB_MAX];
+	/* authorized_peers: the line's comment ("alice@laptop"), or "". */
+	char name[TRUST_NAME_MAX];
 };
 
 enum trust_mode {
@@ -48,6 +53,11 @@ struct trust {
 	char authorized_path[4096];
 	bool authorized_missing_ok;
 	size_t fixed_count;
+	/* Set by trust_allows() for TRUST_LIST: the name (comment) of the
+	 * authorized_peers line that allowed the peer, or "". */
+	char peer_name[TRUST_NAME_MAX];
+	/* trust_check_known() has reported known_peers' bad lines. */
+	bool known_checked;
 	/* How long to wait for another process's lock on known_peers. */
 	int lock_wait_ms;
 };
@@ -114,5 +124,27 @@ int trust_known_find(const char *path, const char *name,
  */
 int trust_record_client(const char *path, const char *token,
     const char *comment);
+
+/*
+ * TRUST_KNOWN_PEERS, before connecting: checks known_peers by the rules
+ * (owner, modes) and reports each malformed line with file:line as a
+ * warning (such lines are then skipped, and the servers they meant are
+ * unknown).  A missing file is fine.  Returns 0, or -1 after reporting a
+ * file that cannot be used at all (a configuration error).
+ */
+int trust_check_known(struct trust *t);
+
+/*
+ * Opens the trust file path (authorized_peers or known_peers) by the rules
+ * of trust.c for a rewrite, O_RDWR, and takes the exclusive flock() that
+ * --trust-new and trust_record_client() take, waiting up to wait_ms.  With
+ * create a missing file is created (0600, with its directories).  resolved
+ * (room for PATH_MAX) gets its real path: replace that, under the lock,
+ * by renaming a new file over it (readers and writers waiting for the lock
+ * then open the new file).  Returns the descriptor, -2 when the file does
+ * not exist and not create, or -1 after reporting.
+ */
+int trust_lock_file(const char *path, bool create, int wait_ms,
+    char *resolved);
 
 #endif

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "pake/cpace.h"
+#include "keys/fingerprint.h"
 #include "session/frame.h"
 #include "transport/io.h"
 #include "session/local.h"
@@ -609,6 +610,7 @@ finish(struct session *s)
 {
 	const struct suite *suite = s->o->id->suite;
 	uint8_t h[SUITE_HASH_MAX];
+	char fp[FINGERPRINT_MAX];
 
 	_Static_assert(SUITE_HASH_MAX >= VERIFIER_LEN, "a verifier fits");
 	memcpy(s->peer_pub, noise_remote_static(s->hs), suite->pub_len);
@@ -626,8 +628,9 @@ finish(struct session *s)
 		    h[4], h[5], h[6], h[7]);
 	wipe(h, sizeof(h));
 	s->handshake_ms = (now_seconds() - s->start) * 1000.0;
-	log_verbose("%s is %s (suite %s, handshake %.1f ms)", s->peer,
-	    s->peer_token, suite->name, s->handshake_ms);
+	fingerprint_format(suite, s->peer_pub, fp);
+	log_verbose("%s is %s (suite %s, fingerprint %s, handshake %.1f ms)",
+	    s->peer, s->peer_token, suite->name, fp, s->handshake_ms);
 	return 0;
 }
 
@@ -650,8 +653,14 @@ check_client(struct session *s)
 {
 	struct relay_opts none = { 0 };
 
-	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub))
+	if (trust_allows(s->o->trust, s->o->id->suite, s->peer_pub)) {
+		if (s->o->trust->peer_name[0] != '\0')
+			log_verbose("%s is %s (named in %s)", s->peer,
+			    s->o->trust->peer_name,
+			    s->o->trust->authorized_path[0] != '\0' ?
+			    s->o->trust->authorized_path : "the keys file");
 		return 0;
+	}
 	if (relay_init(s->relay, s->stream->fd, NULL, s->send, s->recv, NULL,
 	    &none, s->peer) == 0)
 		tell_peer(s, s->relay, REASON_NOT_AUTHORIZED);
@@ -1028,6 +1037,13 @@ open_local(struct session *s, struct local *local)
 	if (o->exec_cmd != NULL && o->code != NULL &&
 	    (setenv("SEALCAT_PEER_AUTH", "code", 1) == -1 ||
 	    unsetenv("SEALCAT_CODE") == -1)) {
+		log_errno("cannot set up the environment of --exec");
+		return -1;
+	}
+	/* The authorized_peers comment that allowed the client, if any. */
+	if (o->exec_cmd != NULL && (o->trust != NULL &&
+	    o->trust->peer_name[0] != '\0' ? setenv("SEALCAT_PEER_NAME",
+	    o->trust->peer_name, 1) : unsetenv("SEALCAT_PEER_NAME")) == -1) {
 		log_errno("cannot set up the environment of --exec");
 		return -1;
 	}

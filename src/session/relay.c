@@ -757,6 +757,11 @@ deliver(struct relay *r, struct relay_loop *lp)
 	 * our side too. */
 	if (l->in_is_tty || r->opts.exit_with_peer)
 		end_input(r, lp);
+	else if (r->in_open)
+		log_verbose("%s: its whole stream is here (%llu bytes); "
+		    "waiting for our input to end — close it (Ctrl-D), or use "
+		    "--exit-with-peer not to wait", r->peer,
+		    (unsigned long long)r->bytes_received);
 	return 0;
 }
 

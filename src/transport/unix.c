@@ -184,9 +184,11 @@ unix_connect_try(const char *path, const char *what, struct stream *st,
 			return -1;
 		}
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			log_error("cannot connect to %s: %s — is the listener "
-			    "running?", what, errno == ENOENT ?
-			    "no such socket" : "connection refused");
+			log_error("cannot connect to %s: %s — %s", what,
+			    errno == ENOENT ? "no such socket" :
+			    "connection refused", strncmp(what, "--forward",
+			    9) == 0 ? "start the service there, or fix "
+			    "--forward" : "is the listener running?");
 		else
 			log_errno("cannot connect to %s", what);
 		close(fd);

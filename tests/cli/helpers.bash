@@ -44,7 +44,7 @@ WATCHDOG=${WATCHDOG:-120}
 # slow, not broken, and the waits end as soon as the thing happens.
 READY_S=${READY_S:-30}
 BG_PIDS=()
-declare -A BG_PID_OF=()
+declare -gA BG_PID_OF=()
 
 # now_ms: milliseconds on the wall clock (bash 5's EPOCHREALTIME).
 now_ms() {

@@ -97,7 +97,7 @@ resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
 	assert_status 1
 	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
 	[ ! -s client.out ]
-	wait_for_line listener.err "^sealcat: client key ${OTHER_TOKEN//+/\\+} is not authorized"
+	wait_for_line listener.err "^sealcat: client key ${OTHER_TOKEN//+/\\+} \\(fingerprint [a-z2-7-]+\\) is not authorized"
 	assert_waiting
 	# Something that is not sealcat.
 	run http_request "$PORT"

@@ -100,9 +100,9 @@ both_ways() {
 	assert_status 0
 	local tok_re="[A-Za-z0-9+/=]+"
 	[[ $output == *"connected to 127.0.0.1:$PORT"* ]]
-	[[ $output =~ "127.0.0.1:$PORT is $SERVER_TOKEN (suite p256, handshake "[0-9.]+" ms)" ]]
+	[[ $output =~ "127.0.0.1:$PORT is $SERVER_TOKEN (suite p256, fingerprint "[a-z2-7-]+", handshake "[0-9.]+" ms)" ]]
 	[[ $output =~ "sent 5 bytes, received 0 bytes in "[0-9.]+" s" ]]
-	assert_line_in listener.err "^sealcat: 127\.0\.0\.1:[0-9]+ is p256:$tok_re \(suite p256, handshake [0-9.]+ ms\)$"
+	assert_line_in listener.err "^sealcat: 127\.0\.0\.1:[0-9]+ is p256:$tok_re \(suite p256, fingerprint [a-z2-7-]{19}, handshake [0-9.]+ ms\)$"
 	grep -F -- "$CLIENT_TOKEN" listener.err >/dev/null
 	assert_line_in listener.err 'sent 0 bytes, received 5 bytes in [0-9.]+ s \([0-9.]+ MB/s out, [0-9.]+ MB/s in\)$'
 	# stdout carries the stream only.

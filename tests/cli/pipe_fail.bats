@@ -44,7 +44,7 @@ assert_stopped_after_message_2() {
 	LISTEN_IN=server_data start_listener --allow "$CLIENT_TOKEN"
 	run connect_io client_data client.out --peer "$OTHER_TOKEN"
 	assert_status 1
-	assert_one_line_error "^sealcat: server 127\.0\.0\.1:$PORT presented key ${SERVER_TOKEN//+/\\+}, which is not the --peer key"
+	assert_one_line_error "^sealcat: server 127\.0\.0\.1:$PORT presented key ${SERVER_TOKEN//+/\\+} \\(fingerprint [a-z2-7-]+\\), which is not the --peer key"
 	# The client never revealed itself: the server never learnt its key.
 	assert_stopped_after_message_2 "$CLIENT_TOKEN"
 }
@@ -74,7 +74,7 @@ assert_stopped_after_message_2() {
 	run connect_io client_data client.out --peer "$SERVER_TOKEN"
 	assert_status 1
 	assert_one_line_error "^sealcat: rejected by peer: not authorized$"
-	assert_listener_waits "^sealcat: client key ${CLIENT_TOKEN//+/\\+} is not authorized"
+	assert_listener_waits "^sealcat: client key ${CLIENT_TOKEN//+/\\+} \\(fingerprint [a-z2-7-]+\\) is not authorized"
 	[ ! -s listener.out ]
 	[ ! -s client.out ]
 }

@@ -56,7 +56,7 @@ feed() {
 
 # error_lines FILE: the lines of FILE that are not -v progress.
 error_lines() {
-	grep -v -E '^sealcat: (listening on |connection from |[^ ]+ is (x25519|p256):|[^ ]+: (sent [0-9]+ bytes|our stream sent|confirmed it received|delivered its whole stream|rekeyed)|interrupted by SIG|the --exec command (exited|was killed|is still running|ignored SIGTERM))' \
+	grep -v -E '^sealcat: (listening on |connection from |[^ ]+ is (x25519|p256):|[^ ]+: (sent [0-9]+ bytes|our stream sent|confirmed it received|delivered its whole stream|its whole stream is here|rekeyed)|interrupted by SIG|the --exec command (exited|was killed|is still running|ignored SIGTERM))' \
 	    "$1" || true
 }
 

@@ -73,7 +73,7 @@ paced() {
 # one_error FILE REGEX: of FILE's lines, only one is not -v progress, and
 # it matches REGEX.
 one_error() {
-	output=$(grep -v -E '^sealcat: (listening on |connected to |connection from |[^ ]+ is (x25519|p256):|[^ ]+: (sent [0-9]+ bytes|our stream sent|confirmed it received|delivered its whole stream|rekeyed))' "$1" || true)
+	output=$(grep -v -E '^sealcat: (listening on |connected to |connection from |[^ ]+ is (x25519|p256):|[^ ]+: (sent [0-9]+ bytes|our stream sent|confirmed it received|delivered its whole stream|its whole stream is here|rekeyed))' "$1" || true)
 	assert_one_line_error "$2"
 }
 
