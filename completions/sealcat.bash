@@ -20,7 +20,7 @@ _sealcat_passwd_args='-i --identity --kdf-memory'
 _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
-	--passphrase-file -e --exec --forward --max-conns --unix-mode -w --timeout --idle --keepalive
+	--passphrase-file -e --exec --forward --proxy-protocol --max-conns --unix-mode -w --timeout --idle --keepalive
 	--code-words --code-tries --rekey-interval --via'
 _sealcat_listen_flags='--allow-any --code --pair -k --keep-open --inetd --recv-only --send-only
 	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
@@ -93,6 +93,10 @@ _sealcat()
 		;;
 	--suite)
 		COMPREPLY=($(compgen -W "$_sealcat_suites" -- "$cur"))
+		return
+		;;
+	--proxy-protocol)
+		COMPREPLY=($(compgen -W 'v1 v2' -- "$cur"))
 		return
 		;;
 	esac

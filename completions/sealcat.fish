@@ -103,6 +103,8 @@ complete -c sealcat -n $c -l pair \
 complete -c sealcat -n $c -s k -l keep-open -d 'keep accepting connections'
 complete -c sealcat -n $c -l forward -x \
     -d 'relay each connection to HOST:PORT or unix:PATH'
+complete -c sealcat -n $c -l proxy-protocol -x -a 'v1 v2' \
+    -d "first tell the --forward target the client's address"
 complete -c sealcat -n $c -l max-conns -x \
     -d 'concurrent connections with -e/--forward (64)'
 complete -c sealcat -n $c -l unix-mode -x \

@@ -26,6 +26,7 @@
 #include "transport/activate.h"
 #include "transport/unix.h"
 #include "cmd/serve_via.h"
+#include "transport/haproxy.h"
 
 #define CMD "listen"
 #define MAX_CONNS_DEFAULT 64
@@ -43,7 +44,8 @@ enum {
 	OPT_PAIR,
 	OPT_UNIX_MODE,
 	OPT_INETD,
-	OPT_VIA
+	OPT_VIA,
+	OPT_PROXY_PROTOCOL
 };
 
 struct listen_opts {
@@ -71,6 +73,7 @@ struct listen_opts {
 	bool inetd;			/* --inetd */
 	const char *via;		/* --via RELAY, or NULL */
 	struct via relay;
+	enum haproxy_version proxy_protocol;	/* --proxy-protocol */
 };
 
 static const struct option long_options[] = {
@@ -88,6 +91,7 @@ static const struct option long_options[] = {
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	{ "inetd", no_argument, NULL, OPT_INETD },
 	{ "via", required_argument, NULL, OPT_VIA },
+	{ "proxy-protocol", required_argument, NULL, OPT_PROXY_PROTOCOL },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -161,6 +165,12 @@ parse_option(struct listen_opts *o, int c, char **argv)
 	case OPT_VIA:
 		o->via = optarg;
 		return -1;
+	case OPT_PROXY_PROTOCOL:
+		if ((o->proxy_protocol = haproxy_version_parse(optarg)) ==
+		    HAPROXY_OFF)
+			return cli_usage(CMD, "--proxy-protocol wants v1 or v2, "
+			    "not '%s'", optarg);
+		return -1;
 	case OPT_UNIX_MODE:
 		if (cli_mode("--unix-mode", optarg, &o->unix_mode) == -1)
 			return EXIT_USAGE;
@@ -232,6 +242,9 @@ parse(int argc, char **argv, struct listen_opts *o)
 		return EXIT_USAGE;
 	if (o->unix_mode_set && o->unix_path == NULL)
 		return cli_usage(CMD, "--unix-mode is for listen unix:PATH");
+	if (o->proxy_protocol != HAPROXY_OFF && o->forward == NULL)
+		return cli_usage(CMD, "--proxy-protocol is for --forward — add "
+		    "--forward HOST:PORT or unix:PATH, or drop it");
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");
@@ -472,6 +485,7 @@ cmd_listen(int argc, char **argv)
 		co.forward_host = o.forward_host;
 		co.forward_port = o.forward_port[0] != '\0' ?
 		    o.forward_port : NULL;
+		co.proxy_protocol = o.proxy_protocol;
 	}
 	co.family = o.pipe.family;
 	co.keep_output = o.keep_open;

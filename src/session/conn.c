@@ -36,6 +36,7 @@
 #include "session/rekey.h"
 #include "base/sig.h"
 #include "base/util.h"
+#include "transport/haproxy.h"
 
 /*
  * What we tell a peer in an ERROR frame when we stop (PROTOCOL.md §3).
@@ -1049,9 +1050,17 @@ open_local(struct session *s, struct local *local)
 	}
 	if (o->exec_cmd != NULL)
 		return local_exec(local, o->exec_cmd, s->peer_token, s->peer);
-	if (o->forward_host != NULL)
-		return local_forward(local, o->forward_host, o->forward_port,
-		    o->family, io_deadline(o->timeout_s));
+	if (o->forward_host != NULL) {
+		if (local_forward(local, o->forward_host, o->forward_port,
+		    o->family, io_deadline(o->timeout_s)) == -1)
+			return -1;
+		/* The target learns who the client is before any byte. */
+		if (o->proxy_protocol != HAPROXY_OFF)
+			return haproxy_send(local->out_fd, s->stream->fd,
+			    (enum haproxy_version)o->proxy_protocol,
+			    io_deadline(o->timeout_s));
+		return 0;
+	}
 	local_stdio(local, o->keep_output, o->relay.recv_only,
 	    o->relay.send_only);
 	return 0;

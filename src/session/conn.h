@@ -67,6 +67,8 @@ struct conn_opts {
 	const char *forward_port;	/* NULL: forward_host is a Unix
 					 * socket path (--forward unix:) */
 	int family;		/* -4/-6 for the --forward target */
+	int proxy_protocol;	/* --proxy-protocol: enum haproxy_version,
+				 * 0: off */
 	bool keep_output;	/* listen -k on stdio */
 	struct ephemeral *ephemeral;	/* prepared, or NULL */
 	/* Non-NULL: id came from this key file by keyfile_load_unchecked(),
