@@ -27,6 +27,7 @@
 #include "transport/dial.h"
 #include "cmd/serve.h"
 #include "transport/unix.h"
+#include "transport/proxy.h"
 
 #define CMD "connect"
 #define MAX_CONNS_DEFAULT 64
@@ -41,7 +42,8 @@ enum {
 	OPT_LOCAL,
 	OPT_MAX_CONNS,
 	OPT_UNIX_MODE,
-	OPT_RETRY
+	OPT_RETRY,
+	OPT_PROXY
 };
 
 struct connect_opts {
@@ -62,6 +64,8 @@ struct connect_opts {
 	mode_t unix_mode;		/* --unix-mode */
 	bool unix_mode_set;
 	unsigned retry_s;		/* --retry SECS, 0: once */
+	const char *proxy_url;		/* --proxy URL, or NULL */
+	struct proxy proxy;		/* --proxy or SEALCAT_PROXY */
 };
 
 static const struct option long_options[] = {
@@ -73,6 +77,7 @@ static const struct option long_options[] = {
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "proxy", required_argument, NULL, OPT_PROXY },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -105,6 +110,31 @@ parse_local(struct connect_opts *o, const char *arg)
 		    "unix:PATH, not '%s'", arg);
 	if (cli_port("--local", o->local_port) == -1)
 		return EXIT_USAGE;
+	return -1;
+}
+
+/* --proxy URL, else SEALCAT_PROXY (which keeps credentials out of ps);
+ * last, so that no other usage error leaves credentials behind.  Returns
+ * -1 to go on, else the exit status. */
+static int
+parse_proxy(struct connect_opts *o)
+{
+	const char *url = o->proxy_url, *source = "--proxy";
+
+	if (url == NULL) {
+		url = getenv("SEALCAT_PROXY");
+		source = "SEALCAT_PROXY";
+	}
+	if (url == NULL)
+		return -1;
+	if (proxy_parse(url, source, &o->proxy) == -1)
+		return EXIT_USAGE;
+	if (o->proxy.kind != PROXY_NONE && o->unix_path != NULL) {
+		proxy_clear(&o->proxy);
+		return cli_usage(CMD, "%s is for HOST PORT, not unix:PATH — "
+		    "drop it%s", source, o->proxy_url == NULL ?
+		    " (SEALCAT_PROXY=none)" : "");
+	}
 	return -1;
 }
 
@@ -152,6 +182,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 		case OPT_RETRY:
 			if (cli_seconds("--retry", optarg, &o->retry_s) == -1)
 				return EXIT_USAGE;
+			break;
+		case OPT_PROXY:
+			o->proxy_url = optarg;
 			break;
 		case OPT_UNIX_MODE:
 			if (cli_mode("--unix-mode", optarg,
@@ -204,7 +237,7 @@ parse(int argc, char **argv, struct connect_opts *o)
 		    o->pipe.suite->name, o->pipe.suite->name);
 	if (cli_pipe_check(&o->pipe, CMD) == -1)
 		return EXIT_USAGE;
-	return -1;
+	return parse_proxy(o);
 }
 
 /* --peer keys, or the known_peers file. */
@@ -402,6 +435,9 @@ cmd_connect(int argc, char **argv)
 	dial.family = o.pipe.family;
 	dial.timeout_s = o.pipe.timeout_s;
 	dial.retry_s = o.retry_s;
+	dial.proxy = &o.proxy;
+	if (o.proxy.kind != PROXY_NONE)
+		log_verbose("via proxy %s", o.proxy.shown);
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.code = code;
@@ -458,5 +494,6 @@ out:
 	secret_free(code, sizeof(*code));
 	trust_clear(&trust);
 	trust_clear(&pair_trust);
+	proxy_clear(&o.proxy);
 	return rc;
 }

@@ -9,6 +9,8 @@
 
 #include "transport/stream.h"
 
+struct proxy;
+
 /* The first pause between tries, and the longest, for --retry. */
 #define DIAL_BACKOFF_FIRST_MS 100
 #define DIAL_BACKOFF_MAX_MS 2000
@@ -20,13 +22,15 @@ struct dial {
 	int family;		/* -4/-6 */
 	unsigned timeout_s;	/* -w: each try */
 	unsigned retry_s;	/* --retry: keep trying this long; 0: once */
+	const struct proxy *proxy;	/* --proxy for HOST PORT; NULL: direct */
 };
 
 /*
  * Connects to d into st (tcp_connect(), unix_connect()).  With retry_s,
  * a refused or unreachable listener is tried again, the pauses doubling
  * from DIAL_BACKOFF_FIRST_MS to DIAL_BACKOFF_MAX_MS, until retry_s have
- * passed; -v says so once.  Returns 0, or -1 after reporting (the last
+ * passed; -v says so once.  Through a proxy (proxy.h) the stream
+ * is the tunnel, named HOST:PORT as a direct one would be.  Returns 0, or -1 after reporting (the last
  * try's failure).
  */
 int dial_connect(const struct dial *d, struct stream *st);
