@@ -26,7 +26,7 @@ _sealcat_listen_flags='--allow-any --code --pair -k --keep-open --inetd --recv-o
 	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
-	-e --exec --local --max-conns --unix-mode --retry -w --timeout --idle
+	-e --exec --local --max-conns --unix-mode --retry --proxy -w --timeout --idle
 	--keepalive --code --rekey-interval --via'
 _sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
 	--fsync -4 -6 -v --verbose -q --quiet -h --help'

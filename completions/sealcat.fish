@@ -132,6 +132,8 @@ complete -c sealcat -n $c -l retry -x \
     -d 'keep trying for SECS while the listener is not up'
 complete -c sealcat -n $c -l via -x \
     -d 'reach the listener through a sealcat relay'
+complete -c sealcat -n $c -l proxy -x \
+    -d 'connect through a socks5:// or http:// proxy'
 complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
     -a '(__sealcat_hosts)'
 

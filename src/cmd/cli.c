@@ -167,6 +167,9 @@ HELP_PIPE_IDENTITY
 "      --retry SECS       keep trying for SECS while the listener is not up\n"
 "      --via HOST:PORT    reach the listener through a sealcat relay; name it\n"
 "                         by --peer, a known_peers NAME, or --code\n"
+"      --proxy URL        connect through socks5://[USER:PASS@]HOST:PORT or\n"
+"                         http://[USER:PASS@]HOST:PORT (default\n"
+"                         $SEALCAT_PROXY; none: directly)\n"
 HELP_PIPE_STREAM
 "  -w, --timeout SECS     connect and handshake timeout (10)\n"
 HELP_PIPE_COMMON;

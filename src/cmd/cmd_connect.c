@@ -28,6 +28,7 @@
 #include "cmd/serve.h"
 #include "transport/unix.h"
 #include "cmd/via_target.h"
+#include "transport/proxy.h"
 
 #define CMD "connect"
 #define MAX_CONNS_DEFAULT 64
@@ -43,7 +44,8 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_UNIX_MODE,
 	OPT_RETRY,
-	OPT_VIA
+	OPT_VIA,
+	OPT_PROXY
 };
 
 struct connect_opts {
@@ -66,6 +68,8 @@ struct connect_opts {
 	unsigned retry_s;		/* --retry SECS, 0: once */
 	const char *via;		/* --via RELAY, or NULL */
 	const char *via_name;		/* --via: the known_peers NAME */
+	const char *proxy_url;		/* --proxy URL, or NULL */
+	struct proxy proxy;		/* --proxy or SEALCAT_PROXY */
 };
 
 static const struct option long_options[] = {
@@ -78,6 +82,7 @@ static const struct option long_options[] = {
 	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "via", required_argument, NULL, OPT_VIA },
+	{ "proxy", required_argument, NULL, OPT_PROXY },
 	CLI_PIPE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -150,6 +155,37 @@ host_port_in_one(const char *arg)
 	return true;
 }
 
+/* --proxy URL, else SEALCAT_PROXY (which keeps credentials out of ps);
+ * last, so that no other usage error leaves credentials behind.  Returns
+ * -1 to go on, else the exit status. */
+static int
+parse_proxy(struct connect_opts *o)
+{
+	const char *url = o->proxy_url, *source = "--proxy";
+
+	if (url == NULL) {
+		url = getenv("SEALCAT_PROXY");
+		source = "SEALCAT_PROXY";
+	}
+	if (url == NULL)
+		return -1;
+	if (proxy_parse(url, source, &o->proxy) == -1)
+		return EXIT_USAGE;
+	if (o->proxy.kind != PROXY_NONE && o->unix_path != NULL) {
+		proxy_clear(&o->proxy);
+		return cli_usage(CMD, "%s is for HOST PORT, not unix:PATH — "
+		    "drop it%s", source, o->proxy_url == NULL ?
+		    " (SEALCAT_PROXY=none)" : "");
+	}
+	if (o->proxy.kind != PROXY_NONE && o->via != NULL) {
+		proxy_clear(&o->proxy);
+		return cli_usage(CMD, "%s does not reach a relay yet — drop "
+		    "it%s, or --via", source, o->proxy_url == NULL ?
+		    " (SEALCAT_PROXY=none)" : "");
+	}
+	return -1;
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int
 parse(int argc, char **argv, struct connect_opts *o)
@@ -197,6 +233,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 			break;
 		case OPT_VIA:
 			o->via = optarg;
+			break;
+		case OPT_PROXY:
+			o->proxy_url = optarg;
 			break;
 		case OPT_UNIX_MODE:
 			if (cli_mode("--unix-mode", optarg,
@@ -262,7 +301,7 @@ parse(int argc, char **argv, struct connect_opts *o)
 		    o->pipe.suite->name, o->pipe.suite->name);
 	if (cli_pipe_check(&o->pipe, CMD) == -1)
 		return EXIT_USAGE;
-	return -1;
+	return parse_proxy(o);
 }
 
 /* --peer keys, or the known_peers file. */
@@ -477,6 +516,9 @@ cmd_connect(int argc, char **argv)
 		dial.open = via_dial;
 		dial.open_ctx = &target;
 	}
+	dial.proxy = &o.proxy;
+	if (o.proxy.kind != PROXY_NONE)
+		log_verbose("via proxy %s", o.proxy.shown);
 	memset(&co, 0, sizeof(co));
 	co.role = ROLE_INITIATOR;
 	co.code = code;
@@ -534,5 +576,6 @@ out:
 	secret_free(code, sizeof(*code));
 	trust_clear(&trust);
 	trust_clear(&pair_trust);
+	proxy_clear(&o.proxy);
 	return rc;
 }

@@ -5,11 +5,39 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "transport/io.h"
+#include "transport/proxy.h"
 #include "base/log.h"
+#include "transport/addr.h"
 #include "transport/tcp.h"
 #include "transport/unix.h"
+
+/* Through the proxy to HOST PORT; as try_once(). */
+static int
+try_proxy(const struct dial *d, struct stream *st, bool *again)
+{
+	long long deadline = io_deadline(d->timeout_s);
+	char what[sizeof(d->proxy->shown) + 8];
+
+	snprintf(what, sizeof(what), "proxy %s", d->proxy->shown);
+	if (tcp_connect_try(d->proxy->host, d->proxy->port, d->family,
+	    deadline, what, st, again) == 0 &&
+	    proxy_handshake(st->fd, d->proxy, d->host, d->port, deadline,
+	    again) == -1)
+		stream_close(st);
+	/* Named by the target, for known_peers and messages. */
+	if (addr_join_host_port(d->host, d->port, st->name,
+	    sizeof(st->name)) == -1) {
+		stream_close(st);
+		if (again != NULL)
+			*again = false;
+		log_error("host name too long: %s", d->host);
+		return -1;
+	}
+	return st->fd == -1 ? -1 : 0;
+}
 
 /* One try; again as tcp_connect_try(), or NULL to report everything. */
 static int
@@ -17,6 +45,9 @@ try_once(const struct dial *d, struct stream *st, bool *again)
 {
 	if (d->open != NULL)
 		return d->open(d->open_ctx, st, again);
+	if (d->proxy != NULL && d->proxy->kind != PROXY_NONE &&
+	    d->unix_path == NULL)
+		return try_proxy(d, st, again);
 	if (d->unix_path != NULL)
 		return unix_connect_try(d->unix_path, NULL, st, again);
 	return tcp_connect_try(d->host, d->port, d->family,

@@ -11,6 +11,8 @@
 
 #include "transport/stream.h"
 
+struct proxy;
+
 /* The first pause between tries, and the longest, for --retry. */
 #define DIAL_BACKOFF_FIRST_MS 100
 #define DIAL_BACKOFF_MAX_MS 2000
@@ -28,13 +30,15 @@ struct dial {
 	 * reporting; again NULL: report every failure. */
 	int (*open)(void *ctx, struct stream *st, bool *again);
 	void *open_ctx;
+	const struct proxy *proxy;	/* --proxy for HOST PORT; NULL: direct */
 };
 
 /*
  * Connects to d into st (tcp_connect(), unix_connect()).  With retry_s,
  * a refused or unreachable listener is tried again, the pauses doubling
  * from DIAL_BACKOFF_FIRST_MS to DIAL_BACKOFF_MAX_MS, until retry_s have
- * passed; -v says so once.  Returns 0, or -1 after reporting (the last
+ * passed; -v says so once.  Through a proxy (proxy.h) the stream
+ * is the tunnel, named HOST:PORT as a direct one would be.  Returns 0, or -1 after reporting (the last
  * try's failure).
  */
 int dial_connect(const struct dial *d, struct stream *st);

@@ -49,6 +49,8 @@ extern bool fuzz_accepted;
 #define FUZZ_CPACE_B 0x02	/* cpace: connect reads B, not listen A */
 #define FUZZ_RELAY_REPLY 0x02	/* relay_line: a relay's reply, else a
 				 * client's request */
+#define FUZZ_PROXY_HTTP 0x02	/* proxy: an HTTP proxy's response, else a
+				 * SOCKS5 reply */
 
 /* The key seeds: private key byte i is seed + i, valid for both suites. */
 #define FUZZ_I_STATIC 0x11

@@ -1122,6 +1122,58 @@ relay_line_seeds(void)
 	relay_seed(FUZZ_RELAY_REPLY, long_line, "bad-reply-too-long");
 }
 
+static void
+proxy_seed(uint8_t flags, const void *p, size_t len, const char *name)
+{
+	struct seed s = start(flags);
+
+	add(&s, p, len);
+	save(&s, "proxy", name);
+}
+
+static void
+proxy_seeds(void)
+{
+	static const struct {
+		uint8_t flags;
+		const char *bytes;
+		size_t len;
+		const char *name;
+	} seeds[] = {
+		{ 0, "\x05\x00\x00\x01\x7f\x00\x00\x01\x23\x28", 10,
+		  "ok-socks-ipv4" },
+		{ 0, "\x05\x00\x00\x04" "0123456789abcdef" "\x23\x28", 22,
+		  "ok-socks-ipv6" },
+		{ 0, "\x05\x00\x00\x03\x09localhost\x23\x28", 16,
+		  "ok-socks-name" },
+		{ 0, "\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00", 10,
+		  "ok-socks-refused" },
+		{ 0, "\x05\x00\x00\x01\x7f\x00", 6, "bad-socks-short" },
+		{ 0, "\x04\x5a\x00\x01\x7f\x00\x00\x01\x23\x28", 10,
+		  "bad-socks-version-4" },
+		{ 0, "\x05\x00\x00\x07\x7f\x00\x00\x01\x23\x28", 10,
+		  "bad-socks-atyp" },
+		{ 0, "\x05\x00\x00\x03\x00\x23\x28", 7,
+		  "ok-socks-empty-bound-name" },
+		{ FUZZ_PROXY_HTTP, "HTTP/1.1 200 Connection established\r\n\r\n",
+		  39, "ok-http-200" },
+		{ FUZZ_PROXY_HTTP, "HTTP/1.0 200 OK\nProxy-agent: x\n\nSEALCAT/2",
+		  41, "ok-http-200-then-session" },
+		{ FUZZ_PROXY_HTTP, "HTTP/1.1 403 Access violation\r\n"
+		  "Content-Length: 0\r\n\r\n", 52, "ok-http-403" },
+		{ FUZZ_PROXY_HTTP, "HTTP/1.1 200 OK\r\n", 17,
+		  "bad-http-no-empty-line" },
+		{ FUZZ_PROXY_HTTP, "HTTP/1.1 2000 OK\r\n\r\n", 20,
+		  "bad-http-status" },
+		{ FUZZ_PROXY_HTTP, "SSH-2.0-OpenSSH\r\n\r\n", 19,
+		  "bad-http-not-http" },
+	};
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		proxy_seed(seeds[i].flags, seeds[i].bytes, seeds[i].len,
+		    seeds[i].name);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1139,5 +1191,6 @@ main(int argc, char **argv)
 	keyfile_seeds();
 	cpace_seeds();
 	relay_line_seeds();
+	proxy_seeds();
 	return 0;
 }
