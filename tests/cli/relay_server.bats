@@ -592,6 +592,29 @@ reset_passed_on() {
 	assert_same_file l.in connector.out
 }
 
+@test "the relay's sockets to loopback peers use reno, as sealcat's own do, whatever the default" {
+	# A pacing congestion control (BBR) cuts a loopback stream into timed
+	# bursts and costs every hop kernel time (tcp_tune() in
+	# src/transport/tcp.c).  In a private network namespace whose default
+	# is not reno, the relay's two sockets of a pair must still be reno.
+	[ "$(id -u)" = 0 ] ||
+	    skip "a private network namespace needs root (unshare -n)"
+	run timeout "$WATCHDOG" unshare -n "$BASH" -c '
+		ip link set lo up || exit 2
+		alt=$(tr " " "\n" </proc/sys/net/ipv4/tcp_allowed_congestion_control |
+		    grep -vx reno | head -1)
+		[ -n "$alt" ] || exit 77
+		sysctl -qw "net.ipv4.tcp_congestion_control=$alt" || exit 2
+		exec "$0" "$1" "$2"' "$PY" "$SEALCAT_SRCDIR/tests/cli/relay_cc.py" \
+	    "$SEALCAT"
+	[ "$status" != 77 ] ||
+	    skip "no congestion control but reno may be chosen here (net.ipv4.tcp_allowed_congestion_control)"
+	echo "$output"
+	assert_status 0
+	[[ $output == *"system default: "* && $output != *"system default: reno"* ]]
+	[ "$(grep -c '^relay socket to 127.0.0.1:[0-9]*: reno$' <<<"$output")" = 2 ]
+}
+
 @test "relay without a port and without sockets from systemd is a usage error" {
 	run "$SEALCAT" relay
 	assert_status 2
