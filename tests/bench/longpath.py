@@ -13,7 +13,10 @@ in the other through each tool:
   sealcat      connect --send-only -> listen --recv-only (both suites, and
                every --variant build: the same rows for another binary);
   nc           OpenBSD netcat, no crypto: the reference;
-  socat TLS    socat OPENSSL (TLS 1.3, OpenSSL's default cipher), -b65536.
+  socat TLS    socat OPENSSL (TLS 1.3, OpenSSL's default cipher), -b65536;
+  sealcat via  sealcat x25519 through `sealcat relay` in the receiver's
+               namespace (listen --via, connect --via): the relay must
+               keep up with the long path (issue 17: >= 0.9x direct).
 
 A tool that is not installed is left out, and the report says so.  Rounds
 are interleaved (every tool once per round) and the table shows medians;
@@ -192,6 +195,8 @@ class Context:
         self.path = path
         self.work = work
         self.serial = 0
+        # Processes a transfer stops but does not wait for (a relay).
+        self.extra = []
 
     def spawn(self, name, side, argv, stdin=None, stdout=None, env=None):
         self.serial += 1
@@ -260,6 +265,36 @@ class Sealcat(Tool):
             self.program, 'connect', '--send-only', '-p', self.server_token,
             '-i', self.client_id, RECEIVER_ADDR, str(PORT)], stdin=stdin,
             env=self.env)
+
+
+class SealcatVia(Sealcat):
+    """sealcat through `sealcat relay`: the relay runs in the receiver's
+    namespace, so the sender's hop to it is the long path and the
+    listener's hop is local, as with a relay near the listener."""
+
+    def __init__(self, program, suite='x25519'):
+        super().__init__(program, suite)
+        self.key = 'sealcat-via'
+        self.label = f'sealcat {suite} via relay'
+        self.relay_addr = f'{RECEIVER_ADDR}:{PORT + 1}'
+
+    def receiver(self, ctx, stdout):
+        relay = ctx.spawn('sealcat-relay', 'b', [
+            self.program, 'relay', '-v', RECEIVER_ADDR, str(PORT + 1)])
+        ctx.extra.append(relay)
+        ctx.wait_line(relay, r'listening on ')
+        p = ctx.spawn('sealcat-listen-via', 'b', [
+            self.program, 'listen', '--recv-only', '-v', '-a',
+            self.client_token, '-i', self.server_id, '--via',
+            self.relay_addr], stdout=stdout, env=self.env)
+        ctx.wait_line(p, r'via relay .*, pseudonym ')
+        return p
+
+    def sender(self, ctx, stdin):
+        return ctx.spawn('sealcat-connect-via', 'a', [
+            self.program, 'connect', '--send-only', '-p', self.server_token,
+            '-i', self.client_id, '--via', self.relay_addr, '--retry', '10'],
+            stdin=stdin, env=self.env)
 
 
 class Netcat(Tool):
@@ -354,7 +389,8 @@ def transfer(ctx, tool, data, size, timeout, verify=False):
                 return f.read().split()[0]
         return size / (t1 - t0) / MB
     finally:
-        bench.stop(procs)
+        bench.stop(procs + ctx.extra)
+        ctx.extra = []
 
 
 # ------------------------------------------------------------------ report
@@ -427,6 +463,25 @@ def report(args, rows, facts):
                                      else 'not measured (no nc)')
         out.append(f'- {row.tool.label}: ' + ', '.join(parts) +
                    f': {verdict}')
+    via = next((r for r in rows if r.tool.key == 'sealcat-via' and
+                not r.unavailable), None)
+    direct = next((r for r in rows if r.tool.key == 'x25519' and
+                   not r.unavailable), None)
+    if via and direct:
+        parts = []
+        met = True
+        for rtt in rtts:
+            m, ref = via.median(rtt), direct.median(rtt)
+            if m is None or not ref:
+                parts.append(f'{rtt:g} ms —')
+                met = False
+                continue
+            parts.append(f'{rtt:g} ms {m / ref:.2f}x')
+            met = met and m / ref >= TARGET
+        out.append('')
+        out.append(f'Through the relay vs direct (target >= {TARGET}x at '
+                   f'every RTT): ' + ', '.join(parts) +
+                   (': met' if met else ': MISSED'))
     verified = [f'{r.tool.label} {r.verified}' for r in rows if r.verified]
     if verified:
         out.append('')
@@ -470,8 +525,10 @@ def parse_args():
                     help='also measure another sealcat build; repeatable')
     ap.add_argument('--suites', default='x25519,p256', metavar='LIST',
                     help='sealcat suites (x25519,p256)')
-    ap.add_argument('--tools', default='nc,socat-tls', metavar='LIST',
-                    help='other tools (nc,socat-tls; "" for none)')
+    ap.add_argument('--tools', default='nc,socat-tls,sealcat-via',
+                    metavar='LIST',
+                    help='other tools (nc,socat-tls,sealcat-via; "" for '
+                    'none)')
     ap.add_argument('--rtt', default='0,20,100', metavar='MS,...',
                     help='round-trip times in ms (0,20,100)')
     ap.add_argument('--rate-mbit', type=int, default=1000, metavar='N',
@@ -523,10 +580,12 @@ def build_rows(args):
         if not sep or not label or not path:
             sys.exit(f'longpath.py: --variant {spec}: use LABEL=PATH')
         tools += [Sealcat(os.path.abspath(path), s, label) for s in suites]
-    others = {'nc': Netcat(), 'socat-tls': SocatTLS()}
+    others = {'nc': Netcat(), 'socat-tls': SocatTLS(),
+              'sealcat-via': SealcatVia(sealcat)}
     for key in [t.strip() for t in args.tools.split(',') if t.strip()]:
         if key not in others:
-            sys.exit(f'longpath.py: unknown tool {key} — use nc, socat-tls')
+            sys.exit(f'longpath.py: unknown tool {key} — use nc, socat-tls, '
+                     'sealcat-via')
         tools.append(others[key])
     return [Row(t) for t in tools]
 
