@@ -19,7 +19,13 @@
                transitrelay; --no-listen on both sides, so the bytes go
                through the transit relay as sealcat's go through its
                relay), rounds interleaved, SHA-256 checked at the receiver
-               in an untimed pass for each.
+               in an untimed pass for each.  Also the CPU seconds per GB
+               of the two ends (direct) and of the ends and the relay
+               (via), and the rate those allow on this machine's cores:
+               on loopback the relay and its second TCP hop share the
+               ends' cores, so a CPU-bound stream's via/direct ratio is
+               their CPU ratio (make bench-longpath measures the relay on
+               a network path, where the path is the limit).
 
 A benchmark, not a test: it prints the numbers and exits 0 unless a run
 failed outright.
@@ -337,8 +343,10 @@ def run_pair(recv_argv, send_argv, env, cwd, stdin_path=None,
              recv_ready=None, recv_stdout=None):
     """Starts the receiver, waits for recv_ready(proc) if given, starts
     the sender, and returns the seconds from the sender's start until
-    both have exited (both must exit 0)."""
+    both have exited (both must exit 0), and the CPU seconds (user +
+    system) the two used."""
     out = recv_stdout if recv_stdout is not None else subprocess.DEVNULL
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     recv = subprocess.Popen(recv_argv, env=env, cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=out,
                             stderr=subprocess.PIPE)
@@ -363,7 +371,10 @@ def run_pair(recv_argv, send_argv, env, cwd, stdin_path=None,
         raise RuntimeError('sender exit %d (%s), receiver exit %d (%s)' % (
             send.returncode, send_err.decode(errors='replace').strip(),
             recv.returncode, recv_err.decode(errors='replace').strip()))
-    return elapsed
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime -
+                                                before.ru_stime)
+    return elapsed, cpu
 
 
 class SealcatPeers:
@@ -413,10 +424,12 @@ def sealcat_via(peers, relay, path, out=None):
         # without a status query, give it a moment and let connect retry.
         time.sleep(0.2)
 
-    return run_pair(
+    relay_before = relay.cpu_s()
+    elapsed, cpu = run_pair(
         peers.listen_argv(via), peers.connect_argv(via + ['--retry', '10']),
         peers.env, None, stdin_path=path, recv_ready=ready,
         recv_stdout=out)
+    return elapsed, cpu, relay.cpu_s() - relay_before
 
 
 class Wormhole:
@@ -504,6 +517,8 @@ def sha256_file(path):
 def end_to_end(sealcat, size, rounds):
     """Returns {tool: [seconds, ...]} and the tools left out, with why."""
     results = {'sealcat direct': [], 'sealcat via relay': []}
+    # CPU seconds per round: the two ends; the ends and the relay.
+    cpu = {'direct ends': [], 'via ends': [], 'via relay': []}
     skipped = []
     with tempfile.TemporaryDirectory(dir='/dev/shm',
                                      prefix='relaybench.') as tmp:
@@ -544,9 +559,13 @@ def end_to_end(sealcat, size, rounds):
                     raise RuntimeError('magic-wormhole: SHA-256 differs')
                 os.unlink(got)
             for n in range(rounds):
-                results['sealcat direct'].append(sealcat_direct(peers, path))
-                results['sealcat via relay'].append(
-                    sealcat_via(peers, relay, path))
+                seconds, ends = sealcat_direct(peers, path)
+                results['sealcat direct'].append(seconds)
+                cpu['direct ends'].append(ends)
+                seconds, ends, by_relay = sealcat_via(peers, relay, path)
+                results['sealcat via relay'].append(seconds)
+                cpu['via ends'].append(ends)
+                cpu['via relay'].append(by_relay)
                 line = 'round %d: sealcat direct %.0f MB/s, via relay %.0f' \
                        ' MB/s' % (n + 1,
                                   size / results['sealcat direct'][-1] / 1e6,
@@ -564,10 +583,10 @@ def end_to_end(sealcat, size, rounds):
             relay.stop()
             if wormhole:
                 wormhole.stop()
-    return results, skipped
+    return results, cpu, skipped
 
 
-def report_end_to_end(results, skipped, size, rounds):
+def report_end_to_end(results, cpu, skipped, size, rounds):
     direct = statistics.median(results['sealcat direct'])
     print('end to end, %d MiB from a file in /dev/shm, median of %d:'
           % (size // MIB, rounds))
@@ -578,6 +597,21 @@ def report_end_to_end(results, skipped, size, rounds):
     via = statistics.median(results['sealcat via relay'])
     print('sealcat via relay / direct:  %7.2fx    (target >= 0.9)'
           % (direct / via))
+    gb = size / GB
+    d_ends = statistics.median(cpu['direct ends']) / gb
+    v_ends = statistics.median(cpu['via ends']) / gb
+    v_relay = statistics.median(cpu['via relay']) / gb
+    cores = os.cpu_count() or 1
+    print('CPU per GB, direct:          %7.2f s     (both ends)' % d_ends)
+    print('CPU per GB, via relay:       %7.2f s     (both ends %.2f s, '
+          'the relay %.2f s)' % (v_ends + v_relay, v_ends, v_relay))
+    # Where the ends and the relay share too few cores, the stream is
+    # bound by their CPU: the rate cannot pass cores / (CPU per byte).
+    print('CPU-bound ceiling on %d cores: direct %.0f MB/s, via relay %.0f '
+          'MB/s (%.2fx): the relay and its second loopback hop run on the '
+          'ends\' cores here, not on a machine of their own'
+          % (cores, cores / d_ends * 1e3, cores / (v_ends + v_relay) * 1e3,
+             d_ends / (v_ends + v_relay)))
     for s in skipped:
         print('  (%s)' % s)
 
@@ -605,9 +639,10 @@ def main():
         status |= relay_figures(sealcat, size, a)
     if a.only != 'relay':
         try:
-            results, skipped = end_to_end(sealcat, a.tool_size_mb * MIB,
-                                          a.rounds)
-            report_end_to_end(results, skipped, a.tool_size_mb * MIB,
+            results, cpu, skipped = end_to_end(sealcat,
+                                               a.tool_size_mb * MIB,
+                                               a.rounds)
+            report_end_to_end(results, cpu, skipped, a.tool_size_mb * MIB,
                               a.rounds)
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             print('end to end: failed: %s' % e)
