@@ -419,9 +419,20 @@ socks5(int fd, const struct proxy *p, const char *host, const char *port,
 	return -1;
 }
 
+/* The statuses with which an HTTP proxy says it could not reach the
+ * target: 500 (tinyproxy's "Unable to connect"), 502, 503 (squid's
+ * ERR_CONNECT_FAIL) and 504.  connect --retry tries these again; a
+ * refusal by the proxy's rules (403) or its authentication (407) never. */
+bool
+proxy_http_unreachable(int status)
+{
+	return status == 500 || status == 502 || status == 503 ||
+	    status == 504;
+}
+
 static int
 http_connect(int fd, const struct proxy *p, const char *host,
-    const char *port, long long deadline)
+    const char *port, long long deadline, bool *again)
 {
 	char target[300];
 	char cred[2 * PROXY_CRED_MAX + 2];
@@ -484,6 +495,10 @@ http_connect(int fd, const struct proxy *p, const char *host,
 		rc = 0;
 		goto out;
 	}
+	if (again != NULL && proxy_http_unreachable(status)) {
+		*again = true;
+		goto out;
+	}
 	line_len = strcspn(buf, "\r\n");
 	(void)text_for_terminal((const uint8_t *)buf, line_len, shown,
 	    sizeof(shown));
@@ -506,5 +521,5 @@ proxy_handshake(int fd, const struct proxy *p, const char *host,
 		*again = false;
 	if (p->kind == PROXY_SOCKS5)
 		return socks5(fd, p, host, port, deadline, again);
-	return http_connect(fd, p, host, port, deadline);
+	return http_connect(fd, p, host, port, deadline, again);
 }

@@ -55,12 +55,18 @@ void proxy_clear(struct proxy *p);
  * before deadline (io.h).  On success fd carries the target's bytes: an
  * HTTP proxy's response is read up to its blank line and not a byte
  * further, so what follows stays for the session.  When the proxy says
- * the target refused or could not be reached (SOCKS replies 3, 4, 5) and
- * again is non-NULL, *again is set and nothing reported (connect
- * --retry).  Returns 0, or -1 after reporting.
+ * the target refused or could not be reached (SOCKS replies 3, 4, 5; an
+ * HTTP status for which proxy_http_unreachable() holds) and again is
+ * non-NULL, *again is set and nothing reported (connect --retry); a
+ * refusal by the proxy's rules or its authentication is always reported.
+ * Returns 0, or -1 after reporting.
  */
 int proxy_handshake(int fd, const struct proxy *p, const char *host,
     const char *port, long long deadline, bool *again);
+
+/* True for the HTTP statuses that mean the proxy could not reach the
+ * target (500, 502, 503, 504), which connect --retry tries again. */
+bool proxy_http_unreachable(int status);
 
 /* The parsers of what a proxy sends, without I/O (and fuzzed). */
 
