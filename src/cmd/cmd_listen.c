@@ -245,6 +245,12 @@ parse(int argc, char **argv, struct listen_opts *o)
 	if (o->proxy_protocol != HAPROXY_OFF && o->forward == NULL)
 		return cli_usage(CMD, "--proxy-protocol is for --forward — add "
 		    "--forward HOST:PORT or unix:PATH, or drop it");
+	/* Through a relay the only address we see is the relay's: a header
+	 * naming it would tell the backend every client is the relay. */
+	if (o->proxy_protocol != HAPROXY_OFF && o->via != NULL)
+		return cli_usage(CMD, "--proxy-protocol cannot name clients that "
+		    "come through --via (the relay hides their addresses) — drop "
+		    "--proxy-protocol, or listen on a port the clients reach");
 	if (o->pipe.exec_cmd != NULL && o->forward != NULL)
 		return cli_usage(CMD, "--exec and --forward exclude each "
 		    "other — pick one");

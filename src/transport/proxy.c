@@ -319,13 +319,43 @@ out:
 	return rc;
 }
 
+size_t
+proxy_socks5_request(const char *host, uint16_t port, uint8_t *buf)
+{
+	uint8_t ip[16];
+	size_t n = 0, host_len = strlen(host);
+
+	/* The request (RFC 1928 §4): an address literal as such, any other
+	 * name as given, for the proxy to resolve. */
+	buf[n++] = SOCKS5_VERSION;
+	buf[n++] = SOCKS5_CMD_CONNECT;
+	buf[n++] = 0x00;
+	if (inet_pton(AF_INET, host, ip) == 1) {
+		buf[n++] = SOCKS5_ATYP_IPV4;
+		memcpy(buf + n, ip, 4);
+		n += 4;
+	} else if (inet_pton(AF_INET6, host, ip) == 1) {
+		buf[n++] = SOCKS5_ATYP_IPV6;
+		memcpy(buf + n, ip, 16);
+		n += 16;
+	} else if (host_len >= 1 && host_len <= 255) {
+		buf[n++] = SOCKS5_ATYP_DOMAIN;
+		buf[n++] = (uint8_t)host_len;
+		memcpy(buf + n, host, host_len);
+		n += host_len;
+	} else
+		return 0;
+	put_be16(buf + n, port);
+	return n + 2;
+}
+
 static int
 socks5(int fd, const struct proxy *p, const char *host, const char *port,
     long long deadline, bool *again)
 {
-	uint8_t msg[4 + 1 + 255 + 2], reply[PROXY_SOCKS5_REPLY_MAX];
-	uint8_t in6[16], rep = 0;
-	size_t n = 0, host_len = strlen(host), need, have;
+	uint8_t msg[PROXY_SOCKS5_REQUEST_MAX], reply[PROXY_SOCKS5_REPLY_MAX];
+	uint8_t rep = 0;
+	size_t n = 0, need, have;
 	unsigned long port_num;
 	ssize_t got;
 
@@ -357,34 +387,14 @@ socks5(int fd, const struct proxy *p, const char *host, const char *port,
 		    "configuration" : "give USER:PASS in the proxy URL");
 		return -1;
 	}
-	/* The request (§4): the name as given, or an address literal. */
 	if (parse_number(port, 1, 65535, &port_num) == -1) {
 		log_error("bad port %s", port);
 		return -1;
 	}
-	n = 0;
-	msg[n++] = SOCKS5_VERSION;
-	msg[n++] = SOCKS5_CMD_CONNECT;
-	msg[n++] = 0x00;
-	if (inet_pton(AF_INET, host, in6) == 1) {
-		msg[n++] = SOCKS5_ATYP_IPV4;
-		memcpy(msg + n, in6, 4);
-		n += 4;
-	} else if (inet_pton(AF_INET6, host, in6) == 1) {
-		msg[n++] = SOCKS5_ATYP_IPV6;
-		memcpy(msg + n, in6, 16);
-		n += 16;
-	} else if (host_len >= 1 && host_len <= 255) {
-		msg[n++] = SOCKS5_ATYP_DOMAIN;
-		msg[n++] = (uint8_t)host_len;
-		memcpy(msg + n, host, host_len);
-		n += host_len;
-	} else {
+	if ((n = proxy_socks5_request(host, (uint16_t)port_num, msg)) == 0) {
 		log_error("host name too long for SOCKS5: %s", host);
 		return -1;
 	}
-	put_be16(msg + n, (uint16_t)port_num);
-	n += 2;
 	if (io_write_all(fd, msg, n, deadline) == -1)
 		return io_failed(p, "after the request", -1);
 	have = 0;
@@ -419,43 +429,69 @@ socks5(int fd, const struct proxy *p, const char *host, const char *port,
 	return -1;
 }
 
-static int
-http_connect(int fd, const struct proxy *p, const char *host,
-    const char *port, long long deadline)
+size_t
+proxy_http_request(const struct proxy *p, const char *host,
+    const char *port, char *buf, size_t cap)
 {
 	char target[300];
 	char cred[2 * PROXY_CRED_MAX + 2];
 	char b64[4 * ((sizeof(cred) + 2) / 3) + 1];
-	char req[sizeof(target) * 2 + sizeof(b64) + 128];
-	char buf[PROXY_HTTP_HEADERS_MAX], shown[160];
-	size_t used = 0, headers_len = 0, line_len;
-	ssize_t got;
-	int n, status = 0, rc = -1;
-	enum proxy_status st = PROXY_PARTIAL;
+	size_t len = 0;
+	int n;
 
-	if (addr_join_host_port(host, port, target, sizeof(target)) == -1) {
-		log_error("host name too long: %s", host);
-		goto out;
-	}
+	if (addr_join_host_port(host, port, target, sizeof(target)) == -1)
+		return 0;
 	b64[0] = '\0';
 	if (p->has_auth) {
 		n = snprintf(cred, sizeof(cred), "%s:%s", p->user, p->pass);
 		if (n < 0 || (size_t)n >= sizeof(cred) ||
 		    base64_encode((const uint8_t *)cred, (size_t)n, b64,
-		    sizeof(b64)) == -1) {
-			log_error("proxy credentials too long");
+		    sizeof(b64)) == -1)
 			goto out;
-		}
 	}
-	n = snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
+	n = snprintf(buf, cap, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
 	    "%s%s%s\r\n", target, target,
 	    p->has_auth ? "Proxy-Authorization: Basic " : "", b64,
 	    p->has_auth ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(req)) {
-		log_error("CONNECT request too long for %s", target);
+	if (n > 0 && (size_t)n < cap)
+		len = (size_t)n;
+	else if (cap > 0)
+		wipe(buf, cap);
+out:
+	wipe(cred, sizeof(cred));
+	wipe(b64, sizeof(b64));
+	return len;
+}
+
+/* The statuses with which an HTTP proxy says it could not reach the
+ * target: 500 (tinyproxy's "Unable to connect"), 502, 503 (squid's
+ * ERR_CONNECT_FAIL) and 504.  connect --retry tries these again; a
+ * refusal by the proxy's rules (403) or its authentication (407) never. */
+bool
+proxy_http_unreachable(int status)
+{
+	return status == 500 || status == 502 || status == 503 ||
+	    status == 504;
+}
+
+static int
+http_connect(int fd, const struct proxy *p, const char *host,
+    const char *port, long long deadline, bool *again)
+{
+	char target[300];
+	char req[PROXY_HTTP_REQUEST_MAX];
+	char buf[PROXY_HTTP_HEADERS_MAX], shown[160];
+	size_t used = 0, headers_len = 0, line_len, n;
+	ssize_t got;
+	int status = 0, rc = -1;
+	enum proxy_status st = PROXY_PARTIAL;
+
+	if (addr_join_host_port(host, port, target, sizeof(target)) == -1 ||
+	    (n = proxy_http_request(p, host, port, req, sizeof(req))) == 0) {
+		log_error("host name too long: %s", host);
 		goto out;
 	}
-	if (io_write_all(fd, req, (size_t)n, deadline) == -1) {
+	if (io_write_all(fd, req, n, deadline) == -1) {
 		io_failed(p, "after CONNECT", -1);
 		goto out;
 	}
@@ -484,6 +520,10 @@ http_connect(int fd, const struct proxy *p, const char *host,
 		rc = 0;
 		goto out;
 	}
+	if (again != NULL && proxy_http_unreachable(status)) {
+		*again = true;
+		goto out;
+	}
 	line_len = strcspn(buf, "\r\n");
 	(void)text_for_terminal((const uint8_t *)buf, line_len, shown,
 	    sizeof(shown));
@@ -492,8 +532,6 @@ http_connect(int fd, const struct proxy *p, const char *host,
 	    "check USER:PASS in the proxy URL" :
 	    "check the target and the proxy's rules");
 out:
-	wipe(cred, sizeof(cred));
-	wipe(b64, sizeof(b64));
 	wipe(req, sizeof(req));
 	return rc;
 }
@@ -506,5 +544,5 @@ proxy_handshake(int fd, const struct proxy *p, const char *host,
 		*again = false;
 	if (p->kind == PROXY_SOCKS5)
 		return socks5(fd, p, host, port, deadline, again);
-	return http_connect(fd, p, host, port, deadline);
+	return http_connect(fd, p, host, port, deadline, again);
 }

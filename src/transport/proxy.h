@@ -55,12 +55,44 @@ void proxy_clear(struct proxy *p);
  * before deadline (io.h).  On success fd carries the target's bytes: an
  * HTTP proxy's response is read up to its blank line and not a byte
  * further, so what follows stays for the session.  When the proxy says
- * the target refused or could not be reached (SOCKS replies 3, 4, 5) and
- * again is non-NULL, *again is set and nothing reported (connect
- * --retry).  Returns 0, or -1 after reporting.
+ * the target refused or could not be reached (SOCKS replies 3, 4, 5; an
+ * HTTP status for which proxy_http_unreachable() holds) and again is
+ * non-NULL, *again is set and nothing reported (connect --retry); a
+ * refusal by the proxy's rules or its authentication is always reported.
+ * Returns 0, or -1 after reporting.
  */
 int proxy_handshake(int fd, const struct proxy *p, const char *host,
     const char *port, long long deadline, bool *again);
+
+/* What the proxy is sent, without I/O (for the unit tests). */
+
+/* The longest SOCKS5 request: 4 + 1 + 255 (a domain name) + 2. */
+#define PROXY_SOCKS5_REQUEST_MAX 262
+/* Room for an HTTP CONNECT request with the longest target and
+ * credentials. */
+#define PROXY_HTTP_REQUEST_MAX 1400
+
+/*
+ * The SOCKS5 CONNECT request (RFC 1928 §4) for host:port into buf
+ * (PROXY_SOCKS5_REQUEST_MAX bytes): an IPv4 or IPv6 literal as an
+ * address, any other host as a domain name, unresolved.  Returns its
+ * length, or 0 for a host that is empty or longer than 255 bytes.
+ */
+size_t proxy_socks5_request(const char *host, uint16_t port, uint8_t *buf);
+
+/*
+ * The HTTP request "CONNECT host:port HTTP/1.1" (an IPv6 host in
+ * brackets) with its Host header and, if p has credentials, a
+ * Proxy-Authorization: Basic header, through the blank line, into buf
+ * (cap bytes, NUL-terminated).  Returns its length (without the NUL),
+ * or 0 if it does not fit (buf is wiped then).
+ */
+size_t proxy_http_request(const struct proxy *p, const char *host,
+    const char *port, char *buf, size_t cap);
+
+/* True for the HTTP statuses that mean the proxy could not reach the
+ * target (500, 502, 503, 504), which connect --retry tries again. */
+bool proxy_http_unreachable(int status);
 
 /* The parsers of what a proxy sends, without I/O (and fuzzed). */
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # endpoints.bats - endpoints other than a TCP port and stdio: Unix sockets
 # on either side (listen/connect unix:PATH, --forward unix:PATH,
-# --unix-mode), with real services behind them (Python's http.server).
+# --unix-mode), connect --local, with real services behind them (Python's
+# http.server, redis-server, sshd).
 
 load helpers
 
@@ -228,6 +229,105 @@ while True:
 sys.stdout.write(out.decode())' "$lport" up
 	assert_status 0
 	[ "$output" = "$(sha256sum <up)" ]
+}
+
+# local_port: the TCP port start_local's "listening on" line names.
+local_port() {
+	sed -n 's/^sealcat: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' local.err
+}
+
+port_open() {
+	(exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+@test "redis-cli through connect --local to redis-server behind --forward" {
+	command -v redis-server >/dev/null ||
+	    skip "redis-server is not installed (Debian: redis-server)"
+	command -v redis-cli >/dev/null ||
+	    skip "redis-cli is not installed (Debian: redis-tools)"
+	local rport
+	rport=$(free_port)
+	start_bg redis /dev/null redis-server --port "$rport" --bind 127.0.0.1 \
+	    --save '' --appendonly no --daemonize no --dir "$BATS_TEST_TMPDIR"
+	wait_until "$READY_S" port_open "$rport"
+	start_listener --allow "$CLIENT_TOKEN" -k --forward "127.0.0.1:$rport"
+	start_local --local 0 127.0.0.1 "$PORT"
+	local lport
+	lport=$(local_port)
+	[ -n "$lport" ]
+	run redis-cli -p "$lport" SET greeting 'hello through sealcat'
+	assert_status 0
+	[ "$output" = OK ]
+	run redis-cli -p "$lport" GET greeting
+	assert_status 0
+	[ "$output" = 'hello through sealcat' ]
+	# A 1 MB value both ways (-x takes the last argument from stdin),
+	# in a fresh session each time.
+	head -c 750000 /dev/urandom | base64 -w0 >big
+	run redis-cli -p "$lport" -x SET big <big
+	assert_status 0
+	[ "$output" = OK ]
+	redis-cli -p "$lport" --no-raw STRLEN big >len
+	[ "$(cat len)" = "(integer) $(wc -c <big)" ]
+	redis-cli -p "$lport" GET big | head -c "$(wc -c <big)" >got
+	assert_same_file big got
+	wait_until "$READY_S" test "$(grep -c "^sealcat: connection from" local.err)" -ge 5
+}
+
+# start_sshd: a real sshd on a free loopback port (SSHD_PORT) with a host
+# key made here and ./client_key authorized for the user running the test
+# (root in CI).  Skips, with sshd -t's reason, where sshd cannot run.
+start_sshd() {
+	[ -x /usr/sbin/sshd ] || skip "sshd is not installed (Debian: openssh-server)"
+	command -v ssh >/dev/null || skip "ssh is not installed (Debian: openssh-client)"
+	mkdir -p sshd
+	ssh-keygen -q -t ed25519 -N '' -f sshd/host_key
+	ssh-keygen -q -t ed25519 -N '' -f client_key
+	cp client_key.pub sshd/authorized_keys
+	chmod 600 sshd/authorized_keys
+	SSHD_PORT=$(free_port)
+	cat >sshd/sshd_config <<CONF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $BATS_TEST_TMPDIR/sshd/host_key
+AuthorizedKeysFile $BATS_TEST_TMPDIR/sshd/authorized_keys
+PidFile $BATS_TEST_TMPDIR/sshd/sshd.pid
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+LogLevel VERBOSE
+CONF
+	# sshd wants its privilege separation directory to exist.
+	[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || true
+	local why
+	if ! why=$(/usr/sbin/sshd -t -f sshd/sshd_config 2>&1); then
+		skip "sshd -t refuses to run here: $why"
+	fi
+	start_bg sshd /dev/null /usr/sbin/sshd -D -e -f sshd/sshd_config
+	wait_until "$READY_S" port_open "$SSHD_PORT"
+}
+
+@test "ssh through connect --local to a real sshd behind --forward" {
+	start_sshd
+	start_listener --allow "$CLIENT_TOKEN" -k --forward "127.0.0.1:$SSHD_PORT"
+	start_local --local 0 127.0.0.1 "$PORT"
+	local lport
+	lport=$(local_port)
+	[ -n "$lport" ]
+	random_file up 2000000
+	run timeout "$WATCHDOG" ssh -p "$lport" -o StrictHostKeyChecking=no \
+	    -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+	    -o IdentitiesOnly=yes -o LogLevel=ERROR -F /dev/null \
+	    -i client_key "$(id -un)@127.0.0.1" 'echo ok; sha256sum' <up
+	assert_status 0
+	[ "$output" = "ok
+$(sha256sum <up)" ]
+	assert_line_in sshd.err "Accepted publickey for $(id -un) from 127\.0\.0\.1"
+	assert_line_in local.err "^sealcat: connection from 127\.0\.0\.1:[0-9]+, to 127\.0\.0\.1:$PORT$"
 }
 
 @test "--local: bad values are usage errors" {

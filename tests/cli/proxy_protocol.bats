@@ -152,3 +152,14 @@ check_through() {
 	assert_status 2
 	assert_one_line_error "^sealcat: --proxy-protocol is for --forward — add --forward HOST:PORT or unix:PATH, or drop it — see 'sealcat listen --help'$"
 }
+
+@test "--proxy-protocol with --via: a usage error, the relay hides the client" {
+	# Refused before the relay is reached: nothing listens on port 1.
+	local v
+	for v in v1 v2; do
+		run "$SEALCAT" listen --allow-any --via 127.0.0.1:1 \
+		    --forward 127.0.0.1:80 --proxy-protocol "$v"
+		assert_status 2
+		assert_one_line_error "^sealcat: --proxy-protocol cannot name clients that come through --via \(the relay hides their addresses\) — drop --proxy-protocol, or listen on a port the clients reach — see 'sealcat listen --help'$"
+	done
+}

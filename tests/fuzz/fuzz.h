@@ -199,6 +199,32 @@ fuzz_all_zero(const void *p, size_t len)
 }
 
 /*
+ * For the targets whose input is one message after the flags byte: calls
+ * with_flag (if the flags byte has flag) or without_flag on a copy of the
+ * rest in a buffer of its exact size, so that ASan sees a read one byte
+ * too far.  An empty input does nothing.
+ */
+static inline void
+fuzz_split_copy(const uint8_t *data, size_t size, uint8_t flag,
+    void (*with_flag)(const uint8_t *p, size_t len),
+    void (*without_flag)(const uint8_t *p, size_t len))
+{
+	uint8_t *copy;
+
+	if (size < 1)
+		return;
+	/* malloc(0) may return NULL: keep one byte, use none of it. */
+	copy = malloc(size - 1 > 0 ? size - 1 : 1);
+	FUZZ_ASSERT(copy != NULL);
+	memcpy(copy, data + 1, size - 1);
+	if (data[0] & flag)
+		with_flag(copy, size - 1);
+	else
+		without_flag(copy, size - 1);
+	free(copy);
+}
+
+/*
  * Takes the next record (uint16 BE length, then that many bytes) from
  * data[*pos..size).  False when fewer than two bytes are left; a record
  * cut short by the end of the input is returned short, as a peer that

@@ -1,9 +1,8 @@
 /*
  * fuzz_proxy.c - what a hostile proxy sends connect --proxy (RFC 1928
  * §6 replies, HTTP CONNECT responses): proxy_socks5_reply() without
- * FUZZ_PROXY_HTTP in the flags byte, proxy_http_response() with it.  The
- * bytes are copied to a buffer of their exact size, so ASan sees a read
- * one byte too far.
+ * FUZZ_PROXY_HTTP in the flags byte, proxy_http_response() with it (each
+ * on an exact-size copy, fuzz_split_copy()).
  *
  * Checked: a SOCKS5 reply that parses is version 5 and exactly as long as
  * its ATYP says (no more than the input); a partial one asks for more
@@ -55,8 +54,9 @@ check_socks(const uint8_t *p, size_t len)
 }
 
 static void
-check_http(const char *p, size_t len)
+check_http(const uint8_t *bytes, size_t len)
 {
+	const char *p = (const char *)bytes;
 	int status = 0;
 	size_t headers_len = 0;
 	enum proxy_status st = proxy_http_response(p, len, &status,
@@ -84,19 +84,7 @@ check_http(const char *p, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy;
-
 	fuzz_accepted = false;
-	if (size < 1)
-		return 0;
-	/* malloc(0) may return NULL: keep one byte, use none of it. */
-	copy = malloc(size - 1 > 0 ? size - 1 : 1);
-	FUZZ_ASSERT(copy != NULL);
-	memcpy(copy, data + 1, size - 1);
-	if (data[0] & FUZZ_PROXY_HTTP)
-		check_http((const char *)copy, size - 1);
-	else
-		check_socks(copy, size - 1);
-	free(copy);
+	fuzz_split_copy(data, size, FUZZ_PROXY_HTTP, check_http, check_socks);
 	return 0;
 }

@@ -3,8 +3,8 @@
  * protocol") from a hostile client or a hostile relay.  Without
  * FUZZ_RELAY_REPLY the input after the flags byte is what a client sent
  * the relay, for rendezvous_parse_request(); with it, what a relay sent a
- * client, for rendezvous_parse_reply().  The bytes are copied to a buffer
- * of their exact size, so ASan sees a read one byte too far.
+ * client, for rendezvous_parse_reply() (each on an exact-size copy,
+ * fuzz_split_copy()).
  *
  * Checked: the status agrees with where the first LF is (none in fewer
  * than 128 bytes: partial; none in the first 128: too long); a request
@@ -112,19 +112,8 @@ check_reply(const uint8_t *p, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy;
-
 	fuzz_accepted = false;
-	if (size < 1)
-		return 0;
-	/* malloc(0) may return NULL: keep one byte, use none of it. */
-	copy = malloc(size - 1 > 0 ? size - 1 : 1);
-	FUZZ_ASSERT(copy != NULL);
-	memcpy(copy, data + 1, size - 1);
-	if (data[0] & FUZZ_RELAY_REPLY)
-		check_reply(copy, size - 1);
-	else
-		check_request(copy, size - 1);
-	free(copy);
+	fuzz_split_copy(data, size, FUZZ_RELAY_REPLY, check_reply,
+	    check_request);
 	return 0;
 }
