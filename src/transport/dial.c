@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "transport/io.h"
 #include "transport/proxy.h"
@@ -36,6 +37,14 @@ try_proxy(const struct dial *d, struct stream *st, bool *again)
 		log_error("host name too long: %s", d->host);
 		return -1;
 	}
+	/*
+	 * The peer the messages and SEALCAT_PEER_ADDR name is the target:
+	 * the proxy's own address says nothing about who answered, and the
+	 * proxy resolved the name.  A name too long for addr keeps the
+	 * proxy's address.
+	 */
+	if (st->fd != -1 && strlen(st->name) < sizeof(st->addr))
+		memcpy(st->addr, st->name, strlen(st->name) + 1);
 	return st->fd == -1 ? -1 : 0;
 }
 

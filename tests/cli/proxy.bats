@@ -126,6 +126,10 @@ start_recorder() {
 	    --proxy "socks5://127.0.0.1:$PROXY_PORT"
 	assert_status 0
 	assert_line_in <(echo "$output") "^sealcat: via proxy socks5://127\.0\.0\.1:$PROXY_PORT$"
+	# The peer is named by the target asked for, not by the proxy that
+	# carries the connection.
+	assert_line_in <(echo "$output") "^sealcat: 127\.0\.0\.1:$PORT is x25519:"
+	! grep -q "127\.0\.0\.1:$PROXY_PORT is " <<<"$output"
 	wait_bg "$LISTENER_PID"
 	assert_status 0
 	assert_same_file up listener.out
