@@ -2,7 +2,7 @@
  * progress.c - the --progress status line, see progress.h.  Pure: the
  * relay calls it with its counters and its clock, at most once per
  * PROGRESS_TTY_MS (PROGRESS_PLAIN_MS), so nothing here is on the path of
- * a byte.
+ * a byte.  The rates come from a ring of the samples the lines took.
  */
 #include "session/progress.h"
 
@@ -14,6 +14,24 @@
 /* An ETA longer than this (about 31 years) is no estimate: "-:--". */
 #define ETA_MAX_S 1000000000.0
 
+/* Remembers the counts at ms, dropping the oldest sample when the ring
+ * is full. */
+static void
+remember(struct progress *p, long long ms, uint64_t sent, uint64_t received)
+{
+	struct progress_sample *slot;
+
+	if (p->count == PROGRESS_SAMPLES) {
+		p->first = (p->first + 1) % PROGRESS_SAMPLES;
+		p->count--;
+	}
+	slot = &p->samples[(p->first + p->count) % PROGRESS_SAMPLES];
+	slot->ms = ms;
+	slot->sent = sent;
+	slot->received = received;
+	p->count++;
+}
+
 void
 progress_init(struct progress *p, bool tty, bool size_known, uint64_t size,
     long long now_ms)
@@ -23,7 +41,7 @@ progress_init(struct progress *p, bool tty, bool size_known, uint64_t size,
 	p->size_known = size_known;
 	p->size = size;
 	p->start_ms = now_ms;
-	p->sample_ms = now_ms;
+	remember(p, now_ms, 0, 0);
 	p->next_ms = now_ms + (tty ? PROGRESS_TTY_MS : PROGRESS_PLAIN_MS);
 }
 
@@ -142,39 +160,34 @@ progress_percent(uint64_t done, uint64_t size)
 	return (unsigned)whole * 100 + tens * 10 + ones;
 }
 
-/* The new rate of a direction: the first sample as it is, then smoothed
- * with the weight of its interval (an EWMA that does not care how often
- * it is sampled). */
-static double
-smooth(bool have_rate, double rate, double now_rate, long long dt_ms)
-{
-	double weight;
-
-	if (!have_rate)
-		return now_rate;
-	weight = (double)dt_ms / (double)(dt_ms + PROGRESS_SMOOTH_MS);
-	return rate + (now_rate - rate) * weight;
-}
-
+/*
+ * The rates from the oldest sample at most PROGRESS_WINDOW_MS old (or the
+ * newest, when all are older: lines PROGRESS_PLAIN_MS apart) to now; then
+ * now becomes a sample.
+ */
 static void
 sample(struct progress *p, uint64_t sent, uint64_t received,
     long long now_ms)
 {
-	long long dt = now_ms - p->sample_ms;
-	double per_ms;
+	const struct progress_sample *base = NULL, *s;
+	double per_s;
 
-	if (dt <= 0 || sent < p->sample_sent ||
-	    received < p->sample_received)
+	for (size_t i = 0; i < p->count && base == NULL; i++) {
+		s = &p->samples[(p->first + i) % PROGRESS_SAMPLES];
+		if (now_ms - s->ms <= PROGRESS_WINDOW_MS)
+			base = s;
+	}
+	if (base == NULL && p->count > 0)
+		base = &p->samples[(p->first + p->count - 1) %
+		    PROGRESS_SAMPLES];
+	if (base == NULL || now_ms <= base->ms || sent < base->sent ||
+	    received < base->received)
 		return;
-	per_ms = 1000.0 / (double)dt;
-	p->rate_sent = smooth(p->have_rate, p->rate_sent,
-	    (double)(sent - p->sample_sent) * per_ms, dt);
-	p->rate_received = smooth(p->have_rate, p->rate_received,
-	    (double)(received - p->sample_received) * per_ms, dt);
+	per_s = 1000.0 / (double)(now_ms - base->ms);
+	p->rate_sent = (double)(sent - base->sent) * per_s;
+	p->rate_received = (double)(received - base->received) * per_s;
 	p->have_rate = true;
-	p->sample_ms = now_ms;
-	p->sample_sent = sent;
-	p->sample_received = received;
+	remember(p, now_ms, sent, received);
 }
 
 /* Whole seconds, rounded up: an ETA of 0:00 means done.  s is at most

@@ -13,7 +13,8 @@
  *     sent 3.00 MiB, received 0 B, 1.00 MiB/s average, 0:03, 100%
  *
  * Sizes are in powers of 1024 with three significant digits.  The rate is
- * both directions together, smoothed over about PROGRESS_SMOOTH_MS.  The
+ * both directions together over the last PROGRESS_WINDOW_MS (on a
+ * terminal), or since the line before (elsewhere).  The
  * percentage and the ETA appear when the size of the transfer is known
  * (--size, or a regular file on stdin); they count the direction that has
  * carried more bytes, which in a one-way transfer is the transfer.
@@ -29,12 +30,21 @@
 #define PROGRESS_TTY_MS 250
 /* Elsewhere (a pipe, a file, the journal) a plain line this often. */
 #define PROGRESS_PLAIN_MS 5000
-/* The time constant of the rate's smoothing. */
-#define PROGRESS_SMOOTH_MS 2000
+/* The current rate is measured over this long, from the samples the
+ * lines take: PROGRESS_SAMPLES of them cover it at PROGRESS_TTY_MS. */
+#define PROGRESS_WINDOW_MS 2000
+#define PROGRESS_SAMPLES (PROGRESS_WINDOW_MS / PROGRESS_TTY_MS)
 /* Room for the longest line, with its terminating NUL. */
 #define PROGRESS_LINE_MAX 128
 /* A percentage above this (a --size far too small) is shown as this. */
 #define PROGRESS_PERCENT_MAX 999
+
+/* The byte counts at a moment, for the rates. */
+struct progress_sample {
+	long long ms;
+	uint64_t sent;
+	uint64_t received;
+};
 
 struct progress {
 	bool tty;		/* redrawn in place every PROGRESS_TTY_MS */
@@ -42,11 +52,12 @@ struct progress {
 	uint64_t size;		/* the transfer's bytes, if size_known */
 	long long start_ms;
 	long long next_ms;	/* the next line is due then */
-	long long sample_ms;	/* the last sample, for the rates */
-	uint64_t sample_sent;
-	uint64_t sample_received;
+	/* The last samples, oldest first from samples[first]: a ring. */
+	struct progress_sample samples[PROGRESS_SAMPLES];
+	size_t first;
+	size_t count;
 	bool have_rate;
-	double rate_sent;	/* bytes per second, smoothed */
+	double rate_sent;	/* bytes per second, just now */
 	double rate_received;
 };
 

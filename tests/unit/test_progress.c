@@ -21,6 +21,15 @@ is_text(const char *got, const char *want, const char *what)
 		printf("#   got \"%s\"\n", got);
 }
 
+/* Equal but for rounding in the last bits. */
+static bool
+near(double got, double want)
+{
+	double d = got > want ? got - want : want - got;
+
+	return d <= 1e-9 * (want > 0 ? want : 1);
+}
+
 static void
 test_bytes(void)
 {
@@ -161,28 +170,35 @@ test_rate(void)
 {
 	struct progress p;
 	char line[PROGRESS_LINE_MAX];
-	double r1, r2, r3;
+	double r1, r2;
 
 	progress_init(&p, true, false, 0, 0);
 	progress_line(&p, MIB, 0, 1000, false, line, sizeof(line));
-	ok(p.rate_sent == (double)MIB && p.rate_received == 0.0,
-	    "rate: the first sample is taken as it is (1 MiB in 1 s)");
-	progress_line(&p, 2 * MIB, 0, 2000, false, line, sizeof(line));
-	ok(p.rate_sent == (double)MIB, "rate: a steady 1 MiB/s stays");
-	/* The stream stalls: the rate falls, but smoothly. */
-	progress_line(&p, 2 * MIB, 0, 2250, false, line, sizeof(line));
+	ok(near(p.rate_sent, (double)MIB) && p.rate_received == 0.0,
+	    "rate: the first line measures from the start (1 MiB in 1 s)");
+	progress_line(&p, 2 * MIB, MIB, 2000, false, line, sizeof(line));
+	ok(near(p.rate_sent, (double)MIB) &&
+	    near(p.rate_received, (double)MIB / 2),
+	    "rate: each direction over the last %d ms (sent 1 MiB/s, "
+	    "received 0.5 MiB/s)", PROGRESS_WINDOW_MS);
+	/* The stream stalls: the rate falls as the window moves on. */
+	progress_line(&p, 2 * MIB, MIB, 2250, false, line, sizeof(line));
 	r1 = p.rate_sent;
-	progress_line(&p, 2 * MIB, 0, 2500, false, line, sizeof(line));
+	progress_line(&p, 2 * MIB, MIB, 2500, false, line, sizeof(line));
 	r2 = p.rate_sent;
-	ok(r1 < (double)MIB && r1 > 0.8 * (double)MIB && r2 < r1,
-	    "rate: a stall of 250 ms lowers it a little (%.0f), 500 ms more "
-	    "(%.0f)", r1, r2);
-	progress_line(&p, 2 * MIB, 0, 22500, false, line, sizeof(line));
-	r3 = p.rate_sent;
-	ok(r3 < 0.1 * (double)MIB, "rate: a long stall (20 s) brings it "
-	    "near 0 (%.0f)", r3);
-	/* Weighted by time: one sample of 2 s moves it as much as eight
-	 * of 250 ms do, near enough. */
+	ok(near(r1, (double)MIB / 1.25) && near(r2, (double)MIB / 1.5),
+	    "rate: a stall of 250 ms lowers it (1 MiB in 1.25 s), 500 ms "
+	    "more (1 MiB in 1.5 s)");
+	progress_line(&p, 2 * MIB, MIB, 4500, false, line, sizeof(line));
+	ok(p.rate_sent == 0.0 && p.rate_received == 0.0,
+	    "rate: 0 once the stall fills the window");
+	progress_line(&p, 2 * MIB + 600, MIB, 10500, false, line,
+	    sizeof(line));
+	ok(near(p.rate_sent, 100.0), "rate: lines further apart than the "
+	    "window measure from the line before (600 B in 6 s)");
+
+	/* The same stream sampled twice or nine times in 2 s: the same
+	 * rate, over the same window. */
 	progress_init(&p, true, false, 0, 0);
 	progress_line(&p, 0, 0, 1000, false, line, sizeof(line));
 	progress_line(&p, 2 * MIB, 0, 3000, false, line, sizeof(line));
@@ -193,10 +209,15 @@ test_rate(void)
 		progress_line(&p, (uint64_t)i * MIB / 4, 0, 1000 + i * 250,
 		    false, line, sizeof(line));
 	r2 = p.rate_sent;
-	ok(r1 > 0.4 * (double)MIB && r2 > 0.4 * (double)MIB &&
-	    r1 < (double)MIB && r2 < (double)MIB && r1 / r2 < 1.25 &&
-	    r2 / r1 < 1.25, "rate: smoothing depends on time, not on how "
-	    "often it is sampled (%.0f, %.0f)", r1, r2);
+	ok(near(r1, (double)MIB) && near(r2, (double)MIB), "rate: how often "
+	    "it is sampled does not change it (%.0f, %.0f)", r1, r2);
+	/* After many lines the ring has wrapped; the window still holds. */
+	progress_init(&p, true, false, 0, 0);
+	for (int i = 1; i <= 100; i++)
+		progress_line(&p, (uint64_t)i * 1000, 0, i * 250, false, line,
+		    sizeof(line));
+	ok(near(p.rate_sent, 4000.0), "rate: 100 lines on (the ring "
+	    "wrapped), 1000 B every 250 ms is 4000 B/s");
 	/* No time passed: no sample, no division by zero. */
 	progress_init(&p, true, false, 0, 500);
 	progress_line(&p, MIB, MIB, 500, false, line, sizeof(line));
@@ -250,7 +271,7 @@ test_lines(void)
 	is_text(line, "sent 0 B, received 0 B, 0 B/s, 0:00, 0%, ETA -:--",
 	    "nothing moved yet: ETA unknown");
 	progress_line(&p, 1000, 0, 500, false, line, sizeof(line));
-	is_text(line, "sent 0.98 KiB, received 0 B, 444 B/s, 0:00, 100%",
+	is_text(line, "sent 0.98 KiB, received 0 B, 1.95 KiB/s, 0:00, 100%",
 	    "all there before the end: 100%, no ETA");
 
 	/* The widest figures under 100 hours and 1000 GiB fit 80 columns
