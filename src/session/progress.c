@@ -33,12 +33,12 @@ remember(struct progress *p, long long ms, uint64_t sent, uint64_t received)
 }
 
 void
-progress_init(struct progress *p, bool tty, bool size_known, uint64_t size,
-    long long now_ms)
+progress_init(struct progress *p, bool tty, enum progress_size size_of,
+    uint64_t size, long long now_ms)
 {
 	memset(p, 0, sizeof(*p));
 	p->tty = tty;
-	p->size_known = size_known;
+	p->size_of = size_of;
 	p->size = size;
 	p->start_ms = now_ms;
 	remember(p, now_ms, 0, 0);
@@ -205,13 +205,14 @@ static int
 size_part(const struct progress *p, uint64_t sent, uint64_t received,
     bool final, char *out, size_t out_cap)
 {
-	uint64_t done = sent >= received ? sent : received;
-	double rate = sent >= received ? p->rate_sent : p->rate_received;
+	bool by_sent = p->size_of == PROGRESS_SIZE_SENT || sent >= received;
+	uint64_t done = by_sent ? sent : received;
+	double rate = by_sent ? p->rate_sent : p->rate_received;
 	unsigned percent;
 	char eta[32];
 	double eta_s;
 
-	if (!p->size_known)
+	if (p->size_of == PROGRESS_SIZE_UNKNOWN)
 		return put(out, out_cap, snprintf(out, out_cap, "%s", ""));
 	percent = progress_percent(done, p->size);
 	if (final || done >= p->size)

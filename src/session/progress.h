@@ -15,9 +15,10 @@
  * Sizes are in powers of 1024 with three significant digits.  The rate is
  * both directions together over the last PROGRESS_WINDOW_MS (on a
  * terminal), or since the line before (elsewhere).  The
- * percentage and the ETA appear when the size of the transfer is known
- * (--size, or a regular file on stdin); they count the direction that has
- * carried more bytes, which in a one-way transfer is the transfer.
+ * percentage and the ETA appear when the size of the transfer is known:
+ * a regular file on stdin gives the size of what we send; --size that of
+ * the direction that has carried more bytes, which in a one-way transfer
+ * is the transfer, whichever end is told.
  */
 #ifndef SEALCAT_PROGRESS_H
 #define SEALCAT_PROGRESS_H
@@ -46,10 +47,17 @@ struct progress_sample {
 	uint64_t received;
 };
 
+/* What the size of a transfer is the size of. */
+enum progress_size {
+	PROGRESS_SIZE_UNKNOWN,	/* no percentage, no ETA */
+	PROGRESS_SIZE_SENT,	/* our stream (a file on stdin) */
+	PROGRESS_SIZE_EITHER	/* the direction that carried more (--size) */
+};
+
 struct progress {
 	bool tty;		/* redrawn in place every PROGRESS_TTY_MS */
-	bool size_known;
-	uint64_t size;		/* the transfer's bytes, if size_known */
+	enum progress_size size_of;
+	uint64_t size;		/* the transfer's bytes, if known */
 	long long start_ms;
 	long long next_ms;	/* the next line is due then */
 	/* The last samples, oldest first from samples[first]: a ring. */
@@ -63,9 +71,9 @@ struct progress {
 
 /*
  * Starts the clock at now_ms.  tty: a terminal, redrawn in place; else
- * plain lines.  size_known: size bytes are to go (one way).
+ * plain lines.  size bytes are to go, in the direction size_of says.
  */
-void progress_init(struct progress *p, bool tty, bool size_known,
+void progress_init(struct progress *p, bool tty, enum progress_size size_of,
     uint64_t size, long long now_ms);
 
 /* True if a line is due at now_ms. */

@@ -845,24 +845,27 @@ show_progress(struct relay *r, long long now, bool final)
 
 /*
  * --progress: starts the clock, with the size of the transfer if it is
- * known: --size, else the rest of a regular file we read.
+ * known: --size, else the rest of a regular file we send.
  */
 static void
 start_progress(struct relay *r)
 {
-	bool size_known = r->opts.size_known;
-	uint64_t size = r->opts.size;
+	enum progress_size size_of = PROGRESS_SIZE_UNKNOWN;
+	uint64_t size = 0;
 	struct stat st;
 	off_t offset;
 
-	if (!size_known && r->in_open && fstat(r->local->in_fd, &st) == 0 &&
+	if (r->opts.size_known) {
+		size_of = PROGRESS_SIZE_EITHER;
+		size = r->opts.size;
+	} else if (r->in_open && fstat(r->local->in_fd, &st) == 0 &&
 	    S_ISREG(st.st_mode) &&
 	    (offset = lseek(r->local->in_fd, 0, SEEK_CUR)) != -1) {
-		size_known = true;
+		size_of = PROGRESS_SIZE_SENT;
 		size = offset < st.st_size ? (uint64_t)(st.st_size - offset) :
 		    0;
 	}
-	progress_init(&r->progress, isatty(STDERR_FILENO), size_known, size,
+	progress_init(&r->progress, isatty(STDERR_FILENO), size_of, size,
 	    io_now_ms());
 }
 

@@ -142,7 +142,7 @@ test_due(void)
 	struct progress p;
 	char line[PROGRESS_LINE_MAX];
 
-	progress_init(&p, true, false, 0, 10000);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 10000);
 	ok(!progress_due(&p, 10000) && !progress_due(&p, 10249),
 	    "tty: no line before %d ms", PROGRESS_TTY_MS);
 	ok(progress_due(&p, 10250) && progress_next(&p) == 10250,
@@ -156,7 +156,7 @@ test_due(void)
 	ok(progress_next(&p) == 11250, "tty: drawn late at 1000 ms, the next "
 	    "is due 250 ms after that, not at once");
 
-	progress_init(&p, false, false, 0, 0);
+	progress_init(&p, false, PROGRESS_SIZE_UNKNOWN, 0, 0);
 	ok(!progress_due(&p, 4999) && progress_due(&p, 5000),
 	    "no tty: the first plain line is due at %d ms",
 	    PROGRESS_PLAIN_MS);
@@ -172,7 +172,7 @@ test_rate(void)
 	char line[PROGRESS_LINE_MAX];
 	double r1, r2;
 
-	progress_init(&p, true, false, 0, 0);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 0);
 	progress_line(&p, MIB, 0, 1000, false, line, sizeof(line));
 	ok(near(p.rate_sent, (double)MIB) && p.rate_received == 0.0,
 	    "rate: the first line measures from the start (1 MiB in 1 s)");
@@ -199,11 +199,11 @@ test_rate(void)
 
 	/* The same stream sampled twice or nine times in 2 s: the same
 	 * rate, over the same window. */
-	progress_init(&p, true, false, 0, 0);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 0);
 	progress_line(&p, 0, 0, 1000, false, line, sizeof(line));
 	progress_line(&p, 2 * MIB, 0, 3000, false, line, sizeof(line));
 	r1 = p.rate_sent;
-	progress_init(&p, true, false, 0, 0);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 0);
 	progress_line(&p, 0, 0, 1000, false, line, sizeof(line));
 	for (int i = 1; i <= 8; i++)
 		progress_line(&p, (uint64_t)i * MIB / 4, 0, 1000 + i * 250,
@@ -212,14 +212,14 @@ test_rate(void)
 	ok(near(r1, (double)MIB) && near(r2, (double)MIB), "rate: how often "
 	    "it is sampled does not change it (%.0f, %.0f)", r1, r2);
 	/* After many lines the ring has wrapped; the window still holds. */
-	progress_init(&p, true, false, 0, 0);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 0);
 	for (int i = 1; i <= 100; i++)
 		progress_line(&p, (uint64_t)i * 1000, 0, i * 250, false, line,
 		    sizeof(line));
 	ok(near(p.rate_sent, 4000.0), "rate: 100 lines on (the ring "
 	    "wrapped), 1000 B every 250 ms is 4000 B/s");
 	/* No time passed: no sample, no division by zero. */
-	progress_init(&p, true, false, 0, 500);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 500);
 	progress_line(&p, MIB, MIB, 500, false, line, sizeof(line));
 	ok(!p.have_rate, "rate: a line at the start takes no sample");
 }
@@ -230,7 +230,7 @@ test_lines(void)
 	struct progress p;
 	char line[PROGRESS_LINE_MAX];
 
-	progress_init(&p, true, false, 0, 0);
+	progress_init(&p, true, PROGRESS_SIZE_UNKNOWN, 0, 0);
 	ok(progress_line(&p, 3 * MIB / 2, 0, 3000, false, line,
 	    sizeof(line)) == 0, "line without a size: fits");
 	is_text(line, "sent 1.50 MiB, received 0 B, 512 KiB/s, 0:03",
@@ -240,7 +240,7 @@ test_lines(void)
 	is_text(line, "sent 3.00 MiB, received 0 B, 512 KiB/s average, 0:06",
 	    "final line without a size: the average rate");
 
-	progress_init(&p, true, true, 4 * MIB, 0);
+	progress_init(&p, true, PROGRESS_SIZE_EITHER, 4 * MIB, 0);
 	progress_line(&p, MIB, 0, 1000, false, line, sizeof(line));
 	is_text(line, "sent 1.00 MiB, received 0 B, 1.00 MiB/s, 0:01, 25%, "
 	    "ETA 0:03", "line with a size: percentage and ETA (3 MiB at 1 "
@@ -253,20 +253,32 @@ test_lines(void)
 	progress_line(&p, 4 * MIB, 0, 62000, true, line, sizeof(line));
 	is_text(line, "sent 4.00 MiB, received 0 B, 66.1 KiB/s average, 1:02, "
 	    "100%", "final line with a size: 100%, no ETA");
-	progress_init(&p, true, true, 4 * MIB + 1, 0);
+	progress_init(&p, true, PROGRESS_SIZE_EITHER, 4 * MIB + 1, 0);
 	progress_line(&p, MIB, 0, 1000, false, line, sizeof(line));
 	ok(strstr(line, ", ETA 0:04") != NULL, "ETA rounded up: a byte more "
 	    "than 3 s' worth is 0:04 (%s)", line);
 
 	/* A receiver counts what it receives. */
-	progress_init(&p, false, true, 1000, 0);
+	progress_init(&p, false, PROGRESS_SIZE_EITHER, 1000, 0);
 	progress_line(&p, 10, 500, 5000, false, line, sizeof(line));
 	is_text(line, "sent 10 B, received 500 B, 102 B/s, 0:05, 50%, ETA "
 	    "0:05", "line with a size: the direction that carried more "
 	    "counts");
 
+	/* The size of our input counts what we send, even when more
+	 * arrives. */
+	progress_init(&p, false, PROGRESS_SIZE_SENT, 1000, 0);
+	progress_line(&p, 250, 5000, 5000, false, line, sizeof(line));
+	is_text(line, "sent 250 B, received 4.88 KiB, 1.03 KiB/s, 0:05, 25%, "
+	    "ETA 0:15", "line with the size of our input: what we sent "
+	    "counts");
+	progress_line(&p, 1000, 9000, 10000, true, line, sizeof(line));
+	is_text(line, "sent 0.98 KiB, received 8.79 KiB, 0.98 KiB/s average, "
+	    "0:10, 100%", "final line with the size of our input: 100%, not "
+	    "900%");
+
 	/* No rate yet: no ETA. */
-	progress_init(&p, true, true, 1000, 0);
+	progress_init(&p, true, PROGRESS_SIZE_EITHER, 1000, 0);
 	progress_line(&p, 0, 0, 250, false, line, sizeof(line));
 	is_text(line, "sent 0 B, received 0 B, 0 B/s, 0:00, 0%, ETA -:--",
 	    "nothing moved yet: ETA unknown");
@@ -277,12 +289,12 @@ test_lines(void)
 	/* The widest figures under 100 hours and 1000 GiB fit 80 columns
 	 * (log_status() shows it on a terminal as it is); the extremes fit
 	 * the buffer. */
-	progress_init(&p, true, true, 4000 * MIB, 0);
+	progress_init(&p, true, PROGRESS_SIZE_EITHER, 4000 * MIB, 0);
 	ok(progress_line(&p, 1000 * MIB, 1000 * MIB, 359999000LL, false,
 	    line, sizeof(line)) == 0 && strstr(line, "0.98 GiB") != NULL &&
 	    strstr(line, "99:59:59") != NULL && strlen(line) < 80,
 	    "a wide line fits 79 columns: %s", line);
-	progress_init(&p, true, true, UINT64_MAX, 0);
+	progress_init(&p, true, PROGRESS_SIZE_EITHER, UINT64_MAX, 0);
 	ok(progress_line(&p, UINT64_MAX / 3, UINT64_MAX / 5, 1LL << 50, false,
 	    line, sizeof(line)) == 0, "the widest line fits the buffer: %s",
 	    line);
