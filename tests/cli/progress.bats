@@ -291,3 +291,20 @@ tmux_connect() {
 	[ "$(grep -n 'average' listener.err | cut -d: -f1)" -lt \
 	    "$(grep -n 'sent 2097157 bytes' listener.err | cut -d: -f1)" ]
 }
+
+@test "listen -k --progress on stdio: each session in turn has its own final line" {
+	random_file one 100000
+	random_file two 200000
+	start_listener --allow "$CLIENT_TOKEN" --recv-only -k --progress
+	run connect_io one /dev/null --peer "$SERVER_TOKEN" -q
+	assert_status 0
+	run connect_io two /dev/null --peer "$SERVER_TOKEN" -q
+	assert_status 0
+	wait_for_line listener.err '^sealcat: sent 0 B, received 195 KiB, .*/s average, 0:[0-9]{2}$'
+	[ "$(grep -c ' average, ' listener.err)" -eq 2 ]
+	grep ' average, ' listener.err | head -n 1 |
+	    grep -Eq '^sealcat: sent 0 B, received 97.7 KiB, .*/s average, 0:[0-9]{2}$'
+	# Each connect exited 0: its stream was written out before DONE.
+	cat one two >both
+	assert_same_file both listener.out
+}
