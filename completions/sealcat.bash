@@ -21,15 +21,15 @@ _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
 	--passphrase-file -e --exec --forward --proxy-protocol --max-conns --unix-mode -w --timeout --idle --keepalive
-	--code-words --code-tries --rekey-interval --via'
+	--code-words --code-tries --rekey-interval --via --size'
 _sealcat_listen_flags='--allow-any --code --pair -k --keep-open --inetd --recv-only --send-only
-	--exit-with-peer --fsync -4 -6 -v --verbose -q --quiet -h --help'
+	--exit-with-peer --fsync --progress -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_connect_args='-p --peer -i --identity --suite --passphrase-file
 	-e --exec --local --max-conns --unix-mode --retry --proxy -w --timeout --idle
-	--keepalive --code --rekey-interval --via'
+	--keepalive --code --rekey-interval --via --size'
 _sealcat_connect_flags='--trust-new --pair --recv-only --send-only --exit-with-peer
-	--fsync -4 -6 -v --verbose -q --quiet -h --help'
+	--fsync --progress -4 -6 -v --verbose -q --quiet -h --help'
 
 _sealcat_peers_args=''
 _sealcat_peers_flags='-q --quiet -h --help'

@@ -81,9 +81,13 @@ complete -c sealcat -n $c -l idle -x -d 'give up after SECS without traffic'
 complete -c sealcat -n $c -l keepalive -x -d 'send a keepalive every SECS'
 complete -c sealcat -n $c -l rekey-interval -x \
     -d 'fresh keys every SECS (3600; 0: by volume only)'
+complete -c sealcat -n $c -l progress \
+    -d 'show a status line on stderr: bytes, rate, time'
+complete -c sealcat -n $c -l size -x \
+    -d 'with --progress: the size of the transfer (K, M, G, T)'
 complete -c sealcat -n $c -s 4 -d 'IPv4 only'
 complete -c sealcat -n $c -s 6 -d 'IPv6 only'
-complete -c sealcat -n $c -s v -l verbose -d 'report progress on stderr'
+complete -c sealcat -n $c -s v -l verbose -d 'report each step on stderr'
 complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 
 # listen
@@ -165,7 +169,7 @@ complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 # True while connect has no operand yet (the next one is the host).
 function __sealcat_connect_wants_host
     set -l args -p --peer -i --identity --suite --passphrase-file -e --exec \
-        -w --timeout --idle --keepalive --rekey-interval
+        -w --timeout --idle --keepalive --rekey-interval --size
     set -l seen_connect 0
     set -l skip 0
     for t in (commandline -opc)[2..-1]

@@ -11,6 +11,12 @@
 #include <unistd.h>
 
 static enum log_level level = LOG_NORMAL;
+/* A status line is on the terminal, without a newline after it. */
+static bool status_shown;
+
+/* Erases the status line: back to its start, clear to the end of the
+ * line. */
+#define CLEAR_LINE "\r\033[K"
 
 void
 log_set_level(enum log_level l)
@@ -27,14 +33,19 @@ log_verbose_enabled(void)
 static void
 emit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
+	/* The message replaces a status line on the terminal; the next one
+	 * is drawn below it. */
+	const char *clear = status_shown ? CLEAR_LINE : "";
+	int start = (int)strlen(clear);
 	char msg[900];
 	char line[1024];
 	int n;
 
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
-	n = snprintf(line, sizeof(line), "sealcat: %s%s%s%s\n", prefix, msg,
-	    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
+	n = snprintf(line, sizeof(line), "%ssealcat: %s%s%s%s\n", clear,
+	    prefix, msg, suffix != NULL ? ": " : "",
+	    suffix != NULL ? suffix : "");
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
@@ -42,9 +53,10 @@ emit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 		line[n - 1] = '\n';
 	}
 	/* Keep it one line whatever the arguments held. */
-	for (int i = 0; i < n - 1; i++)
+	for (int i = start; i < n - 1; i++)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
+	status_shown = false;
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
@@ -104,4 +116,24 @@ log_verbose(const char *fmt, ...)
 	va_start(ap, fmt);
 	emit("", fmt, ap, NULL);
 	va_end(ap);
+}
+
+void
+log_status(const char *text, unsigned columns, bool final)
+{
+	char line[1024];
+	/* The last column stays free: a line that fills it wraps on some
+	 * terminals, and "\r" would then redraw the next line only. */
+	int width = columns > 1 ? (int)columns - 1 : 0;
+	int n;
+
+	if (columns == 0)
+		n = snprintf(line, sizeof(line), "sealcat: %s\n", text);
+	else
+		n = snprintf(line, sizeof(line), "\r%.*s\033[K%s", width, text,
+		    final ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	status_shown = columns > 0 && !final;
+	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

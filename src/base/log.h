@@ -2,11 +2,14 @@
  * log.h - the one way sealcat reports errors and progress.
  *
  * Every message is one line on stderr: "sealcat: <what happened>[: <why>]
- * [— <what to do>]".  The only process-wide state is the program name and the
- * verbosity level.
+ * [— <what to do>]".  The only process-wide state is the program name, the
+ * verbosity level and whether a status line (--progress) is on the
+ * terminal.
  */
 #ifndef SEALCAT_LOG_H
 #define SEALCAT_LOG_H
+
+#include <stdbool.h>
 
 enum log_level {
 	LOG_QUIET = -1,		/* -q: errors only */
@@ -39,5 +42,16 @@ void log_info(const char *fmt, ...)
 /* Prints "sealcat: <fmt>" only with -v. */
 void log_verbose(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+
+/*
+ * Shows text as the status line of --progress, whatever the verbosity.
+ * On a terminal (columns > 0) it is drawn over the previous one: "\r",
+ * the text cut to columns - 1, clear to the end of the line, and no
+ * "sealcat: " (it is the only line that changes in place, and needs the
+ * room); the next message clears it before it is printed.  final ends it
+ * with a newline, so it stays.  columns 0: "sealcat: <text>", a plain line
+ * of its own, as in a log.
+ */
+void log_status(const char *text, unsigned columns, bool final);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cmd/cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +103,11 @@ static const char help_pubkey[] =
 "      --keepalive SECS   send a keepalive every SECS (off)\n" \
 "      --rekey-interval SECS\n" \
 "                         fresh keys every SECS (3600; 0: by volume only)\n" \
+"      --progress         show a status line on stderr: bytes, rate, time\n" \
+"      --size BYTES       with --progress: the size of the transfer, for a\n" \
+"                         percentage and an ETA (K, M, G, T allowed)\n" \
 "  -4, -6                 IPv4 or IPv6 only\n" \
-"  -v, --verbose          report progress on stderr\n" \
+"  -v, --verbose          report each step on stderr\n" \
 "  -q, --quiet            report errors only\n" \
 "  -h, --help             show this help\n"
 
@@ -360,6 +364,49 @@ cli_port(const char *option, const char *arg)
 }
 
 int
+cli_bytes(const char *option, const char *arg, uint64_t min, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	char digits[24], from[40] = "";
+	size_t len = strlen(arg);
+	const char *unit;
+	unsigned long v;
+	uint64_t scale = 1;
+
+	if (len > 0 && (unit = strchr(units, arg[len - 1])) != NULL &&
+	    *unit != '\0') {
+		for (const char *u = units; u <= unit; u++)
+			scale *= 1024;
+		len--;
+	}
+	if (len == 0 || strspn(arg, "0123456789") != len)
+		goto bad;
+	if (len >= sizeof(digits))
+		goto too_large;
+	memcpy(digits, arg, len);
+	digits[len] = '\0';
+	if (parse_number(digits, 0, ULONG_MAX, &v) == -1 ||
+	    (uint64_t)v > UINT64_MAX / scale)
+		goto too_large;
+	if ((uint64_t)v * scale < min)
+		goto bad;
+	*out = (uint64_t)v * scale;
+	return 0;
+too_large:
+	log_error("%s: '%s' is too large for a byte count — use less than "
+	    "16 EiB (16777216T)", option, arg);
+	return -1;
+bad:
+	if (min > 0)
+		snprintf(from, sizeof(from), " from %llu",
+		    (unsigned long long)min);
+	log_error("%s: '%s' is not a byte count — use a whole number%s, "
+	    "optionally followed by K, M, G or T (powers of 1024)", option,
+	    arg, from);
+	return -1;
+}
+
+int
 cli_mode(const char *option, const char *arg, mode_t *out)
 {
 	unsigned long v = 0;
@@ -463,6 +510,14 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 	case CLI_OPT_FSYNC:
 		p->fsync = true;
 		return 1;
+	case CLI_OPT_PROGRESS:
+		p->progress = true;
+		return 1;
+	case CLI_OPT_SIZE:
+		if (cli_bytes("--size", arg, 0, &p->size) == -1)
+			return -1;
+		p->size_set = true;
+		return 1;
 	case CLI_OPT_REKEY_INTERVAL:
 		return rekey_interval(arg, &p->rekey_interval_s) == -1 ? -1 :
 		    1;
@@ -500,6 +555,11 @@ cli_pipe_check(const struct pipe_opts *p, const char *subcommand)
 	if (p->recv_only && p->send_only) {
 		cli_usage(subcommand, "--recv-only and --send-only together "
 		    "would relay nothing — use one of them");
+		return -1;
+	}
+	if (p->size_set && !p->progress) {
+		cli_usage(subcommand, "--size is for --progress — add "
+		    "--progress, or drop --size");
 		return -1;
 	}
 	log_set_level((enum log_level)p->verbosity);

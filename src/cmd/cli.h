@@ -7,6 +7,7 @@
 #define SEALCAT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -66,6 +67,10 @@ int cli_seconds(const char *option, const char *arg, unsigned *out);
 int cli_count(const char *option, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 int cli_port(const char *option, const char *arg);
+/* A byte count: a whole number with an optional K, M, G or T (powers of
+ * 1024), at least min and at most 2^64 - 1. */
+int cli_bytes(const char *option, const char *arg, uint64_t min,
+    uint64_t *out);
 /* Octal permission bits, 0 to 0777 ("0660", "660"). */
 int cli_mode(const char *option, const char *arg, mode_t *out);
 int cli_suite(const char *arg, const struct suite **out);
@@ -90,6 +95,9 @@ struct pipe_opts {
 					 * REKEY_INTERVAL_DEFAULT), 0: off */
 	int family;			/* AF_UNSPEC, or AF_INET/AF_INET6 */
 	int verbosity;			/* enum log_level */
+	bool progress;			/* --progress */
+	bool size_set;			/* --size BYTES: size */
+	uint64_t size;
 };
 
 #define CLI_TIMEOUT_DEFAULT 10
@@ -106,6 +114,8 @@ enum {
 	CLI_OPT_PASSPHRASE_FILE,
 	CLI_OPT_FSYNC,
 	CLI_OPT_REKEY_INTERVAL,
+	CLI_OPT_PROGRESS,
+	CLI_OPT_SIZE,
 	CLI_OPT_FIRST_FREE
 };
 
@@ -129,6 +139,8 @@ enum {
 	{ "keepalive", required_argument, NULL, CLI_OPT_KEEPALIVE }, \
 	{ "rekey-interval", required_argument, NULL, \
 	    CLI_OPT_REKEY_INTERVAL }, \
+	{ "progress", no_argument, NULL, CLI_OPT_PROGRESS }, \
+	{ "size", required_argument, NULL, CLI_OPT_SIZE }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "help", no_argument, NULL, 'h' }
@@ -144,7 +156,8 @@ int cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
     const char *arg);
 
 /* Checks the shared options against each other after parsing; applies -v
- * and -q.  Returns 0, or -1 after reporting a usage error. */
+ * and -q (which leaves --progress on: it was asked for by name).  Returns
+ * 0, or -1 after reporting a usage error. */
 int cli_pipe_check(const struct pipe_opts *p, const char *subcommand);
 
 /*

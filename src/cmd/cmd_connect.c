@@ -282,6 +282,9 @@ parse(int argc, char **argv, struct connect_opts *o)
 	if (o->local != NULL && o->pipe.exec_cmd != NULL)
 		return cli_usage(CMD, "--local and --exec exclude each other — "
 		    "pick one");
+	if (o->local != NULL && o->pipe.progress)
+		return cli_usage(CMD, "--progress shows one session, and "
+		    "--local serves many at once — drop --progress");
 	if (o->unix_mode_set && o->local_unix == NULL)
 		return cli_usage(CMD, "--unix-mode is for --local unix:PATH");
 	if (o->trust_new && o->peer_count > 0)
@@ -534,6 +537,9 @@ cmd_connect(int argc, char **argv)
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.relay.fsync = o.pipe.fsync;
 	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
+	co.relay.progress = o.pipe.progress;
+	co.relay.size_known = o.pipe.size_set;
+	co.relay.size = o.pipe.size;
 	co.ephemeral = eph;
 	co.id_unchecked = id_file[0] != '\0' ? id_file : NULL;
 	if (o.local != NULL) {

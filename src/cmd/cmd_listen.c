@@ -257,6 +257,11 @@ parse(int argc, char **argv, struct listen_opts *o)
 	if ((o->code_option || o->pair) && !o->code)
 		return cli_usage(CMD, "--code-words, --code-tries and --pair "
 		    "are for --code — add --code, or drop them");
+	if (o->pipe.progress && o->keep_open &&
+	    (o->pipe.exec_cmd != NULL || o->forward != NULL))
+		return cli_usage(CMD, "--progress shows one session, and -k "
+		    "with --exec or --forward serves many at once — drop "
+		    "--progress, or -k");
 	if (o->code && o->keep_open)
 		return cli_usage(CMD, "--code serves one session, and -k "
 		    "serves many — drop -k, or use keys instead of a code");
@@ -503,6 +508,9 @@ cmd_listen(int argc, char **argv)
 	co.relay.keepalive_s = o.pipe.keepalive_s;
 	co.relay.fsync = o.pipe.fsync;
 	co.relay.rekey_interval_s = o.pipe.rekey_interval_s;
+	co.relay.progress = o.pipe.progress;
+	co.relay.size_known = o.pipe.size_set;
+	co.relay.size = o.pipe.size;
 	if (o.inetd) {
 		rc = serve_inetd(&co);
 		goto out;

@@ -74,41 +74,6 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/*
- * A byte count: a whole number with an optional K, M, G or T (powers of
- * 1024).  Returns 0, or -1 after reporting.
- */
-static int
-parse_bytes(const char *option, const char *arg, uint64_t *out)
-{
-	static const char units[] = "KMGT";
-	char digits[24];
-	size_t len = strlen(arg);
-	const char *unit;
-	unsigned long v;
-	uint64_t scale = 1;
-
-	if (len > 0 && len < sizeof(digits) &&
-	    (unit = strchr(units, arg[len - 1])) != NULL && *unit != '\0') {
-		for (const char *u = units; u <= unit; u++)
-			scale *= 1024;
-		len--;
-	}
-	if (len == 0 || len >= sizeof(digits))
-		goto bad;
-	memcpy(digits, arg, len);
-	digits[len] = '\0';
-	if (parse_number(digits, 1, ULONG_MAX, &v) == -1 ||
-	    (uint64_t)v > UINT64_MAX / scale)
-		goto bad;
-	*out = (uint64_t)v * scale;
-	return 0;
-bad:
-	log_error("%s: '%s' is not a byte count — use a whole number, "
-	    "optionally followed by K, M, G or T", option, arg);
-	return -1;
-}
-
 static int
 take_count(const char *option, unsigned long *out)
 {
@@ -148,7 +113,7 @@ parse_option(struct relay_opts_cli *o, int c, char **argv)
 		rc = cli_seconds("--idle", optarg, &s->idle_s);
 		break;
 	case OPT_MAX_BYTES:
-		rc = parse_bytes("--max-bytes", optarg, &s->max_bytes);
+		rc = cli_bytes("--max-bytes", optarg, 1, &s->max_bytes);
 		break;
 	case OPT_NAMEPLATE_GRACE:
 		rc = cli_seconds("--nameplate-grace", optarg,

@@ -22,6 +22,10 @@
  * last frame is out; an end of the connection before the peer's DONE is a
  * failure, and ending_conclude() says which.  A frame that fails to open
  * ends the relay before any byte of it moves.
+ *
+ * --progress costs the loop a test per turn: timers() draws the status
+ * line (progress.c, log_status()) when it is due, on the clock reading it
+ * takes anyway, and poll() wakes up for it when nothing else moves.
  */
 #include "session/relay.h"
 
@@ -808,18 +812,74 @@ poll_timeout(const struct relay *r, const struct relay_loop *lp, bool busy)
 		    (long long)r->opts.keepalive_s * 1000);
 	if (can_seal(r, lp) && ending_may_start_round(&r->end))
 		next = earlier(next, rekey_deadline(r->rekey));
+	if (r->opts.progress)
+		next = earlier(next, progress_next(&r->progress));
 	if (next == -1)
 		return -1;
 	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 :
 	    next - now);
 }
 
-/* Idle timeout and keepalive, after every wake-up; a rekey round that is
- * due starts in tx_progress(). */
+/* The width of the terminal on stderr, for the status line. */
+static unsigned
+terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == -1 || ws.ws_col == 0)
+		return 80;
+	return ws.ws_col;
+}
+
+/* --progress: draws the status line (now: the loop's clock). */
+static void
+show_progress(struct relay *r, long long now, bool final)
+{
+	char line[PROGRESS_LINE_MAX];
+
+	if (progress_line(&r->progress, r->bytes_sent, r->bytes_received, now,
+	    final, line, sizeof(line)) == 0)
+		log_status(line, r->progress.tty ? terminal_columns() : 0,
+		    final);
+}
+
+/*
+ * --progress: starts the clock, with the size of the transfer if it is
+ * known: --size, else the rest of a regular file we send.
+ */
+static void
+start_progress(struct relay *r)
+{
+	enum progress_size size_of = PROGRESS_SIZE_UNKNOWN;
+	uint64_t size = 0;
+	struct stat st;
+	off_t offset;
+
+	if (r->opts.size_known) {
+		size_of = PROGRESS_SIZE_EITHER;
+		size = r->opts.size;
+	} else if (r->in_open && fstat(r->local->in_fd, &st) == 0 &&
+	    S_ISREG(st.st_mode) &&
+	    (offset = lseek(r->local->in_fd, 0, SEEK_CUR)) != -1) {
+		size_of = PROGRESS_SIZE_SENT;
+		size = offset < st.st_size ? (uint64_t)(st.st_size - offset) :
+		    0;
+	}
+	progress_init(&r->progress, isatty(STDERR_FILENO), size_of, size,
+	    io_now_ms());
+}
+
+/* Idle timeout, keepalive and the status line, after every wake-up; a
+ * rekey round that is due starts in tx_progress(). */
 static int
 timers(struct relay *r, struct relay_loop *lp)
 {
 	long long now = io_now_ms();
+
+	/* The one clock reading of the loop's turn serves the status line
+	 * too: nothing of it is on the path of a byte. */
+	if (r->opts.progress && progress_due(&r->progress, now))
+		show_progress(r, now, false);
 
 	if (r->opts.idle_s > 0 &&
 	    now - r->last_traffic >= (long long)r->opts.idle_s * 1000) {
@@ -924,8 +984,8 @@ finish(struct relay *r)
 	    RELAY_PEER_FAILED;
 }
 
-enum relay_end
-relay_run(struct relay *r)
+static enum relay_end
+run(struct relay *r)
 {
 	struct relay_loop loop = {
 		.end = RELAY_DONE,
@@ -936,7 +996,6 @@ relay_run(struct relay *r)
 	};
 	int rx, tx;
 
-	r->in_open = !r->opts.recv_only && r->local->in_fd != -1;
 	for (;;) {
 		if (sig_caught() != 0)
 			return RELAY_INTERRUPTED;
@@ -957,6 +1016,20 @@ relay_run(struct relay *r)
 		    tx == STEP_MORE) == STEP_FAILED)
 			return loop.end;
 	}
+}
+
+enum relay_end
+relay_run(struct relay *r)
+{
+	enum relay_end end;
+
+	r->in_open = !r->opts.recv_only && r->local->in_fd != -1;
+	if (r->opts.progress)
+		start_progress(r);
+	end = run(r);
+	if (r->opts.progress)
+		show_progress(r, io_now_ms(), true);
+	return end;
 }
 
 int

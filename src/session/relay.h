@@ -16,6 +16,7 @@
 #include "session/frame.h"
 #include "session/local.h"
 #include "noise/noise.h"
+#include "session/progress.h"
 #include "session/rekey.h"
 
 struct relay_opts {
@@ -28,6 +29,9 @@ struct relay_opts {
 	unsigned keepalive_s;	/* send a PING after this long idle */
 	unsigned rekey_interval_s;	/* --rekey-interval, for rekey_init();
 				 * 0: rounds by volume only */
+	bool progress;		/* --progress: a status line on stderr */
+	bool size_known;	/* --size was given: size */
+	uint64_t size;
 };
 
 /* How a relay ended.  Every failure has already been reported. */
@@ -89,6 +93,7 @@ struct relay {
 
 	uint64_t bytes_sent;	/* plaintext stream bytes each way */
 	uint64_t bytes_received;
+	struct progress progress;	/* opts.progress: the status line */
 };
 
 /*
@@ -116,7 +121,11 @@ int relay_init(struct relay *r, int sock, struct local *local,
  * Runs until the session is over (PROTOCOL.md §3.4): RELAY_DONE once both
  * sides sent CLOSE and DONE and everything went out (the socket is then
  * shut down for writing), or a failure (reported), or a caught signal
- * (the relay polls sig_fd() when sig_catch() was called).
+ * (the relay polls sig_fd() when sig_catch() was called).  With
+ * opts.progress the status line is kept up on stderr meanwhile, and its
+ * final line printed at the end, however it ended; the size is opts.size,
+ * else that of a regular file the input is read from (what is left of it
+ * after its offset).
  */
 enum relay_end relay_run(struct relay *r);
 

@@ -20,7 +20,13 @@ the min-max range.  One untimed pass per tool first checks the SHA-256 of
 what the receiver wrote.  A benchmark, not a test: it reports, and exits 0
 even when a tool fails (the table says so).
 
+With --progress, sealcat is measured again with --progress on both sides
+(issue 18), its stderr once into the log file (a plain line every 5 s) and
+once on a pty (redrawn 4 times a second), in the same interleaved rounds:
+what the status line costs is the difference between the rows.
+
     make bench BENCH_FLAGS='--size-mb 256 --rounds 3'
+    make bench BENCH_FLAGS='--progress --tools x25519,x25519@progress,x25519@progress-tty --no-conn --no-rss'
     SEALCAT=src/sealcat python3 tests/bench/bench.py --help
 """
 
@@ -38,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 MIB = 1 << 20
@@ -89,7 +96,7 @@ class Proc:
     live = []           # not yet reaped: stopped by stop_everything()
 
     def __init__(self, name, argv, cpu, side, log, stdin=None, stdout=None,
-                 env=None, measure=False):
+                 env=None, measure=False, tty=False):
         self.name = name
         self.side = side            # 'send' or 'recv': whose CPU it costs
         self.log = log
@@ -102,16 +109,24 @@ class Proc:
         saved = os.sched_getaffinity(0)
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
+        slave = None
         try:
             with open(log, 'wb') as err:
+                if tty:
+                    # stderr on a terminal (a pty, copied into the log).
+                    master, slave = os.openpty()
+                    PtyDrain(master, log)
                 self.popen = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL if stdin is None else stdin,
                     stdout=subprocess.DEVNULL if stdout is None else stdout,
-                    stderr=err, env=env, start_new_session=True)
+                    stderr=err if slave is None else slave, env=env,
+                    start_new_session=True)
         except OSError as e:
             raise RunError(f'cannot run {argv[0]}: {e.strerror}') from None
         finally:
             os.sched_setaffinity(0, saved)
+            if slave is not None:
+                os.close(slave)
         self.pid = self.popen.pid
         self.pidfd = os.pidfd_open(self.pid)
         Proc.live.append(self)
@@ -168,6 +183,29 @@ class Proc:
                else f'exit status {self.status}')
         why = tail(self.log)
         return f'{self.name}: {how}' + (f': {why}' if why else '')
+
+
+class PtyDrain:
+    """Copies what a process writes to its terminal (the master side of a
+    pty) into a log file, in a thread, until the last process holding the
+    terminal has closed it."""
+
+    def __init__(self, master, log):
+        self.master = master
+        self.log = log
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        with open(self.log, 'ab', buffering=0) as out:
+            while True:
+                try:
+                    data = os.read(self.master, 65536)
+                except OSError:     # EIO: the terminal is closed
+                    break
+                if not data:
+                    break
+                out.write(data)
+        os.close(self.master)
 
 
 def wait_for(procs, timeout, sample=()):
@@ -378,10 +416,13 @@ def first_line(argv):
 
 
 class Sealcat(Tool):
-    def __init__(self, program, suite, variant=None):
+    def __init__(self, program, suite, variant=None, extra=(), tty=False):
         self.program = program
         self.suite = suite
-        self.variant = variant      # another build, for before/after rows
+        self.variant = variant      # another build, or other options, for
+                                    # before/after rows
+        self.extra = list(extra)    # options for both sides
+        self.tty = tty              # stderr on a terminal (a pty)
         self.key = suite if variant is None else f'{suite}@{variant}'
         self.label = f'sealcat {suite}' + (f' ({variant})' if variant
                                            else '')
@@ -421,17 +462,18 @@ class Sealcat(Tool):
         argv = [self.program, 'listen', '--recv-only', '-v',
                 '-a', self.client_token, '-i', self.server_id]
         argv += ['-k'] if keep else []
-        argv += [LOOPBACK, '0']
+        argv += self.extra + [LOOPBACK, '0']
         p = bench.spawn('sealcat-listen', argv, 'recv', stdout=stdout,
-                        env=self.env, measure=True)
+                        env=self.env, measure=True, tty=self.tty)
         return [p], [], wait_port(p, r'listening on \S+:(\d+)')
 
     def sender(self, bench, port, stdin, log=None):
         argv = [self.program, 'connect', '--send-only',
-                '-p', self.server_token, '-i', self.client_id,
-                LOOPBACK, str(port)]
+                '-p', self.server_token, '-i', self.client_id] + \
+            self.extra + [LOOPBACK, str(port)]
         return [bench.spawn('sealcat-connect', argv, 'send', log=log,
-                            stdin=stdin, env=self.env, measure=True)]
+                            stdin=stdin, env=self.env, measure=True,
+                            tty=self.tty)]
 
 
 class Netcat(Tool):
@@ -1060,6 +1102,11 @@ def parse_args():
                     metavar='LABEL=PATH',
                     help='also measure another sealcat build (rows '
                     '"sealcat SUITE (LABEL)", tools SUITE@LABEL); repeatable')
+    ap.add_argument('--progress', action='store_true',
+                    help='also measure sealcat with --progress on both '
+                    'sides, stderr to a file (rows "sealcat SUITE '
+                    '(progress)", tools SUITE@progress) and to a terminal '
+                    '(SUITE@progress-tty)')
     ap.add_argument('--no-throughput', action='store_true',
                     help='skip the timed throughput rounds')
     ap.add_argument('--no-conn', action='store_true',
@@ -1096,6 +1143,13 @@ def all_tools(args):
             sys.exit(f'bench.py: --variant {spec}: use LABEL=PATH')
         tools += [Sealcat(os.path.abspath(path), suite, label)
                   for suite in ('x25519', 'p256')]
+    if args.progress:
+        for suite in ('x25519', 'p256'):
+            tools += [Sealcat(os.path.abspath(args.sealcat), suite,
+                              'progress', extra=['--progress']),
+                      Sealcat(os.path.abspath(args.sealcat), suite,
+                              'progress-tty', extra=['--progress'],
+                              tty=True)]
     tools += [Netcat(),
              Socat(),
              Socat('TLS_AES_256_GCM_SHA384', 'AES-256-GCM'),
