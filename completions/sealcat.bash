@@ -40,26 +40,83 @@ _sealcat_relay_args='--max-pairs --max-waiting --max-per-source --source-rate
 	--shutdown-grace'
 _sealcat_relay_flags='-4 -6 -v --verbose -q --quiet -h --help'
 
-# Host names from known_peers ("HOST:PORT TOKEN" lines), for connect.
-_sealcat_known_peer_hosts()
+# sealcat's configuration directory, as sealcat finds it: an absolute
+# $XDG_CONFIG_HOME, else ~/.config.
+_sealcat_config_dir()
 {
-	local file=${XDG_CONFIG_HOME:-$HOME/.config}/sealcat/known_peers
-	local hostport rest host
+	if [[ $XDG_CONFIG_HOME == /* ]]; then
+		printf '%s\n' "$XDG_CONFIG_HOME/sealcat"
+	else
+		printf '%s\n' "$HOME/.config/sealcat"
+	fi
+}
+
+# The first fields of known_peers' entries: "HOST:PORT" and relay "NAME".
+_sealcat_known_peer_entries()
+{
+	local file entry rest
+	file=$(_sealcat_config_dir)/known_peers
 
 	[[ -r $file ]] || return 0
-	while read -r hostport rest; do
-		[[ $hostport == '' || $hostport == '#'* ]] && continue
-		host=${hostport%:*}
-		host=${host#[}
-		host=${host%]}
-		printf '%s\n' "$host"
+	while read -r entry rest; do
+		[[ $entry == '' || $entry == '#'* ]] && continue
+		printf '%s\n' "$entry"
 	done <"$file"
+}
+
+# Host names from known_peers' "HOST:PORT TOKEN" lines, for connect.
+_sealcat_known_peer_hosts()
+{
+	local entry host
+
+	while read -r entry; do
+		[[ $entry == *:* ]] || continue
+		host=${entry%:*}
+		host=${host#[}
+		printf '%s\n' "${host%]}"
+	done < <(_sealcat_known_peer_entries)
+}
+
+# The ports known_peers has for host $1, for connect's PORT.
+_sealcat_known_peer_ports()
+{
+	local entry
+
+	while read -r entry; do
+		[[ $entry == *:* ]] || continue
+		[[ ${entry%:*} == "$1" || ${entry%:*} == "[$1]" ]] &&
+		    printf '%s\n' "${entry##*:}"
+	done < <(_sealcat_known_peer_entries)
+}
+
+# The NAMEs of known_peers' "NAME TOKEN" lines, for connect --via RELAY NAME.
+_sealcat_known_peer_names()
+{
+	local entry
+
+	while read -r entry; do
+		[[ $entry == *:* ]] || printf '%s\n' "$entry"
+	done < <(_sealcat_known_peer_entries)
+}
+
+# The tokens of the .pub files here and in the configuration directory
+# (keygen's id_SUITE.pub), for --allow and --peer.
+_sealcat_pub_tokens()
+{
+	local file token rest
+
+	for file in ./*.pub "$(_sealcat_config_dir)"/*.pub; do
+		[[ -f $file && -r $file ]] || continue
+		read -r token rest <"$file" || [[ -n $token ]] || continue
+		[[ $token == [a-z0-9]*:?* ]] && printf '%s\n' "$token"
+	done
 }
 
 _sealcat()
 {
 	local cur prev words cword split
-	_init_completion -s || return
+	# -n :  a token, HOST:PORT or [v6] host is one word, not three.
+	_init_completion -s -n : || return
 
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
@@ -99,6 +156,11 @@ _sealcat()
 		COMPREPLY=($(compgen -W 'v1 v2' -- "$cur"))
 		return
 		;;
+	-a | --allow | -p | --peer)
+		COMPREPLY=($(compgen -W "$(_sealcat_pub_tokens)" -- "$cur"))
+		__ltrim_colon_completions "$cur"
+		return
+		;;
 	esac
 	# Any other option that takes an argument: nothing sensible to offer.
 	[[ $args == *" $prev "* ]] && return
@@ -125,16 +187,28 @@ _sealcat()
 		return
 	fi
 	[[ $cmd == connect ]] || return
+	local via=false host=
 	for ((i = 2; i < cword; i++)); do
 		if [[ ${words[i]} != -* ]]; then
-			((operands++))
+			((operands++ == 0)) && host=${words[i]}
 		elif [[ ${words[i]} != *=* && $args == *" ${words[i]} "* ]]; then
+			[[ ${words[i]} == --via ]] && via=true
 			((i++))		# skip the option's argument
+		elif [[ ${words[i]} == --via=* ]]; then
+			via=true
 		fi
 	done
-	if ((operands == 0)); then
+	if $via; then
+		# connect --via RELAY NAME: the NAMEs known_peers has.
+		((operands == 0)) && COMPREPLY=($(compgen -W \
+		    "$(_sealcat_known_peer_names)" -- "$cur"))
+	elif ((operands == 0)); then
 		_known_hosts_real -- "$cur"
 		COMPREPLY+=($(compgen -W "$(_sealcat_known_peer_hosts)" \
+		    -- "$cur"))
+		__ltrim_colon_completions "$cur"
+	elif ((operands == 1)); then
+		COMPREPLY=($(compgen -W "$(_sealcat_known_peer_ports "$host")" \
 		    -- "$cur"))
 	fi
 } &&

@@ -92,7 +92,8 @@ complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 
 # listen
 set -l c '__fish_seen_subcommand_from listen'
-complete -c sealcat -n $c -s a -l allow -x -d 'accept this client key'
+complete -c sealcat -n $c -s a -l allow -x -a '(__sealcat_tokens)' \
+    -d 'accept this client key'
 complete -c sealcat -n $c -s A -l authorized -r -F \
     -d 'accept the keys in FILE'
 complete -c sealcat -n $c -l allow-any -d 'accept any client key'
@@ -120,7 +121,8 @@ complete -c sealcat -n $c -l via -x \
 
 # connect
 set -l c '__fish_seen_subcommand_from connect'
-complete -c sealcat -n $c -s p -l peer -x -d "the server's key"
+complete -c sealcat -n $c -s p -l peer -x -a '(__sealcat_tokens)' \
+    -d "the server's key"
 complete -c sealcat -n $c -l trust-new \
     -d 'trust and record an unknown server key'
 complete -c sealcat -n $c -l code -x \
@@ -138,8 +140,12 @@ complete -c sealcat -n $c -l via -x \
     -d 'reach the listener through a sealcat relay'
 complete -c sealcat -n $c -l proxy -x \
     -d 'connect through a socks5:// or http:// proxy'
-complete -c sealcat -n "$c; and __sealcat_connect_wants_host" \
+complete -c sealcat -n "$c; and __sealcat_connect_wants 0; and not __sealcat_connect_via" \
     -a '(__sealcat_hosts)'
+complete -c sealcat -n "$c; and __sealcat_connect_wants 0; and __sealcat_connect_via" \
+    -a '(__sealcat_known_names)' -d 'relay name'
+complete -c sealcat -n "$c; and __sealcat_connect_wants 1; and not __sealcat_connect_via" \
+    -a '(__sealcat_known_ports)' -d 'port in known_peers'
 
 # relay
 set -l c '__fish_seen_subcommand_from relay'
@@ -166,9 +172,11 @@ complete -c sealcat -n $c -s 6 -d 'IPv6 only'
 complete -c sealcat -n $c -s v -l verbose -d 'report every client on stderr'
 complete -c sealcat -n $c -s q -l quiet -d 'report errors only'
 
-# True while connect has no operand yet (the next one is the host).
-function __sealcat_connect_wants_host
+# connect's operands so far, one a line (options and their arguments
+# skipped).
+function __sealcat_connect_operands
     set -l args -p --peer -i --identity --suite --passphrase-file -e --exec \
+        --local --max-conns --unix-mode --retry --via --proxy --code \
         -w --timeout --idle --keepalive --rekey-interval --size
     set -l seen_connect 0
     set -l skip 0
@@ -182,21 +190,68 @@ function __sealcat_connect_wants_host
         else if contains -- $t $args
             set skip 1
         else if not string match -q -- '-*' $t
-            return 1
+            printf '%s\n' $t
         end
     end
-    return 0
+end
+
+# True if connect has N operands so far (the next one is operand N + 1).
+function __sealcat_connect_wants
+    test (count (__sealcat_connect_operands)) -eq $argv[1]
+end
+
+# True if connect goes through a relay (--via).
+function __sealcat_connect_via
+    string match -qr -- '^--via(=|$)' (commandline -opc)
+end
+
+# sealcat's configuration directory, as sealcat finds it: an absolute
+# $XDG_CONFIG_HOME, else ~/.config.
+function __sealcat_config_dir
+    if string match -q -- '/*' "$XDG_CONFIG_HOME"
+        echo $XDG_CONFIG_HOME/sealcat
+    else
+        echo $HOME/.config/sealcat
+    end
+end
+
+# The first fields of known_peers' entries: "HOST:PORT" and relay "NAME".
+function __sealcat_known_entries
+    set -l file (__sealcat_config_dir)/known_peers
+    test -r $file; or return 0
+    string match -rv '^\s*(#|$)' <$file | string trim |
+        string replace -r '\s.*' ''
 end
 
 # Hosts from known_peers ("HOST:PORT TOKEN" lines), then the usual ones.
 function __sealcat_hosts
-    set -l dir $XDG_CONFIG_HOME
-    test -n "$dir"; or set dir $HOME/.config
-    if test -r $dir/sealcat/known_peers
-        string match -rv '^\s*(#|$)' <$dir/sealcat/known_peers |
-            string replace -r '\s.*' '' |
-            string replace -r ':[^:]*$' '' |
-            string trim -c '[]'
-    end
+    __sealcat_known_entries | string match -- '*:*' |
+        string replace -r ':[^:]*$' '' | string trim -c '[]'
     __fish_print_hostnames
+end
+
+# The ports known_peers has for the host given before.
+function __sealcat_known_ports
+    set -l host (__sealcat_connect_operands)[1]
+    for entry in (__sealcat_known_entries | string match -- '*:*')
+        set -l h (string replace -r ':[^:]*$' '' -- $entry)
+        if test "$h" = "$host"; or test "$h" = "[$host]"
+            string replace -r '.*:' '' -- $entry
+        end
+    end
+end
+
+# The NAMEs of known_peers' "NAME TOKEN" lines, for connect --via RELAY NAME.
+function __sealcat_known_names
+    __sealcat_known_entries | string match -v -- '*:*'
+end
+
+# The tokens of the .pub files here and in the configuration directory
+# (keygen's id_SUITE.pub), for --allow and --peer.
+function __sealcat_tokens
+    for file in ./*.pub (__sealcat_config_dir)/*.pub
+        test -f $file -a -r $file; or continue
+        head -n 1 -- $file | string replace -r '\s.*' '' |
+            string match -r -- '^[a-z0-9]+:.+'
+    end
 end

@@ -52,6 +52,13 @@ struct reader {
 	size_t line_no;
 	int last;		/* last byte read; '\n' before the first */
 	bool eof;
+	/*
+	 * known_peers: a binary or overlong line is a warning and skipped
+	 * (unless quiet, when it has been reported already), not the end
+	 * of the file.  authorized_peers fails closed on one.
+	 */
+	bool lenient;
+	bool quiet;
 	char line[TRUST_LINE_MAX + 1];
 };
 
@@ -276,6 +283,8 @@ reader_attach(struct reader *r, const char *path, int fd)
 	r->line_no = 0;
 	r->last = '\n';
 	r->eof = false;
+	r->lenient = false;
+	r->quiet = false;
 	if ((r->fp = fdopen(fd, "r")) == NULL) {
 		log_error("%s: cannot read: %s — check the file", path,
 		    strerror(errno));
@@ -324,43 +333,84 @@ is_blank(int c)
 }
 
 /*
+ * A line that is not text (binary, or overlong): the end of an
+ * authorized_peers file (-1 after reporting), or for r->lenient a
+ * warning, and the rest of the line is read and dropped (0).
+ */
+static int
+reader_bad(struct reader *r, bool overlong)
+{
+	char why[64];
+	int c;
+
+	if (overlong)
+		snprintf(why, sizeof(why), "line longer than %d characters",
+		    TRUST_LINE_MAX);
+	else
+		snprintf(why, sizeof(why), "binary data or control characters");
+	if (!r->lenient) {
+		log_error("%s:%zu: %s — %s", r->path, r->line_no, why,
+		    overlong ? "shorten it" : "this is not a trust file");
+		return -1;
+	}
+	if (!r->quiet)
+		log_warn("%s:%zu: %s — line ignored, so the server it names "
+		    "counts as unknown; fix or remove the line", r->path,
+		    r->line_no, why);
+	while ((c = getc(r->fp)) != EOF && c != '\n')
+		r->last = c;
+	return 0;
+}
+
+/*
+ * Reads one line into r->line (len bytes, at most TRUST_LINE_MAX) up to
+ * its newline or the end of the file.  Returns 1, 0 for a line dropped by
+ * reader_bad(), or -1 after reporting.
+ */
+static int
+reader_line(struct reader *r, size_t *len)
+{
+	int c;
+
+	*len = 0;
+	while ((c = getc(r->fp)) != EOF && c != '\n') {
+		r->last = c;
+		if (!is_blank(c) && (c < 0x20 || c > 0x7e))
+			return reader_bad(r, false);
+		if (*len == TRUST_LINE_MAX)
+			return reader_bad(r, true);
+		r->line[(*len)++] = (char)c;
+	}
+	return 1;
+}
+
+/*
  * Reads the next line that is neither blank nor a comment, without its
  * surrounding blanks, into r->line.  Returns 1, 0 at the end, or -1 after
- * reporting "FILE:LINE: ...".
+ * reporting "FILE:LINE: ..." (or a read error).
  */
 static int
 reader_next(struct reader *r)
 {
 	while (!r->eof) {
-		size_t len = 0;
-		size_t start = 0;
-		int c;
+		size_t len, start = 0;
+		int rc;
 
 		r->line_no++;
-		while ((c = getc(r->fp)) != EOF && c != '\n') {
-			r->last = c;
-			if (!is_blank(c) && (c < 0x20 || c > 0x7e)) {
-				log_error("%s:%zu: binary data or control "
-				    "characters — this is not a trust file",
-				    r->path, r->line_no);
-				return -1;
-			}
-			if (len == TRUST_LINE_MAX) {
-				log_error("%s:%zu: line longer than %d "
-				    "characters — shorten it", r->path,
-				    r->line_no, TRUST_LINE_MAX);
-				return -1;
-			}
-			r->line[len++] = (char)c;
-		}
-		if (c == '\n')
-			r->last = c;
-		else if (ferror(r->fp)) {
+		rc = reader_line(r, &len);
+		if (rc == -1)
+			return -1;
+		if (ferror(r->fp)) {
 			log_error("%s: cannot read: %s — check the file",
 			    r->path, strerror(errno));
 			return -1;
-		} else
+		}
+		if (feof(r->fp))
 			r->eof = true;
+		else
+			r->last = '\n';
+		if (rc == 0)
+			continue;
 		while (len > 0 && is_blank(r->line[len - 1]))
 			len--;
 		while (start < len && is_blank(r->line[start]))
@@ -791,38 +841,71 @@ known_open(const struct trust *t)
 	return fd;
 }
 
-/*
- * A known_peers line that is not "HOST:PORT TOKEN": reported (unless
- * trust_check_known() has already) and skipped, so that one mistake does
- * not refuse every server; the server it meant is then unknown.  Sets
- * *key for a good line.
- */
-static bool
-known_line_bad(const struct trust *t, const char *what, const char *host,
-    const char *field, const char *extra, struct trusted_key *key)
+/* known_peers, read entry by entry (known_next()). */
+struct known_iter {
+	struct reader r;
+	char what[PATH_MAX + 32];	/* "FILE:LINE" of the entry */
+	char *host;			/* the entry's HOST:PORT */
+	char *token;			/* its token as written */
+	struct trusted_key key;		/* and parsed */
+};
+
+/* Reads the known_peers file of t from fd, which it now owns.  Returns 0,
+ * or -1 after reporting. */
+static int
+known_iter_attach(struct known_iter *it, const struct trust *t, int fd)
 {
-	if (*field != '\0' && *extra == '\0' &&
-	    token_parse(field, &key->suite, key->pub, NULL) == 0)
-		return false;
-	if (!t->known_checked)
-		log_warn("%s: not 'HOST:PORT TOKEN' with a valid token — line "
-		    "ignored, so %s counts as unknown; fix it, or remove it "
-		    "with: sealcat peers forget %s", what, host, host);
-	return true;
+	if (reader_attach(&it->r, t->known_path, fd) == -1)
+		return -1;
+	it->r.lenient = true;
+	it->r.quiet = t->known_checked;
+	return 0;
+}
+
+/*
+ * The next good "HOST:PORT TOKEN" line of known_peers.  A line that is not
+ * one is reported (unless trust_check_known() has already) and skipped, so
+ * that one mistake does not refuse every server; the server it meant is
+ * then unknown.  Returns 1 with it->host, token, key and what set, 0 at the
+ * end, or -1 after reporting a file that cannot be read.
+ */
+static int
+known_next(struct known_iter *it)
+{
+	int rc;
+
+	while ((rc = reader_next(&it->r)) == 1) {
+		char *rest, *extra;
+
+		split_field(it->r.line, &it->host, &rest);
+		split_field(rest, &it->token, &extra);
+		snprintf(it->what, sizeof(it->what), "%s:%zu", it->r.path,
+		    it->r.line_no);
+		if (*it->token != '\0' && *extra == '\0' &&
+		    token_parse(it->token, &it->key.suite, it->key.pub,
+		    NULL) == 0)
+			return 1;
+		if (!it->r.quiet)
+			log_warn("%s: not 'HOST:PORT TOKEN' with a valid token "
+			    "— line ignored, so %s counts as unknown; fix it, "
+			    "or remove it with: sealcat peers forget %s",
+			    it->what, it->host, it->host);
+	}
+	return rc;
 }
 
 /*
  * Looks t->host_port up in known_peers, open on fd.  Returns 1 if pub is
  * its key, 0 if the host is not there (*partial: the last line has no
- * newline), or -1 after reporting a bad line or another key for the host.
+ * newline), or -1 after reporting a file that cannot be read or another
+ * key for the host.
  */
 static int
 known_lookup(const struct trust *t, int fd, const struct suite *suite,
     const uint8_t *pub, const char *token, bool *partial)
 {
-	struct reader r;
+	struct known_iter it;
 	char old[TOKEN_MAX] = "";
-	char what[PATH_MAX + 32];
 	size_t old_line = 0;
 	bool found = false;
 	int rfd, rc;
@@ -832,29 +915,20 @@ known_lookup(const struct trust *t, int fd, const struct suite *suite,
 		    t->known_path, strerror(errno));
 		return -1;
 	}
-	if (reader_attach(&r, t->known_path, rfd) == -1)
+	if (known_iter_attach(&it, t, rfd) == -1)
 		return -1;
-	while ((rc = reader_next(&r)) == 1) {
-		struct trusted_key key;
-		char *host, *rest, *field, *extra;
-
-		split_field(r.line, &host, &rest);
-		split_field(rest, &field, &extra);
-		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
-		    r.line_no);
-		if (known_line_bad(t, what, host, field, extra, &key))
+	while ((rc = known_next(&it)) == 1) {
+		if (strcmp(it.host, t->host_port) != 0)
 			continue;
-		if (strcmp(host, t->host_port) != 0)
-			continue;
-		if (same_key(key.suite, key.pub, suite, pub))
+		if (same_key(it.key.suite, it.key.pub, suite, pub))
 			found = true;
 		else if (old_line == 0) {
-			old_line = r.line_no;
-			snprintf(old, sizeof(old), "%s", field);
+			old_line = it.r.line_no;
+			snprintf(old, sizeof(old), "%s", it.token);
 		}
 	}
-	*partial = r.last != '\n';
-	reader_close(&r);
+	*partial = it.r.last != '\n';
+	reader_close(&it.r);
 	if (rc == -1)
 		return -1;
 	if (found)
@@ -936,6 +1010,10 @@ trust_known_find(const char *path, const char *name,
 		trust_clear(&t);
 		return -1;
 	}
+	/* A binary or overlong line is skipped, as known_next() does; the
+	 * caller has had trust_check_known() report it. */
+	r.lenient = true;
+	r.quiet = true;
 	rc = 0;
 	while (found == 0 && (rc = reader_next(&r)) == 1) {
 		char *host, *rest, *field, *extra;
@@ -1015,8 +1093,7 @@ int
 trust_check_known(struct trust *t)
 {
 	char resolved[PATH_MAX];
-	char what[PATH_MAX + 32];
-	struct reader r;
+	struct known_iter it;
 	bool created;
 	int fd, rc;
 
@@ -1024,19 +1101,11 @@ trust_check_known(struct trust *t)
 	    resolved, &created);
 	if (fd == -2)
 		return 0;
-	if (fd == -1 || reader_attach(&r, t->known_path, fd) == -1)
+	if (fd == -1 || known_iter_attach(&it, t, fd) == -1)
 		return -1;
-	while ((rc = reader_next(&r)) == 1) {
-		struct trusted_key key;
-		char *host, *rest, *field, *extra;
-
-		split_field(r.line, &host, &rest);
-		split_field(rest, &field, &extra);
-		snprintf(what, sizeof(what), "%s:%zu", t->known_path,
-		    r.line_no);
-		(void)known_line_bad(t, what, host, field, extra, &key);
-	}
-	reader_close(&r);
+	while ((rc = known_next(&it)) == 1)
+		;
+	reader_close(&it.r);
 	if (rc == 0)
 		t->known_checked = true;
 	return rc;

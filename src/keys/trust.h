@@ -110,8 +110,10 @@ bool trust_allows(struct trust *t, const struct suite *suite,
 /*
  * The key of name (a relay target's NAME, or a HOST:PORT) in the
  * known_peers file path, read under a shared flock() with the same checks
- * as a lookup: its first line for name.  Returns 1 with *suite and pub
- * set, 0 if the file or the name is not there, or -1 after reporting.
+ * as a lookup: its first line for name.  A binary or overlong line is
+ * skipped without a word (trust_check_known() reports it).  Returns 1 with
+ * *suite and pub set, 0 if the file or the name is not there, or -1 after
+ * reporting.
  */
 int trust_known_find(const char *path, const char *name,
     const struct suite **suite, uint8_t *pub);
@@ -127,9 +129,9 @@ int trust_record_client(const char *path, const char *token,
 
 /*
  * TRUST_KNOWN_PEERS, before connecting: checks known_peers by the rules
- * (owner, modes) and reports each malformed line with file:line as a
- * warning (such lines are then skipped, and the servers they meant are
- * unknown).  A missing file is fine.  Returns 0, or -1 after reporting a
+ * (owner, modes) and reports each malformed line (a bad entry, binary
+ * data, a line too long) with file:line as a warning (such lines are then
+ * skipped, and the servers they meant are unknown).  A missing file is fine.  Returns 0, or -1 after reporting a
  * file that cannot be used at all (a configuration error).
  */
 int trust_check_known(struct trust *t);

@@ -226,6 +226,7 @@ read_input(struct relay *r, struct relay_loop *lp)
 {
 	size_t want = FRAME_BODY_MAX;
 	ssize_t n;
+	int err;
 
 	if (!lp->in_ready)
 		return STEP_BLOCKED;
@@ -263,8 +264,17 @@ read_input(struct relay *r, struct relay_loop *lp)
 	}
 	if (errno == EINTR)
 		return STEP_MORE;
+	err = errno;
 	log_errno("cannot read %s", r->local->in_name);
-	lp->end = RELAY_INPUT_FAILED;
+	/* A --forward target that hung up is gone both ways: the rest of
+	 * the peer's stream cannot be delivered, and that is what the peer
+	 * is told (its "could not deliver our stream"). */
+	if (r->local->is_socket && !r->output_done &&
+	    (err == ECONNRESET || err == EPIPE)) {
+		r->out_errno = err;
+		lp->end = RELAY_OUTPUT_FAILED;
+	} else
+		lp->end = RELAY_INPUT_FAILED;
 	return STEP_FAILED;
 }
 

@@ -31,6 +31,8 @@ setup() {
 	printf '%s\n' '# servers' \
 	    'sealtest.example:9000 x25519:CzZ9mzB3Ie2z5pKtt0GT0AiIMXC1NnEp4+aK85IDN4g=' \
 	    '[fd00::5]:22 x25519:PPOXB69oxG20AnCrNKmJLIeeP8lpazT/fG5DX4/6/3U=' \
+	    'sealtest.example:9443 x25519:CzZ9mzB3Ie2z5pKtt0GT0AiIMXC1NnEp4+aK85IDN4g=' \
+	    'office-nas x25519:TmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmE=' \
 	    >"$XDG_CONFIG_HOME/sealcat/known_peers"
 }
 
@@ -174,6 +176,41 @@ expect_excludes() {
 		expect_excludes $sh "sealcat connect sealtest.example " \
 		    sealtest.example
 		expect_excludes $sh "sealcat listen " sealtest.example
+	done
+}
+
+@test "connect --via RELAY completes the NAMEs of known_peers, not its hosts" {
+	for sh in bash zsh fish; do
+		expect_offer $sh "sealcat connect --via relay.example:4000 " office-nas
+		expect_offer $sh "sealcat connect -v --via relay.example:4000 off" office-nas
+		expect_excludes $sh "sealcat connect " office-nas
+		expect_excludes $sh "sealcat connect --via relay.example:4000 office-nas " office-nas
+	done
+}
+
+@test "connect completes the PORT known_peers has for the host" {
+	for sh in bash zsh fish; do
+		expect_offer $sh "sealcat connect sealtest.example " "9000 9443"
+		expect_offer $sh "sealcat connect -w 5 sealtest.example 94" 9443
+		expect_offer $sh "sealcat connect fd00::5 " 22
+	done
+}
+
+@test "--allow and --peer offer the tokens of the .pub files here and of keygen's" {
+	mkdir -p "$BATS_TEST_TMPDIR/keys"
+	cd "$BATS_TEST_TMPDIR/keys"
+	"$SEALCAT" keygen -o alice -C alice@laptop >/dev/null
+	"$SEALCAT" keygen --suite p256 -o bob >/dev/null
+	"$SEALCAT" keygen >/dev/null	# ~/.config/sealcat/id_x25519(.pub)
+	printf 'not a key\n' >notes.pub
+	alice=$(cut -d' ' -f1 alice.pub)
+	bob=$(cut -d' ' -f1 bob.pub)
+	mine=$(cut -d' ' -f1 "$XDG_CONFIG_HOME/sealcat/id_x25519.pub")
+	for sh in bash zsh fish; do
+		expect_offer $sh "sealcat listen --allow " "$alice $bob $mine"
+		expect_offer $sh "sealcat listen -k -a " "$alice $bob $mine"
+		expect_offer $sh "sealcat connect --peer " "$alice $bob $mine"
+		expect_offer $sh "sealcat connect -p p2" "$bob"
 	done
 }
 

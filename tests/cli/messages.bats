@@ -87,3 +87,65 @@ teardown() {
 	wait_bg "${BG_PID_OF[client]}"
 	assert_status 0
 }
+
+# The receiver closes early: the sender reports the receiver's reason
+# (man page, ENDING: "peer ERROR"), exit 1.
+
+@test "receiver's output closed early (listen | head), its input still open: the sender reports its reason" {
+	random_file data 3000000
+	hold_open fifo "$BATS_TEST_TMPDIR/release"
+	start_bg listener fifo bash -c \
+	    '"$0" "$@" | head -c 10 >head.out; exit "${PIPESTATUS[0]}"' \
+	    "$SEALCAT" listen -v -i "$SERVER_ID" --allow "$CLIENT_TOKEN" 127.0.0.1 0
+	LISTENER_PID=$BG_PID
+	wait_listening listener
+	run connect_io data out --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: 127\.0\.0\.1:$PORT could not deliver our stream: Broken pipe — it does not have all of it$"
+	touch release
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: cannot write standard output: it was closed before the end of the stream"
+}
+
+@test "receiver's output closed early (connect | head): the sending listener reports its reason" {
+	random_file data 3000000
+	LISTEN_IN=data start_listener --allow "$CLIENT_TOKEN"
+	hold_open fifo "$BATS_TEST_TMPDIR/release"
+	run bash -c '"$0" "$@" <fifo | head -c 10 >head.out; exit "${PIPESTATUS[0]}"' \
+	    timeout "$WATCHDOG" "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" 127.0.0.1 "$PORT"
+	assert_status 1
+	assert_one_line_error "^sealcat: cannot write standard output: it was closed before the end of the stream"
+	touch release
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: 127\.0\.0\.1:[0-9]+ could not deliver our stream: Broken pipe — it does not have all of it$"
+}
+
+@test "receiver's --forward target goes away early: the sender reports the receiver's reason" {
+	# More than the target's and the listener's socket buffers hold, so
+	# that the target goes before the listener has written it all.
+	random_file data 16000000
+	# A target that reads a little and hangs up on the rest.
+	start_bg target /dev/null "${PYTHON3:-python3}" -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr, flush=True)
+c, _ = s.accept()
+c.recv(100)
+c.close()
+s.accept()
+'
+	wait_listening target
+	TARGET_PORT=$PORT
+	start_listener --allow "$CLIENT_TOKEN" --forward "127.0.0.1:$TARGET_PORT"
+	run connect_io data out --peer "$SERVER_TOKEN"
+	assert_status 1
+	assert_one_line_error "^sealcat: 127\.0\.0\.1:$PORT could not deliver our stream: (Connection reset by peer|Broken pipe) — it does not have all of it$"
+	wait_bg "$LISTENER_PID"
+	assert_status 1
+	assert_line_in listener.err "^sealcat: cannot (read|write) the --forward target: (Connection reset by peer|Broken pipe)$"
+}

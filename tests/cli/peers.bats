@@ -304,8 +304,34 @@ sealcat: warning: $KP:3: not 'HOST:PORT TOKEN' with a valid token — line ignor
 	chmod 600 "$KP"
 	printf 'h:1 \001\n' >"$KP"
 	run connect_io /dev/null out
-	assert_status 2
-	assert_one_line_error "^sealcat: $KP:1: binary data or control characters — this is not a trust file$"
+	assert_status 1
+	[ "${lines[0]}" = "sealcat: warning: $KP:1: binary data or control characters — line ignored, so the server it names counts as unknown; fix or remove the line" ]
+	[[ ${lines[1]} == "sealcat: cannot connect to 127.0.0.1:1: "* ]]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "known_peers: a binary line and an overlong line are skipped with file:line; other hosts still work" {
+	start_listener --allow "$CLIENT_TOKEN" -k
+	{
+		printf 'a:1 \000\377binary\001\n'
+		printf '127.0.0.1:%s %s\n' "$PORT" "$SERVER_TOKEN"
+		printf 'b:1 %s\n' "$(head -c 2000 /dev/zero | tr '\0' x)"
+		printf '# fine\n'
+	} >"$KP"
+	run connect_io /dev/null out
+	assert_status 0
+	[ "$output" = "sealcat: warning: $KP:1: binary data or control characters — line ignored, so the server it names counts as unknown; fix or remove the line
+sealcat: warning: $KP:3: line longer than 1024 characters — line ignored, so the server it names counts as unknown; fix or remove the line" ]
+	# The host on such a line is unknown: refused, then recorded with --trust-new.
+	printf '127.0.0.1:%s %s\001\n' "$PORT" "$SERVER_TOKEN" >"$KP"
+	run connect_io /dev/null out
+	assert_status 1
+	[[ ${lines[0]} == "sealcat: warning: $KP:1: binary data or control characters — line ignored, "* ]]
+	[[ ${lines[1]} == "sealcat: unknown server 127.0.0.1:$PORT with key $SERVER_TOKEN (fingerprint "* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	run connect_io /dev/null out --trust-new
+	assert_status 0
+	grep -qx "127.0.0.1:$PORT $SERVER_TOKEN" "$KP"
 }
 
 @test "authorized_peers still fails closed: a bad line stops listen, exit 2" {
@@ -313,4 +339,19 @@ sealcat: warning: $KP:3: not 'HOST:PORT TOKEN' with a valid token — line ignor
 	run timeout 10 "$SEALCAT" listen -i "$SERVER_ID" 127.0.0.1 0
 	assert_status 2
 	assert_one_line_error "^sealcat: $AP:2: malformed x25519 key "
+}
+
+@test "authorized_peers still fails closed on a binary or an overlong line, exit 2" {
+	printf '%s ok\n\001\n' "$CLIENT_TOKEN" >"$AP"
+	run timeout 10 "$SEALCAT" listen -i "$SERVER_ID" 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: $AP:2: binary data or control characters — this is not a trust file$"
+	{
+		printf '%s ok\n' "$CLIENT_TOKEN"
+		head -c 2000 /dev/zero | tr '\0' x
+		printf '\n'
+	} >"$AP"
+	run timeout 10 "$SEALCAT" listen -i "$SERVER_ID" 127.0.0.1 0
+	assert_status 2
+	assert_one_line_error "^sealcat: $AP:2: line longer than 1024 characters — shorten it$"
 }
