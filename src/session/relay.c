@@ -265,7 +265,12 @@ read_input(struct relay *r, struct relay_loop *lp)
 	if (errno == EINTR)
 		return STEP_MORE;
 	err = errno;
-	log_errno("cannot read %s", r->local->in_name);
+	if (r->local->is_socket && (err == ECONNRESET || err == EPIPE))
+		log_error("cannot read %s: %s — it hung up before the end of "
+		    "the peer's stream; its own logs say why",
+		    r->local->in_name, strerror(err));
+	else
+		log_errno("cannot read %s", r->local->in_name);
 	/* A --forward target that hung up is gone both ways: the rest of
 	 * the peer's stream cannot be delivered, and that is what the peer
 	 * is told (its "could not deliver our stream"). */
@@ -411,6 +416,10 @@ write_output(struct relay *r, struct relay_loop *lp)
 			log_error("cannot write %s: it was closed before the "
 			    "end of the stream — the reader went away, the "
 			    "rest was not delivered", r->local->out_name);
+		else if (r->local->is_socket && r->out_errno == ECONNRESET)
+			log_error("cannot write %s: %s — it hung up before the "
+			    "end of the peer's stream; its own logs say why",
+			    r->local->out_name, strerror(r->out_errno));
 		else
 			log_error("cannot write %s: %s", r->local->out_name,
 			    strerror(r->out_errno));
