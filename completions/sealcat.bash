@@ -73,7 +73,8 @@ _sealcat_known_peer_hosts()
 		[[ $entry == *:* ]] || continue
 		host=${entry%:*}
 		host=${host#[}
-		printf '%s\n' "${host%]}"
+		host=${host%]}
+		[[ $host =~ ^[A-Za-z0-9._%:-]+$ ]] && printf '%s\n' "$host"
 	done < <(_sealcat_known_peer_entries)
 }
 
@@ -85,6 +86,7 @@ _sealcat_known_peer_ports()
 	while read -r entry; do
 		[[ $entry == *:* ]] || continue
 		[[ ${entry%:*} == "$1" || ${entry%:*} == "[$1]" ]] &&
+		    [[ ${entry##*:} =~ ^[0-9]+$ ]] &&
 		    printf '%s\n' "${entry##*:}"
 	done < <(_sealcat_known_peer_entries)
 }
@@ -108,7 +110,20 @@ _sealcat_pub_tokens()
 	for file in ./*.pub "$(_sealcat_config_dir)"/*.pub; do
 		[[ -f $file && -r $file ]] || continue
 		read -r token rest <"$file" || [[ -n $token ]] || continue
-		[[ $token == [a-z0-9]*:?* ]] && printf '%s\n' "$token"
+		[[ $token =~ ^[a-z0-9]+:[A-Za-z0-9+/]+=*$ ]] &&
+		    printf '%s\n' "$token"
+	done
+}
+
+# _sealcat_offer: adds each line of stdin that starts with $cur to
+# COMPREPLY, as it is.  Words read from files (.pub, known_peers) never go
+# through compgen -W, which would expand $(...) and `...` in them.
+_sealcat_offer()
+{
+	local word
+
+	while IFS= read -r word; do
+		[[ -n $word && $word == "$cur"* ]] && COMPREPLY+=("$word")
 	done
 }
 
@@ -157,7 +172,8 @@ _sealcat()
 		return
 		;;
 	-a | --allow | -p | --peer)
-		COMPREPLY=($(compgen -W "$(_sealcat_pub_tokens)" -- "$cur"))
+		COMPREPLY=()
+		_sealcat_offer < <(_sealcat_pub_tokens)
 		__ltrim_colon_completions "$cur"
 		return
 		;;
@@ -200,16 +216,15 @@ _sealcat()
 	done
 	if $via; then
 		# connect --via RELAY NAME: the NAMEs known_peers has.
-		((operands == 0)) && COMPREPLY=($(compgen -W \
-		    "$(_sealcat_known_peer_names)" -- "$cur"))
+		COMPREPLY=()
+		((operands == 0)) && _sealcat_offer < <(_sealcat_known_peer_names)
 	elif ((operands == 0)); then
 		_known_hosts_real -- "$cur"
-		COMPREPLY+=($(compgen -W "$(_sealcat_known_peer_hosts)" \
-		    -- "$cur"))
+		_sealcat_offer < <(_sealcat_known_peer_hosts)
 		__ltrim_colon_completions "$cur"
 	elif ((operands == 1)); then
-		COMPREPLY=($(compgen -W "$(_sealcat_known_peer_ports "$host")" \
-		    -- "$cur"))
+		COMPREPLY=()
+		_sealcat_offer < <(_sealcat_known_peer_ports "$host")
 	fi
 } &&
 	complete -F _sealcat sealcat

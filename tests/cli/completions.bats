@@ -214,6 +214,35 @@ expect_excludes() {
 	done
 }
 
+@test "words read from .pub files and known_peers are offered, never run" {
+	# bash's compgen -W expands $(...) in its word list: a .pub file or a
+	# known_peers line from someone else must not run anything.
+	mkdir -p "$BATS_TEST_TMPDIR/evil"
+	cd "$BATS_TEST_TMPDIR/evil"
+	local pwned=$BATS_TEST_TMPDIR/PWNED
+	printf 'x25519:$(touch${IFS}%s) evil\n' "$pwned" >a.pub
+	printf 'x25519:`touch${IFS}%s` evil\n' "$pwned" >b.pub
+	{
+		printf '$(touch${IFS}%s) x25519:TmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmE=\n' "$pwned"
+		printf 'sealtest.example:$(touch${IFS}%s) x25519:TmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmE=\n' "$pwned"
+		printf '$(touch${IFS}%s):9000 x25519:TmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmE=\n' "$pwned"
+	} >>"$XDG_CONFIG_HOME/sealcat/known_peers"
+	for sh in bash zsh fish; do
+		offered $sh "sealcat connect --peer "
+		offered $sh "sealcat listen --allow x"
+		offered $sh "sealcat connect --via relay.example:4000 "
+		offered $sh "sealcat connect "
+		offered $sh "sealcat connect sealtest.example "
+		[ ! -e "$pwned" ] || {
+			echo "$sh ran a command from a completion source" >&2
+			return 1
+		}
+	done
+	# The good entries are still offered.
+	expect_includes bash "sealcat connect --via relay.example:4000 " office-nas
+	expect_offer bash "sealcat connect sealtest.example " "9000 9443"
+}
+
 @test "option arguments that are not files or suites offer nothing" {
 	cd "$BATS_TEST_TMPDIR/files"
 	for sh in bash zsh fish; do
