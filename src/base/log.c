@@ -119,6 +119,14 @@ log_verbose(const char *fmt, ...)
 }
 
 void
+log_status_clear(void)
+{
+	if (status_shown)
+		(void)!write(STDERR_FILENO, CLEAR_LINE, strlen(CLEAR_LINE));
+	status_shown = false;
+}
+
+void
 log_status(const char *text, unsigned columns, bool final)
 {
 	char line[1024];

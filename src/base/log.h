@@ -54,4 +54,8 @@ void log_verbose(const char *fmt, ...)
  */
 void log_status(const char *text, unsigned columns, bool final);
 
+/* Clears the status line from the terminal if one is drawn; the next
+ * log_status() draws it again. */
+void log_status_clear(void);
+
 #endif

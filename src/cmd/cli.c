@@ -514,7 +514,7 @@ cli_pipe_option(struct pipe_opts *p, const char *subcommand, int c,
 		p->progress = true;
 		return 1;
 	case CLI_OPT_SIZE:
-		if (cli_bytes("--size", arg, 0, &p->size) == -1)
+		if (cli_bytes("--size", arg, 1, &p->size) == -1)
 			return -1;
 		p->size_set = true;
 		return 1;

@@ -147,17 +147,18 @@ unsigned
 progress_percent(uint64_t done, uint64_t size)
 {
 	uint64_t whole, r;
-	unsigned tens, ones;
+	unsigned tens, ones, percent;
 
 	if (size == 0)
 		return done == 0 ? 100 : PROGRESS_PERCENT_MAX;
 	whole = done / size;
-	if (whole >= PROGRESS_PERCENT_MAX / 100)
+	if (whole > PROGRESS_PERCENT_MAX / 100)
 		return PROGRESS_PERCENT_MAX;
 	r = done % size;
 	tens = next_digit(&r, size);
 	ones = next_digit(&r, size);
-	return (unsigned)whole * 100 + tens * 10 + ones;
+	percent = (unsigned)whole * 100 + tens * 10 + ones;
+	return percent < PROGRESS_PERCENT_MAX ? percent : PROGRESS_PERCENT_MAX;
 }
 
 /*

@@ -389,6 +389,13 @@ write_output(struct relay *r, struct relay_loop *lp)
 {
 	ssize_t n;
 
+	/* Data for the terminal the status line is on: the line goes, and
+	 * plain lines follow, so neither is written over the other. */
+	if (r->progress_out_tty && r->out_len > 0) {
+		log_status_clear();
+		r->progress.tty = false;
+		r->progress_out_tty = false;
+	}
 	while (r->out_len > 0) {
 		/* A signal interrupts a blocked write (a paused terminal) and
 		 * must not be lost in the retry. */
@@ -863,6 +870,26 @@ show_progress(struct relay *r, long long now, bool final)
 }
 
 /*
+ * The status line is redrawn in place only on a terminal that nothing
+ * else writes to meanwhile: the echo of what is typed on a terminal
+ * stdin, or an --exec child's stderr, would be glued to the line or wiped
+ * by its next redraw.  Then it is printed as plain lines, as into a pipe.
+ * Received data on a terminal stdout does the same from its first byte
+ * on (write_output()).  A terminal on stdin is taken to be stderr's:
+ * /dev/tty cannot be told from it by its device.
+ */
+static bool
+redraw_in_place(const struct relay *r)
+{
+	if (!isatty(STDERR_FILENO) || r->local->pid != -1)
+		return false;
+	if (!r->opts.recv_only && r->local->in_fd >= 0 &&
+	    isatty(r->local->in_fd))
+		return false;
+	return true;
+}
+
+/*
  * --progress: starts the clock, with the size of the transfer if it is
  * known: --size, else the rest of a regular file we send.
  */
@@ -884,8 +911,10 @@ start_progress(struct relay *r)
 		size = offset < st.st_size ? (uint64_t)(st.st_size - offset) :
 		    0;
 	}
-	progress_init(&r->progress, isatty(STDERR_FILENO), size_of, size,
+	progress_init(&r->progress, redraw_in_place(r), size_of, size,
 	    io_now_ms());
+	r->progress_out_tty = r->progress.tty && !r->opts.send_only &&
+	    r->local->out_fd >= 0 && isatty(r->local->out_fd);
 }
 
 /* Idle timeout, keepalive and the status line, after every wake-up; a

@@ -94,6 +94,8 @@ struct relay {
 	uint64_t bytes_sent;	/* plaintext stream bytes each way */
 	uint64_t bytes_received;
 	struct progress progress;	/* opts.progress: the status line */
+	bool progress_out_tty;	/* redrawn in place, stdout a terminal:
+				 * plain lines from the first byte out */
 };
 
 /*

@@ -114,6 +114,12 @@ test_percent(void)
 	ok(progress_percent(1000, 1000) == 100, "percent: all is 100");
 	ok(progress_percent(1500, 1000) == 150,
 	    "percent: more than the size says so (150)");
+	ok(progress_percent(9000, 1000) == 900, "percent: 9 times is 900 "
+	    "(%u)", progress_percent(9000, 1000));
+	ok(progress_percent(9985, 1000) == 998, "percent: 9.985 times is 998 "
+	    "(%u)", progress_percent(9985, 1000));
+	ok(progress_percent(10000, 1000) == PROGRESS_PERCENT_MAX,
+	    "percent: 10 times is capped");
 	ok(progress_percent(20000, 1000) == PROGRESS_PERCENT_MAX,
 	    "percent: 20 times the size is capped at %d",
 	    PROGRESS_PERCENT_MAX);
