@@ -131,8 +131,9 @@ int trust_record_client(const char *path, const char *token,
  * TRUST_KNOWN_PEERS, before connecting: checks known_peers by the rules
  * (owner, modes) and reports each malformed line (a bad entry, binary
  * data, a line too long) with file:line as a warning (such lines are then
- * skipped, and the servers they meant are unknown).  A missing file is fine.  Returns 0, or -1 after reporting a
- * file that cannot be used at all (a configuration error).
+ * skipped, and the servers they meant are unknown).  A missing file is
+ * fine.  Returns 0, or -1 after reporting a file that cannot be used at
+ * all (a configuration error).
  */
 int trust_check_known(struct trust *t);
 

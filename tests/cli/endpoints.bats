@@ -183,7 +183,8 @@ start_local() {
 	assert_same_file www/blob got2
 	# -v: one "connection from" line per local client, each to the
 	# server's port.
-	wait_until "$READY_S" test "$(grep -c "^sealcat: connection from 127\.0\.0\.1:[0-9]*, to 127\.0\.0\.1:$PORT$" local.err)" -eq 3
+	wait_until "$READY_S" bash -c '[ "$(grep -c "$1" local.err)" -eq 3 ]' _ \
+	    "^sealcat: connection from 127\.0\.0\.1:[0-9]*, to 127\.0\.0\.1:$PORT$"
 	kill -TERM "$(pgrep -P "$LOCAL_PID" -x sealcat)"
 	wait_bg "$LOCAL_PID"
 	assert_status 143
@@ -271,7 +272,8 @@ port_open() {
 	[ "$(cat len)" = "(integer) $(wc -c <big)" ]
 	redis-cli -p "$lport" GET big | head -c "$(wc -c <big)" >got
 	assert_same_file big got
-	wait_until "$READY_S" test "$(grep -c "^sealcat: connection from" local.err)" -ge 5
+	wait_until "$READY_S" bash -c '[ "$(grep -c "$1" local.err)" -ge 5 ]' _ \
+	    "^sealcat: connection from"
 }
 
 # start_sshd: a real sshd on a free loopback port (SSHD_PORT) with a host

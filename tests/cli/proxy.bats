@@ -314,12 +314,12 @@ killed_mid_stream() {
 	    --peer "$SERVER_TOKEN" --proxy "$1" 127.0.0.1 "$PORT"
 	local client=$BG_PID
 	wait_until "$WATCHDOG" size_at_least listener.out 1000000
-	# (Messages name the connection's peer, the proxy's address.)
+	# (Messages name the target asked for, not the proxy.)
 	kill_proxy
 	touch go
 	wait_bg "$client"
 	assert_status 1
-	output=$(cat client.err) assert_one_line_error "^sealcat: the peer did not confirm it received everything: 127\.0\.0\.1:[0-9]+ closed the connection — it may not have all of our stream$"
+	output=$(cat client.err) assert_one_line_error "^sealcat: the peer did not confirm it received everything: 127\.0\.0\.1:$PORT closed the connection — it may not have all of our stream$"
 	wait_bg "$LISTENER_PID"
 	assert_status 1
 	assert_line_in listener.err "^sealcat: connection truncated: 127\.0\.0\.1:[0-9]+ closed the connection before the end of the stream — what was received is incomplete$"
