@@ -16,7 +16,8 @@ _sealcat_keygen_flags='-f --force --passphrase -h --help'
 _sealcat_pubkey_args='-i --identity'
 _sealcat_pubkey_flags='-F --fingerprint -h --help'
 
-_sealcat_passwd_args='-i --identity --kdf-memory'
+_sealcat_passwd_args='-i --identity --kdf-memory --passphrase-file
+	--new-passphrase-file'
 _sealcat_passwd_flags='-h --help'
 
 _sealcat_listen_args='-a --allow -A --authorized -i --identity --suite
@@ -159,7 +160,7 @@ _sealcat()
 
 	case $prev in
 	-i | --identity | -o | --output | -A | --authorized | \
-	    --passphrase-file)
+	    --passphrase-file | --new-passphrase-file)
 		_filedir
 		return
 		;;

@@ -53,6 +53,10 @@ set -l c '__fish_seen_subcommand_from passwd'
 complete -c sealcat -n $c -s i -l identity -r -F -d 'identity key file'
 complete -c sealcat -n $c -l kdf-memory -x \
     -d 'Argon2id memory for the new passphrase, MiB (256)'
+complete -c sealcat -n $c -l passphrase-file -r -F \
+    -d 'the current passphrase is in FILE'
+complete -c sealcat -n $c -l new-passphrase-file -r -F \
+    -d 'the new passphrase is in FILE'
 
 # peers
 set -l c '__fish_seen_subcommand_from peers'

@@ -63,7 +63,8 @@ HELP_KDF_MEMORY
 "  -h, --help           show this help\n";
 
 static const char help_passwd[] =
-"usage: sealcat passwd [-i FILE] [--kdf-memory MIB]\n"
+"usage: sealcat passwd [-i FILE] [--passphrase-file FILE]\n"
+"                      [--new-passphrase-file FILE] [--kdf-memory MIB]\n"
 "\n"
 "Add, change or remove the passphrase of an identity key file.  Asks for the\n"
 "current passphrase (if there is one) and twice on the terminal for the new\n"
@@ -72,6 +73,10 @@ static const char help_passwd[] =
 "\n"
 "  -i, --identity FILE  key file (default $SEALCAT_IDENTITY, else\n"
 "                       ~/.config/sealcat/id_x25519, else id_p256)\n"
+"      --passphrase-file FILE\n"
+"                       the current passphrase is in FILE\n"
+"      --new-passphrase-file FILE\n"
+"                       the new passphrase is in FILE (not asked for)\n"
 HELP_KDF_MEMORY
 "  -h, --help           show this help\n";
 

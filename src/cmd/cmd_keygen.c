@@ -23,7 +23,9 @@ enum {
 	OPT_SUITE = 256,
 	OPT_PASSPHRASE,
 	OPT_PASSPHRASE_FILE,
-	OPT_KDF_MEMORY
+	OPT_KDF_MEMORY,
+	OPT_PASS_FILE,
+	OPT_NEW_PASS_FILE
 };
 
 struct keygen_opts {
@@ -280,6 +282,8 @@ cmd_pubkey(int argc, char **argv)
 
 struct passwd_opts {
 	const char *file;	/* -i, or NULL: the default identity */
+	const char *pass_file;	/* --passphrase-file: the current one */
+	const char *new_file;	/* --new-passphrase-file */
 	struct keyseal_kdf kdf;
 	bool help;
 };
@@ -291,6 +295,9 @@ passwd_options(int argc, char **argv, struct passwd_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "identity", required_argument, NULL, 'i' },
+		{ "passphrase-file", required_argument, NULL, OPT_PASS_FILE },
+		{ "new-passphrase-file", required_argument, NULL,
+		    OPT_NEW_PASS_FILE },
 		{ "kdf-memory", required_argument, NULL, OPT_KDF_MEMORY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -305,6 +312,16 @@ passwd_options(int argc, char **argv, struct passwd_opts *o)
 				return cli_usage("passwd", "--identity: empty "
 				    "file name");
 			o->file = optarg;
+			break;
+		case OPT_PASS_FILE:
+		case OPT_NEW_PASS_FILE:
+			if (optarg[0] == '\0')
+				return cli_usage("passwd", "%s: empty file "
+				    "name", c == OPT_PASS_FILE ?
+				    "--passphrase-file" :
+				    "--new-passphrase-file");
+			*(c == OPT_PASS_FILE ? &o->pass_file : &o->new_file) =
+			    optarg;
 			break;
 		case OPT_KDF_MEMORY:
 			if (cli_kdf_memory(optarg, &o->kdf) == -1)
@@ -387,11 +404,17 @@ cmd_passwd(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	/* The current passphrase first: only its owner may change it. */
-	if ((rc = status_of(keyfile_open(o.file, NULL, true, &sealed,
+	/* A new passphrase from a file is checked before anything is
+	 * unlocked; one from the terminal is asked for after the current
+	 * one: only the key's owner may change it. */
+	if (o.new_file != NULL && (rc = status_of(passphrase_from_file(
+	    o.new_file, "--new-passphrase-file", pass))) != EXIT_OK)
+		goto out;
+	if ((rc = status_of(keyfile_open(o.file, o.pass_file, true, &sealed,
 	    id))) != EXIT_OK)
 		goto out;
-	if ((rc = status_of(passphrase_new(o.file, true, pass))) != EXIT_OK)
+	if (o.new_file == NULL && (rc = status_of(passphrase_new(o.file, true,
+	    pass))) != EXIT_OK)
 		goto out;
 	if ((rc = new_state(o.file, sealed, &o, pass, &lock, &plain)) !=
 	    EXIT_OK)

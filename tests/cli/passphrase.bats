@@ -388,6 +388,49 @@ key_version() {
 	cmp before "$SERVER_ID"
 }
 
+@test "passwd from files, without a terminal: --passphrase-file and --new-passphrase-file" {
+	protect_identities
+	cp "$SERVER_ID" before
+	# setsid: no controlling terminal, so nothing can be asked for.
+	run setsid -w timeout 30 "$SEALCAT" passwd -i "$SERVER_ID" \
+	    --passphrase-file pass --new-passphrase-file fresh --kdf-memory 1
+	assert_status 0
+	assert_one_line_error "^sealcat: $SERVER_ID: passphrase changed$"
+	run "$SEALCAT" pubkey -i "$SERVER_ID"
+	[ "$output" = "$SERVER_TOKEN" ]
+	unlocks "$SERVER_ID" --passphrase-file fresh
+	# The current one from SEALCAT_PASSPHRASE_FD, as for listen.
+	run setsid -w timeout 30 env SEALCAT_PASSPHRASE_FD=3 "$SEALCAT" passwd \
+	    -i "$SERVER_ID" --new-passphrase-file pass --kdf-memory 1 3<fresh
+	assert_status 0
+	assert_one_line_error 'passphrase changed$'
+	unlocks "$SERVER_ID" --passphrase-file pass
+	# A wrong current passphrase changes nothing (exit 1).
+	cp "$SERVER_ID" before
+	run setsid -w timeout 30 "$SEALCAT" passwd -i "$SERVER_ID" \
+	    --passphrase-file wrong --new-passphrase-file fresh
+	assert_status 1
+	assert_one_line_error 'wrong passphrase'
+	cmp before "$SERVER_ID"
+	# The new file is checked first, before the key is unlocked: a file
+	# others can read, an empty one, a missing one; exit 2, no change.
+	chmod 644 fresh
+	run setsid -w timeout 30 "$SEALCAT" passwd -i "$SERVER_ID" \
+	    --passphrase-file wrong --new-passphrase-file fresh
+	assert_status 2
+	assert_one_line_error '^sealcat: --new-passphrase-file fresh: permissions 0644 are too open'
+	: >empty
+	chmod 600 empty
+	run setsid -w timeout 30 "$SEALCAT" passwd -i "$SERVER_ID" \
+	    --passphrase-file pass --new-passphrase-file empty
+	assert_status 2
+	assert_one_line_error 'empty'
+	run "$SEALCAT" passwd -i "$SERVER_ID" --new-passphrase-file ''
+	assert_status 2
+	assert_one_line_error '^sealcat: --new-passphrase-file: empty file name'
+	cmp before "$SERVER_ID"
+}
+
 # passwd_killed INJECT: passwd from ./pass to ./fresh on $SERVER_ID under
 # strace, which kills it (SIGKILL) as it enters the system call that INJECT
 # names (strace -e inject syntax).
