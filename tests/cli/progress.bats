@@ -192,6 +192,48 @@ tmux_connect() {
 	assert_same_file data listener.out
 }
 
+@test "--progress with stdin on the terminal: plain lines, so the echo of typing is not wiped" {
+	need_tmux
+	# The listener's own stream stays open (a terminal on stdin ends the
+	# session when the peer's stream ends), then ends after ours.
+	mkfifo hold
+	sleep "$WATCHDOG" >hold &
+	local holder=$!
+	LISTEN_IN=hold start_listener --allow "$CLIENT_TOKEN"
+	# timeout --foreground: sealcat stays in the terminal's foreground
+	# process group, so it may read the terminal.
+	cat >run.sh <<-EOF
+	timeout --foreground "$WATCHDOG" "$SEALCAT" connect -i "$CLIENT_ID" \
+	    --peer "$SERVER_TOKEN" --progress 127.0.0.1 $PORT
+	echo \$? >connect.status
+	exec sleep $WATCHDOG
+	EOF
+	TMUX_SOCKET=sealcat-progress-$$-$BATS_TEST_NUMBER
+	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s progress \
+	    -x 100 -y 20 "cd '$BATS_TEST_TMPDIR' && bash run.sh"
+	# Typed once the session is up (a plain line every 5 s would come
+	# later): the line typed, then the end of input.
+	wait_until "$READY_S" bash -c 'ss -Htn state established "( dport = :$1 )" | grep -q .' _ "$PORT"
+	tmux -L "$TMUX_SOCKET" send-keys -t progress 'typed words' Enter
+	wait_until "$READY_S" bash -c '[ -s listener.out ]'
+	tmux -L "$TMUX_SOCKET" send-keys -t progress C-d
+	# Ours ends once connect has delivered its stream.
+	wait_for_line listener.err 'delivered its whole stream \(12 bytes\)'
+	kill "$holder"
+	wait_for_file connect.status
+	[ "$(cat connect.status)" = 0 ]
+	wait_until "$READY_S" bash -c 'tmux -L "$1" capture-pane -J -p -t progress |
+	    grep -q " average, "' _ "$TMUX_SOCKET"
+	text=$(pane)
+	echo "$text" >&2
+	grep -qx 'typed words' <<<"$text"
+	grep -Eq '^sealcat: sent 12 B, received 0 B, .* average, 0:[0-9]{2}$' <<<"$text"
+	! grep -q '^sent ' <<<"$text"
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	[ "$(cat listener.out)" = 'typed words' ]
+}
+
 @test "--progress into a pipe: a plain line every 5 s and a final line, no carriage return or escape" {
 	random_file data $((4 * CHUNK))
 	start_listener --allow "$CLIENT_TOKEN" --recv-only --progress \
