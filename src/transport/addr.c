@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
+
 void
 addr_format(const struct sockaddr *sa, socklen_t sa_len, char *out,
     size_t out_cap)
@@ -40,6 +42,26 @@ addr_format(const struct sockaddr *sa, socklen_t sa_len, char *out,
 		}
 	} else
 		snprintf(out, out_cap, "?");
+}
+
+const char *
+addr_refused_fix(const char *what)
+{
+	static const struct {
+		const char *prefix;
+		const char *fix;
+	} fixes[] = {
+		{ "--forward ", "start the service there, or fix --forward" },
+		{ "proxy ", "start the proxy, or fix --proxy (or "
+		    "SEALCAT_PROXY)" },
+		{ "relay ", "check that sealcat relay runs there" },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(fixes); i++)
+		if (strncmp(what, fixes[i].prefix,
+		    strlen(fixes[i].prefix)) == 0)
+			return fixes[i].fix;
+	return "is the listener running?";
 }
 
 bool

@@ -21,6 +21,14 @@
 void addr_format(const struct sockaddr *sa, socklen_t sa_len, char *out,
     size_t out_cap);
 
+/*
+ * What to do when a connection to what (as tcp_connect() and
+ * unix_connect() are given it: "--forward target ...", "proxy ...",
+ * "relay ...", or a listener's address) is refused: the part of the
+ * message after its dash.
+ */
+const char *addr_refused_fix(const char *what);
+
 /* True if sa is a loopback address: 127.0.0.0/8, ::1 or
  * ::ffff:127.0.0.0/104. */
 bool addr_is_loopback(const struct sockaddr *sa, socklen_t sa_len);

@@ -263,12 +263,9 @@ report_connect(const char *what, int saved)
 	if (saved == ETIMEDOUT)
 		log_error("cannot connect to %s: timed out — check the "
 		    "address, or raise -w", what);
-	else if (saved == ECONNREFUSED && strncmp(what, "--forward", 9) == 0)
-		log_error("cannot connect to %s: connection refused — start "
-		    "the service there, or fix --forward", what);
 	else if (saved == ECONNREFUSED)
-		log_error("cannot connect to %s: connection refused — is the "
-		    "listener running?", what);
+		log_error("cannot connect to %s: connection refused — %s",
+		    what, addr_refused_fix(what));
 	else {
 		errno = saved;
 		log_errno("cannot connect to %s", what);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "transport/addr.h"
 
 /* Pending connections the kernel may queue while children are busy. */
 #define UNIX_BACKLOG 128
@@ -186,9 +187,7 @@ unix_connect_try(const char *path, const char *what, struct stream *st,
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			log_error("cannot connect to %s: %s — %s", what,
 			    errno == ENOENT ? "no such socket" :
-			    "connection refused", strncmp(what, "--forward",
-			    9) == 0 ? "start the service there, or fix "
-			    "--forward" : "is the listener running?");
+			    "connection refused", addr_refused_fix(what));
 		else
 			log_errno("cannot connect to %s", what);
 		close(fd);

@@ -183,7 +183,8 @@ start_recorder() {
 	run "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
 	    --proxy "socks5://bob:hunter2@127.0.0.1:$p" 127.0.0.1 9000 </dev/null
 	assert_status 1
-	assert_one_line_error "^sealcat: cannot connect to proxy socks5://127\.0\.0\.1:$p: connection refused"
+	# The proxy is what is down: the hint is about it, not a listener.
+	assert_one_line_error "^sealcat: cannot connect to proxy socks5://127\.0\.0\.1:$p: connection refused — start the proxy, or fix --proxy \(or SEALCAT_PROXY\)$"
 	[[ $output != *hunter2* ]]
 }
 

@@ -320,11 +320,35 @@ test_unix(void)
 	rmdir(dir);
 }
 
+static void
+test_refused_fix(void)
+{
+	ok(strcmp(addr_refused_fix("--forward target 127.0.0.1:80"),
+	    "start the service there, or fix --forward") == 0,
+	    "refused: a --forward target names the service and --forward");
+	ok(strcmp(addr_refused_fix("--forward target unix:/run/x.sock"),
+	    "start the service there, or fix --forward") == 0,
+	    "refused: a --forward Unix target too");
+	ok(strcmp(addr_refused_fix("proxy socks5://127.0.0.1:1080"),
+	    "start the proxy, or fix --proxy (or SEALCAT_PROXY)") == 0,
+	    "refused: a proxy names the proxy and its settings");
+	ok(strcmp(addr_refused_fix("relay relay.example:7390"),
+	    "check that sealcat relay runs there") == 0,
+	    "refused: a relay names sealcat relay");
+	ok(strcmp(addr_refused_fix("127.0.0.1:9000"),
+	    "is the listener running?") == 0,
+	    "refused: anything else is a listener");
+	ok(strcmp(addr_refused_fix("proxy-host.example:9000"),
+	    "is the listener running?") == 0,
+	    "refused: a host whose name starts like a kind is a listener");
+}
+
 int
 main(void)
 {
 	test_split();
 	test_format();
+	test_refused_fix();
 	test_exact_io();
 	test_loopback();
 	test_listen_connect();
