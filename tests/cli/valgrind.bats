@@ -169,3 +169,66 @@ transfer() {
 	assert_clean listener
 	assert_clean client
 }
+
+@test "memcheck: --progress and --size on both ends, connect through a SOCKS5 proxy with a password" {
+	make_identities
+	start_bg socks /dev/null "${PYTHON3:-python3}" \
+	    "$SEALCAT_SRCDIR/tests/cli/socks5_server.py" "$BATS_TEST_TMPDIR/socks.log" \
+	    bob 'hunter2'
+	local listen_port
+	vg_listener --allow "$CLIENT_TOKEN" --progress --size 200000
+	listen_port=$PORT
+	wait_listening socks
+	local socks_port=$PORT
+	PORT=$listen_port
+	random_file data 200000
+	run vg_connect data client.out --peer "$SERVER_TOKEN" --progress \
+	    --proxy "socks5://bob:hunter2@127.0.0.1:$socks_port"
+	assert_status 0
+	[[ $output == *"sent 195 KiB, received 0 B, "*" average, "*", 100%"* ]]
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file data listener.out
+	grep -q '^auth bob ok$' socks.log
+	assert_clean listener
+	assert_clean client
+}
+
+# vg_via_connect RELAY IN OUT: connect --via RELAY under memcheck.
+vg_via_connect() {
+	timeout "$WATCHDOG" valgrind "${VG_FLAGS[@]}" \
+	    --log-file="$BATS_TEST_TMPDIR/client.%p.vg" \
+	    "$SEALCAT" connect -i "$CLIENT_ID" --peer "$SERVER_TOKEN" \
+	    --via "$1" <"$2" >"$3"
+}
+
+@test "memcheck: sealcat relay, listen --via and connect --via, no errors or leaks in any" {
+	make_identities
+	start_bg relay /dev/null valgrind "${VG_FLAGS[@]}" \
+	    --log-file="$BATS_TEST_TMPDIR/relay.%p.vg" \
+	    "$SEALCAT" relay -v 127.0.0.1 0
+	local relay_pid=$BG_PID
+	wait_listening relay
+	local relay=127.0.0.1:$PORT
+	random_file to_client 100000
+	random_file to_server 100001
+	start_bg listener to_client valgrind "${VG_FLAGS[@]}" \
+	    --log-file="$BATS_TEST_TMPDIR/listener.%p.vg" \
+	    "$SEALCAT" listen -v -i "$SERVER_ID" --allow "$CLIENT_TOKEN" \
+	    --via "$relay"
+	LISTENER_PID=$BG_PID
+	wait_for_line relay.err 'waits for a connector'
+	run vg_via_connect "$relay" to_server client.out
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file to_server listener.out
+	assert_same_file to_client client.out
+	wait_for_line relay.err 'ended after .* done$'
+	kill -TERM "$(pgrep -P "$relay_pid" -f 'relay -v' | head -1)" 2>/dev/null ||
+	    kill -TERM "$relay_pid"
+	wait_bg "$relay_pid"
+	assert_clean relay
+	assert_clean listener
+	assert_clean client
+}
