@@ -29,9 +29,9 @@ setup() {
 	# One known peer, to tell our host completion from the system's.
 	mkdir -p "$XDG_CONFIG_HOME/sealcat"
 	printf '%s\n' '# servers' \
-	    'sealtest.example:9000 x25519:CzZ9mzB3Ie2z5pKtt0GT0AiIMXC1NnEp4+aK85IDN4g=' \
+	    'sealtest.example:9000 x25519:j/ptTt+nNTIBVBFXJaHIHxfNUd3BAdT500uKTAwmmWk=' \
 	    '[fd00::5]:22 x25519:PPOXB69oxG20AnCrNKmJLIeeP8lpazT/fG5DX4/6/3U=' \
-	    'sealtest.example:9443 x25519:CzZ9mzB3Ie2z5pKtt0GT0AiIMXC1NnEp4+aK85IDN4g=' \
+	    'sealtest.example:9443 x25519:j/ptTt+nNTIBVBFXJaHIHxfNUd3BAdT500uKTAwmmWk=' \
 	    'office-nas x25519:TmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmFzTmE=' \
 	    >"$XDG_CONFIG_HOME/sealcat/known_peers"
 }

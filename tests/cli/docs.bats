@@ -169,3 +169,18 @@ man_text() {
 		return 1
 	fi
 }
+
+@test "every whole token in README, the man page and PROTOCOL.md is a key sealcat accepts" {
+	local token n=0
+	mkdir -p cfg
+	while read -r token; do
+		n=$((n + 1))
+		run env XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg" \
+		    "$SEALCAT" peers allow "$token" example
+		echo "$token: $output" >&2
+		assert_status 0
+	done < <(grep -ohE '(x25519:[A-Za-z0-9+/]{43}=|p256:[A-Za-z0-9+/]{87}=)' \
+	    "$SEALCAT_SRCDIR/README.md" "$MAN" "$SEALCAT_SRCDIR/PROTOCOL.md" |
+	    sort -u)
+	[ "$n" -ge 3 ]
+}

@@ -14,6 +14,7 @@
 
 #include "tap.h"
 #include "helpers.h"
+#include "keys/fingerprint.h"
 #include "keys/keyfile.h"
 #include "crypto/suite.h"
 #include "base/util.h"
@@ -925,11 +926,28 @@ test_default_path(void)
 	unsetenv("SEALCAT_IDENTITY");
 }
 
+/* PROTOCOL.md §4.1's known answer (the README's example token). */
+static void
+test_fingerprint_known_answer(void)
+{
+	const struct suite *suite;
+	uint8_t pub[SUITE_PUB_MAX];
+	char fp[FINGERPRINT_MAX];
+
+	ok(token_parse("x25519:j/ptTt+nNTIBVBFXJaHIHxfNUd3BAdT500uKTAwmmWk=",
+	    &suite, pub, NULL) == 0, "fingerprint: the documented token "
+	    "parses");
+	fingerprint_format(suite, pub, fp);
+	ok(strcmp(fp, "ceon-u5cx-s6lh-quhd") == 0, "fingerprint: PROTOCOL.md "
+	    "4.1's known answer (%s)", fp);
+}
+
 int
 main(void)
 {
 	if (suite_init() == -1)
 		return 99;
+	test_fingerprint_known_answer();
 	find_suites();
 	test_dir_create();
 	for (size_t i = 0; i < suite_count; i++) {
