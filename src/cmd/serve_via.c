@@ -132,9 +132,17 @@ wait_pairing(struct listener *l, int wake_fd, struct stream *st)
 	int rc;
 
 	for (;;) {
+		/*
+		 * A code listener always ALLOCATEs: the relay answers with
+		 * the number it still binds to our id (the next try keeps
+		 * it), or, once its grace has run out (a try that took
+		 * longer), a fresh one, which makes the code anew.  A LISTEN
+		 * under a number the relay let go would wait where no CLAIM
+		 * can reach it.
+		 */
 		memset(&req, 0, sizeof(req));
-		req.verb = l->co->code != NULL && l->nameplate == 0 ?
-		    RENDEZVOUS_ALLOCATE : RENDEZVOUS_LISTEN;
+		req.verb = l->co->code != NULL ? RENDEZVOUS_ALLOCATE :
+		    RENDEZVOUS_LISTEN;
 		memcpy(req.id, l->id, sizeof(req.id));
 		stream_init(st);
 		if (via_open(l->via, &req, st, &again) == -1) {
@@ -160,10 +168,7 @@ wait_pairing(struct listener *l, int wake_fd, struct stream *st)
 				rc = -1;	/* OK before a nameplate */
 			if (rc != 0 || reply.kind != RENDEZVOUS_REPLY_NAMEPLATE)
 				goto failed;
-		} else if (l->co->code != NULL)
-			log_verbose("via relay %s, nameplate %lu",
-			    l->via->relay, l->nameplate);
-		else {
+		} else {
 			via_id_short(l->id, id_short);
 			log_verbose("via relay %s, pseudonym %s",
 			    l->via->relay, id_short);

@@ -230,6 +230,28 @@ code_connect() {
 	assert_line_in listener.err '^sealcat: 2 of 3 tries left for this code$'
 }
 
+@test "code mode: back after the relay's grace, the listener asks for its number again" {
+	# A pairing that ends only after the nameplate's grace (a peer that
+	# says nothing for 3 s, grace 1 s): the relay has let the number go,
+	# so a LISTEN under it would wait where no CLAIM can reach.
+	printf 'late but in\n' >msg
+	start_relay --nameplate-grace 1
+	start_bg listener /dev/null "$SEALCAT" listen -v --code --via "$RELAY"
+	LISTENER_PID=$BG_PID
+	wait_lines relay.err 'waits for a connector' 1
+	code=$(code_of listener.err)
+	mkfifo silent
+	sleep 3 >silent &
+	start_bg staller silent "${PYTHON3:-python3}" \
+	    "$SEALCAT_SRCDIR/tests/cli/relay_side.py" "${RELAY##*:}" "CLAIM 1"
+	wait_lines relay.err 'waits for a connector' 2
+	run code_connect msg /dev/null --code "$code"
+	assert_status 0
+	wait_bg "$LISTENER_PID"
+	assert_status 0
+	assert_same_file msg listener.out
+}
+
 @test "code mode: an unknown number is the relay's refusal" {
 	start_relay
 	w=$(a_word 7)
