@@ -408,6 +408,23 @@ class Row:
         return statistics.median(runs) if runs else None
 
 
+def ratios(row, ref, rtts):
+    """row's median over ref's at each RTT, as "RTT ms R.RRx" cells, and
+    whether every one was measured and at least TARGET."""
+    parts = []
+    met = True
+    for rtt in rtts:
+        m = row.median(rtt)
+        r = ref.median(rtt) if ref else None
+        if m is None or not r:
+            parts.append(f'{rtt:g} ms —')
+            met = False
+            continue
+        parts.append(f'{rtt:g} ms {m / r:.2f}x')
+        met = met and m / r >= TARGET
+    return parts, met
+
+
 def report(args, rows, facts):
     out = ['', f'Long path: {args.size_mb} MiB of random data from one '
            f'network namespace to /dev/null in another, through a delay '
@@ -448,17 +465,8 @@ def report(args, rows, facts):
     for row in rows:
         if not isinstance(row.tool, Sealcat) or row.unavailable:
             continue
-        parts = []
-        met = True
-        for rtt in rtts:
-            m = row.median(rtt)
-            ref = nc.median(rtt) if nc and not nc.unavailable else None
-            if m is None or not ref:
-                parts.append(f'{rtt:g} ms —')
-                met = False
-                continue
-            parts.append(f'{rtt:g} ms {m / ref:.2f}x')
-            met = met and m / ref >= TARGET
+        parts, met = ratios(row, nc if nc and not nc.unavailable else None,
+                            rtts)
         verdict = 'met' if met else ('MISSED' if nc and nc.median(rtts[0])
                                      else 'not measured (no nc)')
         out.append(f'- {row.tool.label}: ' + ', '.join(parts) +
@@ -468,16 +476,7 @@ def report(args, rows, facts):
     direct = next((r for r in rows if r.tool.key == 'x25519' and
                    not r.unavailable), None)
     if via and direct:
-        parts = []
-        met = True
-        for rtt in rtts:
-            m, ref = via.median(rtt), direct.median(rtt)
-            if m is None or not ref:
-                parts.append(f'{rtt:g} ms —')
-                met = False
-                continue
-            parts.append(f'{rtt:g} ms {m / ref:.2f}x')
-            met = met and m / ref >= TARGET
+        parts, met = ratios(via, direct, rtts)
         out.append('')
         out.append(f'Through the relay vs direct (target >= {TARGET}x at '
                    f'every RTT): ' + ', '.join(parts) +

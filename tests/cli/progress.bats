@@ -74,6 +74,23 @@ sent_bytes() {
 	awk -v n="$n" -v m="$m" 'BEGIN { printf "%d\n", n * m }'
 }
 
+# tmux_start: run.sh in a tmux pane of 100 columns on a server of the
+# test's own (TMUX_SOCKET, killed by teardown).
+tmux_start() {
+	TMUX_SOCKET=sealcat-progress-$$-$BATS_TEST_NUMBER
+	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s progress \
+	    -x 100 -y 20 "cd '$BATS_TEST_TMPDIR' && bash run.sh"
+}
+
+# final_pane: waits (READY_S at most) until the pane shows a final status
+# line (" average, "), then sets text to the pane.
+final_pane() {
+	wait_until "$READY_S" bash -c 'tmux -L "$1" capture-pane -J -p -t progress |
+	    grep -q " average, "' _ "$TMUX_SOCKET"
+	text=$(pane)
+	echo "$text" >&2
+}
+
 # tmux_connect ARGS...: in a tmux pane of 100 columns, the stepped source
 # (data, CHUNK bytes a step, flags flag.N) into sealcat connect ARGS to
 # the listener; its exit status goes to connect.status, and the pane stays.
@@ -91,9 +108,7 @@ tmux_connect() {
 	echo \$? >connect.status
 	exec sleep $WATCHDOG
 	EOF
-	TMUX_SOCKET=sealcat-progress-$$-$BATS_TEST_NUMBER
-	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s progress \
-	    -x 100 -y 20 "cd '$BATS_TEST_TMPDIR' && bash run.sh"
+	tmux_start
 }
 
 @test "--progress on a terminal: one line redrawn in place as bytes go, then a final line with 100%" {
@@ -175,10 +190,7 @@ tmux_connect() {
 	step flag 3
 	wait_for_file connect.status
 	[ "$(cat connect.status)" = 0 ]
-	wait_until "$READY_S" bash -c 'tmux -L "$1" capture-pane -J -p -t progress |
-	    grep -q " average, "' _ "$TMUX_SOCKET"
-	text=$(pane)
-	echo "$text" >&2
+	final_pane
 	# What arrived is on the pane as it was sent, on lines of its own
 	# (the prompt is followed by the final line, never overwritten).
 	grep -qx 'hello from the listener' <<<"$text"
@@ -208,9 +220,7 @@ tmux_connect() {
 	echo \$? >connect.status
 	exec sleep $WATCHDOG
 	EOF
-	TMUX_SOCKET=sealcat-progress-$$-$BATS_TEST_NUMBER
-	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s progress \
-	    -x 100 -y 20 "cd '$BATS_TEST_TMPDIR' && bash run.sh"
+	tmux_start
 	# Typed once the session is up (a plain line every 5 s would come
 	# later): the line typed, then the end of input.
 	wait_until "$READY_S" bash -c 'ss -Htn state established "( dport = :$1 )" | grep -q .' _ "$PORT"
@@ -222,10 +232,7 @@ tmux_connect() {
 	kill "$holder"
 	wait_for_file connect.status
 	[ "$(cat connect.status)" = 0 ]
-	wait_until "$READY_S" bash -c 'tmux -L "$1" capture-pane -J -p -t progress |
-	    grep -q " average, "' _ "$TMUX_SOCKET"
-	text=$(pane)
-	echo "$text" >&2
+	final_pane
 	grep -qx 'typed words' <<<"$text"
 	grep -Eq '^sealcat: sent 12 B, received 0 B, .* average, 0:[0-9]{2}$' <<<"$text"
 	! grep -q '^sent ' <<<"$text"
