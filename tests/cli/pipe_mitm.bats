@@ -118,17 +118,34 @@ through_mitm() {
 	[ "$(head -n1 wire.s2c)" = "SEALCAT/2 Noise_XX_25519_ChaChaPoly_BLAKE2b" ]
 }
 
+# with_run N OUT: wire with plain[1234, 1234 + N) written over it at
+# offset 77777, into OUT.  The wire bytes on either side are made to
+# differ from plain's there, so the run is exactly N bytes long (random
+# neighbours that happened to match, 1 time in 128, made it longer).
+with_run() {
+	"${PYTHON3:-python3}" -c '
+import sys
+n, out = int(sys.argv[1]), sys.argv[2]
+plain = open("plain", "rb").read()
+wire = bytearray(open("wire", "rb").read())
+wire[77777:77777 + n] = plain[1234:1234 + n]
+wire[77776] = plain[1233] ^ 0xff
+wire[77777 + n] = plain[1234 + n] ^ 0xff
+open(out, "wb").write(wire)
+' "$1" "$2"
+}
+
 @test "find_plaintext.py finds a 16-byte run of plaintext at any offset of a capture" {
 	random_file plain 100000
 	random_file wire 200000
 	# 16 bytes of plain from an odd offset, at an odd offset of the wire.
-	{ head -c 77777 wire; tail -c +1235 plain | head -c 16; tail -c +77794 wire; } >caught
+	with_run 16 caught
 	run "${PYTHON3:-python3}" "$SEALCAT_SRCDIR/tests/cli/find_plaintext.py" \
 	    --plain plain wire caught
 	assert_status 1
 	[ "$output" = "16 bytes of plain from offset 1234 appear in caught at offset 77777" ]
 	# 15 bytes are not a run of 16.
-	{ head -c 77777 wire; tail -c +1235 plain | head -c 15; tail -c +77793 wire; } >near
+	with_run 15 near
 	run "${PYTHON3:-python3}" "$SEALCAT_SRCDIR/tests/cli/find_plaintext.py" \
 	    --plain plain wire near
 	assert_status 0
